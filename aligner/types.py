@@ -1,0 +1,46 @@
+"""Frozen values passed between the stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One article after cleaning. ``text`` is what sentence offsets point into."""
+
+    doc_id: str
+    lang: str
+    text: str
+    source: str = ""
+    title: str = ""
+    url: str = ""
+    original_url: str = ""
+    date: str = ""
+    removed: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence with its character span ``text[start:end]`` in the document."""
+
+    doc_id: str
+    idx: int
+    text: str
+    start: int
+    end: int
+    paragraph: int
+
+
+@dataclass(frozen=True, slots=True)
+class Bead:
+    """An aligned group: English sentence indices, Korean sentence indices, scores."""
+
+    en: tuple[int, ...]
+    ko: tuple[int, ...]
+    score: float | None = None
+    margin: float | None = None
+
+    @property
+    def kind(self) -> str:
+        return f"{len(self.en)}-{len(self.ko)}"
