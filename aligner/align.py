@@ -1,0 +1,596 @@
+"""The alignment core: numpy arrays in, beads out. No I/O, no models.
+
+How it works, in four steps:
+
+1. **Band search.** Documents whose cell count ``n*m`` is small are searched in full.
+   Longer ones are halved recursively (adjacent sentence vectors summed), aligned at the
+   coarse level, and the coarse path, projected back and widened by ``band_radius``,
+   bounds the search one level down. Every level costs ``O(n * band width)``, so time and
+   memory stay linear in document length and no ``n x m`` matrix is ever built.
+2. **Single-sentence similarities** inside the band, and for each sentence the mean of
+   its ``knn`` best cosines on the other side (its "neighbourhood"), which calibrates
+   hub sentences (margin scoring, as in Bertalign and Artetxe & Schwenk).
+3. **Dynamic programming** over beads of up to ``max_bead`` sentences plus 1-0 and 0-1.
+   A multi-sentence group is first scored with the normalised sum of its sentences'
+   vectors, which costs no encoder call. The gain of a bead rewards every sentence it
+   explains by how far its margin-adjusted cosine clears ``threshold``; leaving a
+   sentence unaligned gains nothing, so a sentence with no good partner becomes 1-0/0-1
+   instead of being merged into a neighbour's bead.
+4. **Lazy verification.** Merged groups on the best path are embedded for real through
+   the ``embed_groups`` callback (only distinct groups, only when the path uses them),
+   their gains are replaced by exact ones, and the search runs again until the path
+   uses only verified merges. The estimate from summed vectors runs slightly above the
+   real embedding's cosine, so a merge that survives verification had to win on its own
+   merits, while sentences are encoded about once.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from aligner.errors import AlignmentError
+from aligner.types import Bead
+
+log = logging.getLogger(__name__)
+
+# Returns one L2-normalised vector per (start, end) span of consecutive sentences.
+GroupEmbedder = Callable[[str, Sequence[tuple[int, int]]], np.ndarray]
+
+_NEG = -1e30
+
+
+@dataclass(frozen=True, slots=True)
+class AlignParams:
+    """Every knob of the aligner; all of them go into the corpus signature."""
+
+    max_bead: int = 4
+    threshold: float = 0.34
+    margin_weight: float = 0.6
+    knn: int = 4
+    length_weight: float = 0.2
+    merge_penalty: float = 0.08
+    merge_penalty_22: float = 0.5
+    band_radius: int = 8
+    full_cells: int = 1_000_000
+    max_rounds: int = 6
+
+    def __post_init__(self) -> None:
+        if self.max_bead < 2:
+            raise AlignmentError(f"max_bead must be at least 2 (got {self.max_bead})")
+        if self.knn < 1:
+            raise AlignmentError(f"knn must be at least 1 (got {self.knn})")
+        if self.band_radius < 1:
+            raise AlignmentError(f"band_radius must be at least 1 (got {self.band_radius})")
+
+    def bead_types(self) -> list[tuple[int, int]]:
+        return [
+            (k, s - k) for s in range(2, self.max_bead + 1) for k in range(1, s) if s - k >= 1
+        ]
+
+    def signature_fields(self) -> dict[str, object]:
+        return {
+            "max": self.max_bead,
+            "thr": self.threshold,
+            "mw": self.margin_weight,
+            "knn": self.knn,
+            "lw": self.length_weight,
+            "mp": self.merge_penalty,
+            "mp22": self.merge_penalty_22,
+            "band": self.band_radius,
+        }
+
+
+# --------------------------------------------------------------------------- band
+
+
+@dataclass(frozen=True, slots=True)
+class _Band:
+    """Cells ``(i, j)`` with ``lo[i] <= j < hi[i]``, stored row after row from ``off[i]``."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    off: np.ndarray
+
+    @property
+    def cells(self) -> int:
+        return int(self.off[-1])
+
+
+def _make_band(lo: np.ndarray, hi: np.ndarray) -> _Band:
+    off = np.zeros(len(lo) + 1, dtype=np.int64)
+    np.cumsum(hi - lo, out=off[1:])
+    return _Band(lo.astype(np.int64), hi.astype(np.int64), off)
+
+
+def _full_band(n: int, m: int) -> _Band:
+    return _make_band(np.zeros(n + 1, dtype=np.int64), np.full(n + 1, m + 1, dtype=np.int64))
+
+
+def _band_around(
+    path: list[tuple[int, int, int, int]], n: int, m: int, factor: int, radius: int
+) -> _Band:
+    """Project a coarse path (beads as i0, i1, j0, j1) onto the finer grid and widen it."""
+    row_lo = np.full(n + 1, m, dtype=np.int64)
+    row_hi = np.zeros(n + 1, dtype=np.int64)
+    for i0, i1, j0, j1 in path:
+        a, b = min(i0 * factor, n), min(i1 * factor, n)
+        c, d = min(j0 * factor, m), min(j1 * factor, m)
+        row_lo[a : b + 1] = np.minimum(row_lo[a : b + 1], c)
+        row_hi[a : b + 1] = np.maximum(row_hi[a : b + 1], d)
+    row_hi = np.maximum.accumulate(row_hi)
+    row_lo = np.minimum.accumulate(row_lo[::-1])[::-1]
+    idx = np.arange(n + 1)
+    lo = row_lo[np.maximum(idx - radius, 0)] - radius
+    hi = row_hi[np.minimum(idx + radius, n)] + radius + 1
+    lo = np.clip(lo, 0, m)
+    hi = np.clip(hi, 1, m + 1)
+    lo[0] = 0
+    hi[n] = m + 1
+    hi = np.maximum(hi, lo + 1)
+    return _make_band(lo, hi)
+
+
+# --------------------------------------------------------------------------- kernels
+
+
+@njit(cache=True)
+def _cell(lo: np.ndarray, hi: np.ndarray, off: np.ndarray, i: int, j: int) -> int:
+    if j < lo[i] or j >= hi[i]:
+        return -1
+    return off[i] + j - lo[i]
+
+
+@njit(cache=True)
+def _band_sims(en: np.ndarray, ko: np.ndarray, lo, hi, off) -> np.ndarray:
+    """Cosine of sentence pair (i-1, j-1) at cell (i, j); NaN on row 0 and column 0."""
+    n = en.shape[0]
+    sims = np.full(off[n + 1], np.nan, dtype=np.float32)
+    for i in range(1, n + 1):
+        j0 = max(lo[i], 1)
+        if j0 >= hi[i]:
+            continue
+        row = np.dot(ko[j0 - 1 : hi[i] - 1], en[i - 1])
+        base = off[i] + j0 - lo[i]
+        for t in range(row.shape[0]):
+            sims[base + t] = row[t]
+    return sims
+
+
+@njit(cache=True)
+def _neighbourhoods(sims, lo, hi, off, n: int, m: int, k: int):
+    """Mean of each sentence's ``k`` best cosines on the other side, within the band."""
+    row_best = np.full((n, k), -1.0, dtype=np.float32)
+    col_best = np.full((m, k), -1.0, dtype=np.float32)
+    for i in range(1, n + 1):
+        for j in range(max(lo[i], 1), hi[i]):
+            v = sims[off[i] + j - lo[i]]
+            r = row_best[i - 1]
+            if v > r[k - 1]:
+                p = k - 1
+                while p > 0 and r[p - 1] < v:
+                    r[p] = r[p - 1]
+                    p -= 1
+                r[p] = v
+            c = col_best[j - 1]
+            if v > c[k - 1]:
+                p = k - 1
+                while p > 0 and c[p - 1] < v:
+                    c[p] = c[p - 1]
+                    p -= 1
+                c[p] = v
+    re = np.zeros(n, dtype=np.float32)
+    rk = np.zeros(m, dtype=np.float32)
+    for i in range(n):
+        s = 0.0
+        c = 0
+        for t in range(k):
+            if row_best[i, t] > -1.0:
+                s += row_best[i, t]
+                c += 1
+        re[i] = s / c if c > 0 else 0.0
+    for j in range(m):
+        s = 0.0
+        c = 0
+        for t in range(k):
+            if col_best[j, t] > -1.0:
+                s += col_best[j, t]
+                c += 1
+        rk[j] = s / c if c > 0 else 0.0
+    return re, rk
+
+
+@njit(cache=True)
+def _group_norm(self_sim: np.ndarray, start: int, size: int) -> float:
+    """Norm of the sum of ``size`` unit vectors from ``start``, from adjacent cosines."""
+    sq = float(size)
+    for a in range(size):
+        for b in range(a + 1, size):
+            sq += 2.0 * self_sim[start + a, b - a - 1]
+    return math.sqrt(max(sq, 1e-12))
+
+
+@njit(cache=True)
+def _gain_value(
+    cos: float,
+    k: int,
+    el: int,
+    r_en: float,
+    r_ko: float,
+    len_en: float,
+    len_ko: float,
+    rho: float,
+    threshold: float,
+    margin_weight: float,
+    length_weight: float,
+    merge_penalty: float,
+    merge_penalty_22: float,
+) -> float:
+    adjusted = cos - margin_weight * 0.5 * (r_en + r_ko)
+    gain = (k + el) * (adjusted - threshold)
+    gain -= length_weight * abs(math.log((len_en + 8.0) / (rho * len_ko + 8.0)))
+    if k + el > 2:
+        gain -= merge_penalty * (k + el - 2)
+    if k > 1 and el > 1:
+        gain -= merge_penalty_22
+    return gain
+
+
+@njit(cache=True)
+def _all_gains(
+    sims, lo, hi, off, n: int, m: int, tk, tl,
+    self_en, self_ko, re, rk, len_en, len_ko, para_en, para_ko, params,
+):  # fmt: skip
+    """Gain of every bead type ending at every cell, from summed single vectors."""
+    ntypes = tk.shape[0]
+    cells = off[n + 1]
+    gains = np.full((ntypes, cells), _NEG, dtype=np.float64)
+    rho = params[0]
+    for i in range(1, n + 1):
+        for j in range(max(lo[i], 1), hi[i]):
+            c = off[i] + j - lo[i]
+            for t in range(ntypes):
+                k = tk[t]
+                el = tl[t]
+                if i < k or j < el:
+                    continue
+                if para_en[i - k] != para_en[i - 1] or para_ko[j - el] != para_ko[j - 1]:
+                    continue
+                if _cell(lo, hi, off, i - k, j - el) < 0:
+                    continue
+                dot = 0.0
+                ok = True
+                for a in range(i - k + 1, i + 1):
+                    for b in range(j - el + 1, j + 1):
+                        q = _cell(lo, hi, off, a, b)
+                        if q < 0:
+                            ok = False
+                            break
+                        dot += sims[q]
+                    if not ok:
+                        break
+                if not ok:
+                    continue
+                cos = dot / (_group_norm(self_en, i - k, k) * _group_norm(self_ko, j - el, el))
+                r_en = 0.0
+                for a in range(i - k, i):
+                    r_en += re[a]
+                r_ko = 0.0
+                for b in range(j - el, j):
+                    r_ko += rk[b]
+                s_en = 0.0
+                for a in range(i - k, i):
+                    s_en += len_en[a]
+                s_ko = 0.0
+                for b in range(j - el, j):
+                    s_ko += len_ko[b]
+                gains[t, c] = _gain_value(
+                    cos, k, el, r_en / k, r_ko / el, s_en, s_ko, rho,
+                    params[1], params[2], params[3], params[4], params[5],
+                )  # fmt: skip
+    return gains
+
+
+@njit(cache=True)
+def _search(gains, lo, hi, off, n: int, m: int, tk, tl):
+    """Best path through the band; back[c] is -1 for 1-0, -2 for 0-1, else a type index."""
+    cells = off[n + 1]
+    score = np.full(cells, _NEG, dtype=np.float64)
+    back = np.full(cells, -3, dtype=np.int8)
+    score[0] = 0.0
+    ntypes = tk.shape[0]
+    for i in range(n + 1):
+        for j in range(lo[i], hi[i]):
+            c = off[i] + j - lo[i]
+            if i == 0 and j == 0:
+                continue
+            best = _NEG
+            arg = -3
+            if i > 0:
+                p = _cell(lo, hi, off, i - 1, j)
+                if p >= 0 and score[p] > best:
+                    best = score[p]
+                    arg = -1
+            if j > 0:
+                p = _cell(lo, hi, off, i, j - 1)
+                if p >= 0 and score[p] > best:
+                    best = score[p]
+                    arg = -2
+            for t in range(ntypes):
+                g = gains[t, c]
+                if g <= _NEG:
+                    continue
+                p = _cell(lo, hi, off, i - tk[t], j - tl[t])
+                if p >= 0 and score[p] + g > best:
+                    best = score[p] + g
+                    arg = t
+            score[c] = best
+            back[c] = arg
+    return back
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def _check_vectors(name: str, vecs: np.ndarray) -> np.ndarray:
+    arr = np.ascontiguousarray(vecs, dtype=np.float32)
+    if arr.ndim != 2:
+        raise AlignmentError(f"{name} embeddings must be a 2-D array, got shape {arr.shape}")
+    return arr
+
+
+def _adjacent_cosines(vecs: np.ndarray, span: int) -> np.ndarray:
+    """``out[a, g-1] = vecs[a] . vecs[a+g]`` for gaps ``g`` up to ``span``."""
+    out = np.zeros((len(vecs), max(span, 1)), dtype=np.float32)
+    for g in range(1, span + 1):
+        if len(vecs) > g:
+            out[:-g, g - 1] = np.einsum("ij,ij->i", vecs[:-g], vecs[g:])
+    return out
+
+
+def _traceback(back: np.ndarray, band: _Band, n: int, m: int, tk, tl) -> list[tuple[int, int]]:
+    """Bead end cells and types, first to last; type -1 is 1-0, -2 is 0-1."""
+    steps: list[tuple[int, int]] = []
+    i, j = n, m
+    lo, off = band.lo, band.off
+    while i > 0 or j > 0:
+        c = off[i] + j - lo[i]
+        t = int(back[c])
+        if t == -3:
+            raise AlignmentError("no path through the search band (internal error)")
+        steps.append((c, t))
+        if t == -1:
+            i -= 1
+        elif t == -2:
+            j -= 1
+        else:
+            i -= int(tk[t])
+            j -= int(tl[t])
+    steps.reverse()
+    return steps
+
+
+class _Problem:
+    """One alignment search at one resolution."""
+
+    def __init__(
+        self,
+        en: np.ndarray,
+        ko: np.ndarray,
+        band: _Band,
+        len_en: np.ndarray,
+        len_ko: np.ndarray,
+        para_en: np.ndarray,
+        para_ko: np.ndarray,
+        params: AlignParams,
+    ) -> None:
+        self.en, self.ko, self.band, self.params = en, ko, band, params
+        self.n, self.m = len(en), len(ko)
+        types = params.bead_types()
+        self.tk = np.array([k for k, _ in types], dtype=np.int64)
+        self.tl = np.array([el for _, el in types], dtype=np.int64)
+        span = max(params.max_bead - 1, 1)
+        self.sims = _band_sims(en, ko, band.lo, band.hi, band.off)
+        k = min(params.knn, max(1, min(self.n, self.m)))
+        self.re, self.rk = _neighbourhoods(
+            self.sims, band.lo, band.hi, band.off, self.n, self.m, k
+        )
+        self.len_en = len_en.astype(np.float64)
+        self.len_ko = len_ko.astype(np.float64)
+        total_ko = float(self.len_ko.sum())
+        self.rho = float(self.len_en.sum()) / total_ko if total_ko > 0 else 1.0
+        self.scalars = np.array(
+            [
+                self.rho,
+                params.threshold,
+                params.margin_weight,
+                params.length_weight,
+                params.merge_penalty,
+                params.merge_penalty_22,
+            ],
+            dtype=np.float64,
+        )
+        self.gains = _all_gains(
+            self.sims, band.lo, band.hi, band.off, self.n, self.m, self.tk, self.tl,
+            _adjacent_cosines(en, span), _adjacent_cosines(ko, span),
+            self.re, self.rk, self.len_en, self.len_ko,
+            para_en.astype(np.int64), para_ko.astype(np.int64), self.scalars,
+        )  # fmt: skip
+        self.exact: dict[tuple[int, int], float] = {}
+
+    def search(self) -> list[tuple[int, int]]:
+        b = self.band
+        back = _search(self.gains, b.lo, b.hi, b.off, self.n, self.m, self.tk, self.tl)
+        return _traceback(back, b, self.n, self.m, self.tk, self.tl)
+
+    def spans(self, steps: list[tuple[int, int]]) -> list[tuple[int, int, int, int, int, int]]:
+        """(i0, i1, j0, j1, type, cell) per bead, from the steps of a path."""
+        out = []
+        i = j = 0
+        for c, t in steps:
+            if t == -1:
+                di, dj = 1, 0
+            elif t == -2:
+                di, dj = 0, 1
+            else:
+                di, dj = int(self.tk[t]), int(self.tl[t])
+            out.append((i, i + di, j, j + dj, t, c))
+            i, j = i + di, j + dj
+        return out
+
+    def set_exact(self, t: int, c: int, i0: int, i1: int, j0: int, j1: int, cos: float) -> None:
+        self.exact[(t, c)] = cos
+        self.gains[t, c] = _gain_value(
+            cos,
+            i1 - i0,
+            j1 - j0,
+            float(self.re[i0:i1].mean()),
+            float(self.rk[j0:j1].mean()),
+            float(self.len_en[i0:i1].sum()),
+            float(self.len_ko[j0:j1].sum()),
+            *self.scalars,
+        )
+
+
+def _coarse(vecs: np.ndarray) -> np.ndarray:
+    n = len(vecs)
+    half = (n + 1) // 2
+    out = np.zeros((half, vecs.shape[1]), dtype=np.float32)
+    out += vecs[0::2]
+    out[: n // 2] += vecs[1::2]
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.maximum(norms, 1e-12)
+
+
+def _pairwise_sum(values: np.ndarray) -> np.ndarray:
+    n = len(values)
+    out = np.zeros((n + 1) // 2, dtype=np.float64)
+    out += values[0::2]
+    out[: n // 2] += values[1::2]
+    return out
+
+
+def _find_band(
+    en: np.ndarray, ko: np.ndarray, len_en: np.ndarray, len_ko: np.ndarray, params: AlignParams
+) -> _Band:
+    n, m = len(en), len(ko)
+    if (n + 1) * (m + 1) <= params.full_cells or n < 4 or m < 4:
+        return _full_band(n, m)
+    en2, ko2 = _coarse(en), _coarse(ko)
+    coarse_params = AlignParams(
+        max_bead=min(params.max_bead, 3),
+        threshold=params.threshold,
+        margin_weight=params.margin_weight,
+        knn=params.knn,
+        length_weight=params.length_weight,
+        merge_penalty=params.merge_penalty,
+        merge_penalty_22=params.merge_penalty_22,
+        band_radius=params.band_radius,
+        full_cells=params.full_cells,
+    )
+    len_en2, len_ko2 = _pairwise_sum(len_en), _pairwise_sum(len_ko)
+    band2 = _find_band(en2, ko2, len_en2, len_ko2, coarse_params)
+    zeros_en = np.zeros(len(en2), dtype=np.int64)
+    zeros_ko = np.zeros(len(ko2), dtype=np.int64)
+    problem = _Problem(en2, ko2, band2, len_en2, len_ko2, zeros_en, zeros_ko, coarse_params)
+    path = [(a, b, c, d) for a, b, c, d, _, _ in problem.spans(problem.search())]
+    return _band_around(path, n, m, 2, params.band_radius)
+
+
+def align(
+    en_vecs: np.ndarray,
+    ko_vecs: np.ndarray,
+    *,
+    en_lengths: Sequence[int] | np.ndarray | None = None,
+    ko_lengths: Sequence[int] | np.ndarray | None = None,
+    en_paragraphs: Sequence[int] | np.ndarray | None = None,
+    ko_paragraphs: Sequence[int] | np.ndarray | None = None,
+    embed_groups: GroupEmbedder | None = None,
+    params: AlignParams | None = None,
+) -> list[Bead]:
+    """Align two documents given one L2-normalised vector per sentence.
+
+    ``en_lengths``/``ko_lengths`` are sentence lengths in characters (a weak signal; all
+    ones when absent). Beads never join sentences of different ``*_paragraphs``.
+    ``embed_groups(side, spans)`` embeds runs of consecutive sentences (``side`` is
+    ``"en"`` or ``"ko"``, spans are ``(start, end)``); without it, merged groups are
+    scored from the summed sentence vectors. Beads cover both sides exactly once, in order.
+    """
+    params = params or AlignParams()
+    en = _check_vectors("English", en_vecs)
+    ko = _check_vectors("Korean", ko_vecs)
+    n, m = len(en), len(ko)
+    if n and m and en.shape[1] != ko.shape[1]:
+        raise AlignmentError(
+            f"embedding sizes differ: English {en.shape[1]}, Korean {ko.shape[1]}; "
+            "use the same encoder for both sides"
+        )
+    if n == 0 or m == 0:
+        return [Bead((i,), ()) for i in range(n)] + [Bead((), (j,)) for j in range(m)]
+
+    def _array(values, size: int, default: int, name: str) -> np.ndarray:
+        if values is None:
+            return np.full(size, default, dtype=np.int64)
+        arr = np.asarray(values, dtype=np.int64)
+        if arr.shape != (size,):
+            raise AlignmentError(f"{name} has {arr.shape[0]} entries for {size} sentences")
+        return arr
+
+    len_en = _array(en_lengths, n, 1, "en_lengths")
+    len_ko = _array(ko_lengths, m, 1, "ko_lengths")
+    para_en = _array(en_paragraphs, n, 0, "en_paragraphs")
+    para_ko = _array(ko_paragraphs, m, 0, "ko_paragraphs")
+
+    band = _find_band(en, ko, len_en, len_ko, params)
+    problem = _Problem(en, ko, band, len_en, len_ko, para_en, para_ko, params)
+    cache: dict[tuple[str, int, int], np.ndarray] = {}
+
+    def group_vec(side: str, start: int, end: int) -> np.ndarray:
+        if end - start == 1:
+            return (en if side == "en" else ko)[start]
+        return cache[(side, start, end)]
+
+    spans = problem.spans(problem.search())
+    for round_ in range(params.max_rounds + 1):
+        pending = [s for s in spans if s[4] >= 0 and (s[4], s[5]) not in problem.exact]
+        pending = [s for s in pending if s[1] - s[0] > 1 or s[3] - s[2] > 1]
+        if not pending or embed_groups is None:
+            break
+        wanted: dict[str, list[tuple[int, int]]] = {"en": [], "ko": []}
+        for i0, i1, j0, j1, _, _ in pending:
+            for side, a, b in (("en", i0, i1), ("ko", j0, j1)):
+                if b - a > 1 and (side, a, b) not in cache and (a, b) not in wanted[side]:
+                    wanted[side].append((a, b))
+        for side, groups in wanted.items():
+            if groups:
+                vecs = np.asarray(embed_groups(side, groups), dtype=np.float32)
+                for (a, b), v in zip(groups, vecs, strict=True):
+                    cache[(side, a, b)] = v
+        for i0, i1, j0, j1, t, c in pending:
+            cos = float(group_vec("en", i0, i1) @ group_vec("ko", j0, j1))
+            problem.set_exact(t, c, i0, i1, j0, j1, cos)
+        if round_ == params.max_rounds:
+            log.debug("stopped verifying merges after %d rounds", round_)
+            break
+        spans = problem.spans(problem.search())
+
+    beads = []
+    for i0, i1, j0, j1, t, c in spans:
+        if t < 0:
+            beads.append(Bead(tuple(range(i0, i1)), tuple(range(j0, j1))))
+            continue
+        cos = problem.exact.get((t, c))
+        if cos is None:
+            a = en[i0:i1].sum(axis=0)
+            b = ko[j0:j1].sum(axis=0)
+            cos = float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12))
+        hood = 0.5 * (float(problem.re[i0:i1].mean()) + float(problem.rk[j0:j1].mean()))
+        beads.append(
+            Bead(tuple(range(i0, i1)), tuple(range(j0, j1)), score=cos, margin=cos - hood)
+        )
+    return beads

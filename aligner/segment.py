@@ -1,0 +1,448 @@
+"""Split English and Korean text into ``Sentence``s with exact character offsets.
+
+Every sentence satisfies ``text[s.start:s.end] == s.text``; its text is stripped of
+surrounding whitespace and otherwise untouched (a line break that was read as a space
+stays in the sentence text as it was).
+
+Paragraphs are separated by one or more blank lines (lines holding only whitespace) and
+are segmented one at a time, so no sentence crosses a paragraph boundary.
+
+Single line breaks inside a paragraph (see ``docs/segmenters.md``):
+
+* A line break is a sentence boundary, unless the text clearly runs on across it:
+  the next line starts with a lowercase letter or with a mark that continues a sentence
+  (``, ; : ) ] } %`` ...), or the line ends with one (``, ; : - – — ( [ { / &`` ...), or,
+  in Korean, the line ends in a particle, a connective ending or an adnominal ending
+  (``국경을``, ``봉쇄했고``, ``있는``; tagged by Kiwi). A run-on break reads as a space.
+* A next line that starts with a list marker (``-``, ``•``, ``*``, ``1.`` ...) always
+  starts a new sentence.
+* A paragraph where at least half of the line breaks run on (and there are at least two)
+  is taken as hard-wrapped text: all of its line breaks read as spaces and the sentence
+  splitter alone decides.
+
+So a headline, a caption, a byline or a credit line on its own line stays a sentence of
+its own even with no final punctuation, and text wrapped at a fixed width is joined.
+
+Backends: English uses sentencex, Korean uses kiwipiepy (``Kiwi.split_into_sents``).
+The Kiwi object takes seconds and about 0.5 GB to build; it is built once per process,
+on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from itertools import pairwise
+from typing import TYPE_CHECKING
+
+from aligner.errors import InputError
+from aligner.types import Sentence
+
+if TYPE_CHECKING:
+    from kiwipiepy import Kiwi
+
+__all__ = [
+    "LANGUAGES",
+    "check_language",
+    "presegmented",
+    "segment",
+    "segmenter_signature",
+]
+
+LANGUAGES = ("en", "ko")
+
+#: The English sentence splitter ``segment`` uses; "pysbd" is kept for comparison.
+EN_BACKEND = "sentencex"
+
+# The characters ``str.splitlines`` breaks on; "\r\n" counts as one break.
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_BREAK_TO_SPACE = str.maketrans(dict.fromkeys("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029", " "))
+
+# A line ending in one of these runs on into the next line.
+_RUN_ON_END = frozenset(",;:-‐‑–—([{/&+=")
+# A line starting with one of these continues the previous line.
+_RUN_ON_START = frozenset(",;:.)]}%")
+# A line starting with a list marker starts a new sentence.
+_LIST_MARKER = re.compile(r"(?:[-–—•·▪▶►■□○●◆◇※*]|\(?\d{1,3}[.)]|\([a-z]\))\s")
+
+_HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff]")
+_LETTER = re.compile(r"[^\W\d_]")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_MIN_LETTERS = 20
+_MIN_HANGUL_SHARE = 0.3
+
+# Kiwi tags of a line's last morpheme that mean the sentence goes on.
+_KO_RUN_ON_TAGS = ("J", "EC", "ETM")
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def segment(text: str, lang: str, doc_id: str = "") -> list[Sentence]:
+    """Split ``text`` (``lang`` "en" or "ko") into sentences with exact character spans."""
+    return _segment(text, lang, doc_id, EN_BACKEND)
+
+
+def presegmented(text: str, doc_id: str = "") -> list[Sentence]:
+    """One sentence per non-blank line, stripped; blank lines start a new paragraph."""
+    out: list[Sentence] = []
+    for paragraph, lines in enumerate(_paragraphs(text)):
+        for start, end in lines:
+            out.append(Sentence(doc_id, len(out), text[start:end], start, end, paragraph))
+    return out
+
+
+def segmenter_signature(lang: str | None = None) -> str:
+    """Names and versions of the splitters used, e.g. ``kiwi@0.24.1+sentencex@1.0.32``."""
+    parts = {"en": f"{EN_BACKEND}@{_version(EN_BACKEND)}", "ko": f"kiwi@{_version('kiwipiepy')}"}
+    if lang is None:
+        return "+".join(sorted(parts.values()))
+    _check_lang(lang)
+    return parts[lang]
+
+
+def check_language(text: str, lang: str, path: str | None = None) -> None:
+    """Raise ``InputError`` when ``text`` is clearly not in ``lang``.
+
+    Judged on letters only, and only when there are at least 20 of them: Korean text
+    needs at least 30% Hangul among its letters; English text must not be mostly Hangul.
+    """
+    _check_lang(lang)
+    letters = len(_LETTER.findall(text))
+    if letters < _MIN_LETTERS:
+        return
+    hangul = len(_HANGUL.findall(text))
+    share = hangul / letters
+    if lang == "ko" and share < _MIN_HANGUL_SHARE:
+        latin = len(_LATIN.findall(text))
+        found = "mostly Latin letters" if latin > letters / 2 else "little Hangul"
+        raise InputError(
+            f"expected Korean text but found {found} ({share:.0%} of letters are Hangul)",
+            path=path,
+            fix="check the argument order: English first, then Korean",
+        )
+    if lang == "en" and share > 0.5:
+        raise InputError(
+            f"expected English text but found mostly Hangul ({share:.0%} of letters)",
+            path=path,
+            fix="check the argument order: English first, then Korean",
+        )
+
+
+# --------------------------------------------------------------------------- internals
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in LANGUAGES:
+        raise InputError(
+            f"unknown language {lang!r}",
+            fix="use one of: " + ", ".join(repr(x) for x in LANGUAGES),
+        )
+
+
+def _version(dist: str) -> str:
+    try:
+        return version(dist)
+    except PackageNotFoundError:  # pragma: no cover - installed with the package
+        return "unknown"
+
+
+def _segment(text: str, lang: str, doc_id: str, en_backend: str) -> list[Sentence]:
+    _check_lang(lang)
+    cuts = _cuts_ko if lang == "ko" else _EN_BACKENDS[en_backend]
+    out: list[Sentence] = []
+    for paragraph, lines in enumerate(_paragraphs(text)):
+        for chunk_start, chunk_end in _chunks(text, lines, lang):
+            chunk = text[chunk_start:chunk_end].translate(_BREAK_TO_SPACE)
+            found = _fix_cuts(chunk, cuts(chunk))
+            if lang == "en":
+                found = _fix_cuts_en(chunk, found)
+            for start, end in _split_at(chunk, found):
+                start += chunk_start
+                end += chunk_start
+                out.append(Sentence(doc_id, len(out), text[start:end], start, end, paragraph))
+    return out
+
+
+def _paragraphs(text: str) -> Iterator[list[tuple[int, int]]]:
+    """Yield each paragraph as the stripped spans ``(start, end)`` of its lines."""
+    lines: list[tuple[int, int]] = []
+    pos = 0
+    n = len(text)
+    while pos <= n:
+        m = _LINE_BREAK.search(text, pos)
+        line_end = m.start() if m else n
+        span = _strip_span(text, pos, line_end)
+        if span is None:
+            if lines:
+                yield lines
+                lines = []
+        else:
+            lines.append(span)
+        if m is None:
+            break
+        pos = m.end()
+    if lines:
+        yield lines
+
+
+def _strip_span(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None
+
+
+def _chunks(text: str, lines: list[tuple[int, int]], lang: str) -> list[tuple[int, int]]:
+    """Join a paragraph's lines across run-on breaks; each chunk is split on its own."""
+    if len(lines) == 1:
+        return lines
+    kinds = [_break_kind(text, a, b, lang) for a, b in pairwise(lines)]
+    run_on = sum(k == "run-on" for k in kinds)
+    if len(kinds) >= 2 and 2 * run_on >= len(kinds):
+        # hard-wrapped paragraph: the splitter decides everything
+        return [(lines[0][0], lines[-1][1])]
+    chunks = [lines[0]]
+    for kind, line in zip(kinds, lines[1:], strict=True):
+        if kind == "run-on":
+            chunks[-1] = (chunks[-1][0], line[1])
+        else:
+            chunks.append(line)
+    return chunks
+
+
+def _break_kind(text: str, prev: tuple[int, int], nxt: tuple[int, int], lang: str) -> str:
+    """ "boundary", "list" (the next line is a list item) or "run-on"."""
+    first = text[nxt[0]]
+    last = text[prev[1] - 1]
+    if _LIST_MARKER.match(text, nxt[0], nxt[1]):
+        return "list"
+    if first.islower() or first in _RUN_ON_START or last in _RUN_ON_END:
+        return "run-on"
+    if lang == "ko" and _HANGUL.match(last) and _ko_runs_on(text[prev[0] : prev[1]]):
+        return "run-on"
+    return "boundary"
+
+
+def _ko_runs_on(line: str) -> bool:
+    word = line.rsplit(None, 1)[-1]
+    tokens = _kiwi().tokenize(word)
+    return bool(tokens) and tokens[-1].tag.startswith(_KO_RUN_ON_TAGS)
+
+
+# Words after which an English sentence never ends: titles that come before a name.
+_TITLES = frozenset(
+    {
+        *("mr", "mrs", "ms", "mx", "messrs", "mmes", "dr", "prof", "rev", "fr", "hon"),
+        *("sen", "rep", "gov", "pres", "amb", "atty", "supt", "insp", "det"),
+        *("gen", "lt", "col", "maj", "capt", "cmdr", "adm", "sgt", "cpl", "pvt", "mt"),
+    }
+)
+_TIME_ZONES = frozenset(
+    {
+        *("et", "est", "edt", "ct", "cst", "cdt", "mt", "mst", "mdt", "pt", "pst", "pdt"),
+        *("gmt", "bst", "cet", "cest", "utc", "kst", "jst"),
+        *("eastern", "central", "mountain", "pacific"),
+    }
+)
+_EN_WORD_BEFORE = re.compile(r"(?<![\w.])(\w+(?:\.\w+)*)\.\W*$")
+_EN_WORD_AFTER = re.compile(r"\W*(\w+)")
+
+
+def _fix_cuts_en(chunk: str, cuts: list[int]) -> list[int]:
+    """English repairs: no cut before a lowercase letter, after a title (``Ms.``), or
+    between ``a.m.``/``p.m.`` and a time zone (``5 p.m. ET``)."""
+    keep = []
+    for cut in cuts:
+        if chunk[cut].islower():
+            continue
+        before = _EN_WORD_BEFORE.search(chunk, max(0, cut - 24), cut)
+        if before:
+            word = before.group(1).lower()
+            if word in _TITLES:
+                continue
+            if word in ("a.m", "p.m"):
+                after = _EN_WORD_AFTER.match(chunk, cut)
+                if after and after.group(1).lower() in _TIME_ZONES:
+                    continue
+        keep.append(cut)
+    return keep
+
+
+def _fix_cuts(chunk: str, cuts: list[int]) -> list[int]:
+    """Small repairs on a splitter's cut points; each one is a start offset in ``chunk``.
+
+    * A closing quote or bracket right after a cut goes with the sentence before it
+      (``sold." Experts`` is cut before ``Experts``, not before the quote).
+    * An opening quote or bracket right before a cut goes with the sentence after it
+      (``said. "They`` is cut before the quote).
+    * A piece with no letter or digit (a lone quote mark, an ellipsis) joins the
+      sentence before it, or the one after it when it comes first.
+    """
+    n = len(chunk)
+    fixed: list[int] = []
+    for cut in sorted(set(cuts)):
+        if not 0 < cut < n:
+            continue
+        while cut < n and _is_closing(chunk, cut):
+            cut += 1
+        back = cut
+        while back > 0 and chunk[back - 1].isspace():
+            back -= 1
+        if back > 0 and _is_opening(chunk, back - 1):
+            while back > 0 and _is_opening(chunk, back - 1):
+                back -= 1
+            cut = back
+        if 0 < cut < n and (not fixed or cut > fixed[-1]):
+            fixed.append(cut)
+    # drop the cuts that would leave a piece without a letter or digit
+    bounds = [*fixed, n]
+    keep: list[int] = []
+    for i, cut in enumerate(fixed):
+        if not _has_word(chunk[keep[-1] if keep else 0 : cut]):
+            continue  # a leading piece with no word joins the next one
+        if not _has_word(chunk[cut : bounds[i + 1]]):
+            continue  # a piece with no word joins the one before it
+        keep.append(cut)
+    return keep
+
+
+_OPENING = frozenset("“‘«「『〈《([{")
+_CLOSING = frozenset("”’»」』〉》)]}")
+_STRAIGHT = frozenset("\"'")
+_WORD = re.compile(r"[^\W_]")
+
+
+def _is_opening(text: str, i: int) -> bool:
+    c = text[i]
+    if c in _OPENING:
+        return True
+    # a straight quote after a space (or at the start) and before a non-space opens
+    return (
+        c in _STRAIGHT
+        and (i == 0 or text[i - 1].isspace())
+        and i + 1 < len(text)
+        and not text[i + 1].isspace()
+    )
+
+
+def _is_closing(text: str, i: int) -> bool:
+    c = text[i]
+    if c in _CLOSING:
+        return True
+    # a straight quote after a non-space and before a space (or at the end) closes
+    return (
+        c in _STRAIGHT
+        and i > 0
+        and not text[i - 1].isspace()
+        and (i + 1 == len(text) or text[i + 1].isspace())
+    )
+
+
+def _has_word(piece: str) -> bool:
+    return _WORD.search(piece) is not None
+
+
+def _split_at(chunk: str, cuts: Iterator[int] | list[int]) -> Iterator[tuple[int, int]]:
+    """Cut ``chunk`` at the given offsets and yield the stripped, non-empty pieces.
+
+    Only the cut points are taken from a splitter, so every character of the chunk lands
+    in exactly one piece whatever the splitter does to its own copy of the text.
+    """
+    start = 0
+    for cut in sorted(set(cuts)):
+        if 0 < cut < len(chunk) and cut > start:
+            span = _strip_span(chunk, start, cut)
+            if span:
+                yield span
+            start = cut
+    span = _strip_span(chunk, start, len(chunk))
+    if span:
+        yield span
+
+
+# --------------------------------------------------------------------------- backends
+
+
+@cache
+def _kiwi() -> Kiwi:
+    from kiwipiepy import Kiwi
+
+    return Kiwi()
+
+
+def _cuts_ko(chunk: str) -> list[int]:
+    return [s.start for s in _kiwi().split_into_sents(chunk)]
+
+
+# Quotation marks are blanked in the copy an English splitter sees (same length, so the
+# offsets hold): sentencex never splits inside a quotation, and news quotes often run to
+# several sentences. A single quote counts only when it is not an apostrophe in a word.
+_DOUBLE_QUOTES = str.maketrans(dict.fromkeys('"“”«»„', " "))
+_SINGLE_QUOTE = re.compile(r"(?<![^\W_])['‘’]|['‘’](?![^\W_])")
+
+
+def _blank_quotes(chunk: str) -> str:
+    return _SINGLE_QUOTE.sub(" ", chunk.translate(_DOUBLE_QUOTES))
+
+
+def _sentencex_starts(chunk: str) -> list[int]:
+    from sentencex import get_sentence_boundaries
+
+    return [b["start_index"] for b in get_sentence_boundaries("en", chunk)]
+
+
+def _cuts_en_sentencex(chunk: str) -> list[int]:
+    return _sentencex_starts(_blank_quotes(chunk))
+
+
+@cache
+def _pysbd() -> Callable[[str], list[str]]:
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False).segment
+
+
+def _pysbd_starts(chunk: str) -> list[int]:
+    return _locate(chunk, _pysbd()(chunk))
+
+
+def _cuts_en_pysbd(chunk: str) -> list[int]:
+    return _pysbd_starts(_blank_quotes(chunk))
+
+
+def _locate(chunk: str, pieces: list[str]) -> list[int]:
+    """Start offsets in ``chunk`` of the consecutive ``pieces`` a splitter returned.
+
+    Found by exact search from the previous end; when a piece does not match (the
+    splitter changed its text), by counting its non-space characters instead.
+    """
+    starts: list[int] = []
+    pos = 0
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
+            continue
+        found = chunk.find(piece, pos)
+        if found >= 0 and not chunk[pos:found].strip():
+            starts.append(found)
+            pos = found + len(piece)
+            continue
+        while pos < len(chunk) and chunk[pos].isspace():
+            pos += 1
+        starts.append(pos)
+        todo = sum(not c.isspace() for c in piece)
+        while pos < len(chunk) and todo:
+            todo -= not chunk[pos].isspace()
+            pos += 1
+    return starts
+
+
+# English splitters by name; ``EN_BACKEND`` picks the one ``segment`` uses.
+_EN_BACKENDS: dict[str, Callable[[str], list[int]]] = {
+    "sentencex": _cuts_en_sentencex,
+    "pysbd": _cuts_en_pysbd,
+}

