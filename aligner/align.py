@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numba import njit
@@ -50,12 +50,13 @@ class AlignParams:
     """Every knob of the aligner; all of them go into the corpus signature."""
 
     max_bead: int = 4
-    threshold: float = 0.34
-    margin_weight: float = 0.6
+    threshold: float = 0.0
+    margin_weight: float = 0.4
     knn: int = 4
-    length_weight: float = 0.2
-    merge_penalty: float = 0.08
+    length_weight: float = 0.5
+    merge_penalty: float = 0.04
     merge_penalty_22: float = 0.5
+    mutual_bonus: float = 0.1
     band_radius: int = 8
     full_cells: int = 1_000_000
     max_rounds: int = 6
@@ -82,6 +83,7 @@ class AlignParams:
             "lw": self.length_weight,
             "mp": self.merge_penalty,
             "mp22": self.merge_penalty_22,
+            "mnn": self.mutual_bonus,
             "band": self.band_radius,
         }
 
@@ -404,10 +406,11 @@ class _Problem:
         self.len_ko = len_ko.astype(np.float64)
         total_ko = float(self.len_ko.sum())
         self.rho = float(self.len_en.sum()) / total_ko if total_ko > 0 else 1.0
+        self.threshold = params.threshold * self._typical_best()
         self.scalars = np.array(
             [
                 self.rho,
-                params.threshold,
+                self.threshold,
                 params.margin_weight,
                 params.length_weight,
                 params.merge_penalty,
@@ -421,7 +424,60 @@ class _Problem:
             self.re, self.rk, self.len_en, self.len_ko,
             para_en.astype(np.int64), para_ko.astype(np.int64), self.scalars,
         )  # fmt: skip
+        self._reward_mutual_pairs()
         self.exact: dict[tuple[int, int], float] = {}
+
+    def _cell_coords(self) -> tuple[np.ndarray, np.ndarray]:
+        b = self.band
+        rows = np.repeat(np.arange(self.n + 1), b.hi - b.lo)
+        cols = b.lo[rows] + (np.arange(b.cells) - b.off[rows])
+        return rows, cols
+
+    def _reward_mutual_pairs(self) -> None:
+        """Add ``mutual_bonus`` to 1-1 beads whose sentences are each other's best match.
+
+        True pairs are mutual nearest neighbours far more often than not, with no position
+        information at all; the bonus keeps a weak but mutual pair from being split into a
+        1-0 and a 0-1.
+        """
+        bonus = self.params.mutual_bonus
+        if bonus == 0.0:
+            return
+        rows, cols = self._cell_coords()
+        ok = np.flatnonzero((rows > 0) & (cols > 0))
+        sims = self.sims[ok]
+        order = np.lexsort((-sims, rows[ok]))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = rows[ok][order][1:] != rows[ok][order][:-1]
+        row_best = ok[order[first]]
+        order = np.lexsort((-sims, cols[ok]))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = cols[ok][order][1:] != cols[ok][order][:-1]
+        col_best = ok[order[first]]
+        mutual = np.intersect1d(row_best, col_best)
+        t11 = int(np.flatnonzero((self.tk == 1) & (self.tl == 1))[0])
+        keep = self.gains[t11, mutual] > _NEG
+        self.gains[t11, mutual[keep]] += bonus
+        self.mutual = set(mutual[keep].tolist())
+
+    def _typical_best(self) -> float:
+        """Median over sentences of their best margin-adjusted 1-1 score.
+
+        Deletion is priced against this, so a document whose true pairs score low overall
+        (a weaker language pair, literary text) does not lose them all to 1-0/0-1.
+        """
+        rows, cols = self._cell_coords()
+        ok = (rows > 0) & (cols > 0)
+        rows, cols = rows[ok] - 1, cols[ok] - 1
+        hood = 0.5 * self.params.margin_weight * (self.re[rows] + self.rk[cols])
+        adjusted = self.sims[ok] - hood
+        best_en = np.full(self.n, -np.inf)
+        best_ko = np.full(self.m, -np.inf)
+        np.maximum.at(best_en, rows, adjusted)
+        np.maximum.at(best_ko, cols, adjusted)
+        best = np.concatenate([best_en, best_ko])
+        best = best[np.isfinite(best)]
+        return float(np.median(best)) if len(best) else 0.0
 
     def search(self) -> list[tuple[int, int]]:
         b = self.band
@@ -482,17 +538,7 @@ def _find_band(
     if (n + 1) * (m + 1) <= params.full_cells or n < 4 or m < 4:
         return _full_band(n, m)
     en2, ko2 = _coarse(en), _coarse(ko)
-    coarse_params = AlignParams(
-        max_bead=min(params.max_bead, 3),
-        threshold=params.threshold,
-        margin_weight=params.margin_weight,
-        knn=params.knn,
-        length_weight=params.length_weight,
-        merge_penalty=params.merge_penalty,
-        merge_penalty_22=params.merge_penalty_22,
-        band_radius=params.band_radius,
-        full_cells=params.full_cells,
-    )
+    coarse_params = replace(params, max_bead=min(params.max_bead, 3))
     len_en2, len_ko2 = _pairwise_sum(len_en), _pairwise_sum(len_ko)
     band2 = _find_band(en2, ko2, len_en2, len_ko2, coarse_params)
     zeros_en = np.zeros(len(en2), dtype=np.int64)

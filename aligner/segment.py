@@ -241,11 +241,15 @@ _TITLES = frozenset(
         *("gen", "lt", "col", "maj", "capt", "cmdr", "adm", "sgt", "cpl", "pvt", "mt"),
     }
 )
-_TIME_ZONES = frozenset(
+_AFTER_TIME = frozenset(
     {
         *("et", "est", "edt", "ct", "cst", "cdt", "mt", "mst", "mdt", "pt", "pst", "pdt"),
         *("gmt", "bst", "cet", "cest", "utc", "kst", "jst"),
-        *("eastern", "central", "mountain", "pacific"),
+        *("eastern", "central", "mountain", "pacific", "local", "today", "tomorrow"),
+        *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+        *("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct"),
+        *("nov", "dec", "january", "february", "march", "april", "june", "july"),
+        *("august", "september", "october", "november", "december"),
     }
 )
 _EN_WORD_BEFORE = re.compile(r"(?<![\w.])(\w+(?:\.\w+)*)\.\W*$")
@@ -254,7 +258,7 @@ _EN_WORD_AFTER = re.compile(r"\W*(\w+)")
 
 def _fix_cuts_en(chunk: str, cuts: list[int]) -> list[int]:
     """English repairs: no cut before a lowercase letter, after a title (``Ms.``), or
-    between ``a.m.``/``p.m.`` and a time zone (``5 p.m. ET``)."""
+    between ``a.m.``/``p.m.`` and a time zone, a day or a month (``5 p.m. ET Sunday``)."""
     keep = []
     for cut in cuts:
         if chunk[cut].islower():
@@ -266,7 +270,7 @@ def _fix_cuts_en(chunk: str, cuts: list[int]) -> list[int]:
                 continue
             if word in ("a.m", "p.m"):
                 after = _EN_WORD_AFTER.match(chunk, cut)
-                if after and after.group(1).lower() in _TIME_ZONES:
+                if after and after.group(1).lower() in _AFTER_TIME:
                     continue
         keep.append(cut)
     return keep
@@ -278,7 +282,10 @@ def _fix_cuts(chunk: str, cuts: list[int]) -> list[int]:
     * A closing quote or bracket right after a cut goes with the sentence before it
       (``sold." Experts`` is cut before ``Experts``, not before the quote).
     * An opening quote or bracket right before a cut goes with the sentence after it
-      (``said. "They`` is cut before the quote).
+      (``said. "They`` is cut before the quote), and so does a lone mark such as the
+      slash in ``2021. / Daily NK``.
+    * No cut right after a closing quote that has no space after it: what follows the
+      quote belongs to the same sentence (``습니다.”라고 말했다``).
     * A piece with no letter or digit (a lone quote mark, an ellipsis) joins the
       sentence before it, or the one after it when it comes first.
     """
@@ -296,8 +303,18 @@ def _fix_cuts(chunk: str, cuts: list[int]) -> list[int]:
             while back > 0 and _is_opening(chunk, back - 1):
                 back -= 1
             cut = back
-        if 0 < cut < n and (not fixed or cut > fixed[-1]):
-            fixed.append(cut)
+        else:
+            # a lone mark before the cut (" / Daily NK") opens the next sentence
+            token = back
+            while token > 0 and not chunk[token - 1].isspace():
+                token -= 1
+            if token < back and all(c in _LEAD_MARKS for c in chunk[token:back]):
+                cut = token
+        while cut < n and chunk[cut].isspace():
+            cut += 1
+        if not 0 < cut < n or (fixed and cut <= fixed[-1]) or _glued_to_quote(chunk, cut):
+            continue
+        fixed.append(cut)
     # drop the cuts that would leave a piece without a letter or digit
     bounds = [*fixed, n]
     keep: list[int] = []
@@ -311,8 +328,10 @@ def _fix_cuts(chunk: str, cuts: list[int]) -> list[int]:
 
 
 _OPENING = frozenset("“‘«「『〈《([{")
+_LEAD_MARKS = frozenset("/|-–—•·▪▶►■□○●◆◇※*#")
 _CLOSING = frozenset("”’»」』〉》)]}")
 _STRAIGHT = frozenset("\"'")
+_QUOTES = frozenset("\"'“”‘’«»„")
 _WORD = re.compile(r"[^\W_]")
 
 
@@ -339,6 +358,18 @@ def _is_closing(text: str, i: int) -> bool:
         and i > 0
         and not text[i - 1].isspace()
         and (i + 1 == len(text) or text[i + 1].isspace())
+    )
+
+
+def _glued_to_quote(text: str, cut: int) -> bool:
+    """True when ``text[cut - 1]`` closes a quotation and ``text[cut]`` follows it with
+    no space between."""
+    return (
+        cut >= 2
+        and text[cut - 1] in _QUOTES
+        and text[cut - 1] not in _OPENING
+        and not text[cut - 2].isspace()
+        and not text[cut].isspace()
     )
 
 
@@ -374,13 +405,19 @@ def _kiwi() -> Kiwi:
     return Kiwi()
 
 
-def _cuts_ko(chunk: str) -> list[int]:
+def _kiwi_starts(chunk: str) -> list[int]:
     return [s.start for s in _kiwi().split_into_sents(chunk)]
 
 
-# Quotation marks are blanked in the copy an English splitter sees (same length, so the
-# offsets hold): sentencex never splits inside a quotation, and news quotes often run to
-# several sentences. A single quote counts only when it is not an apostrophe in a word.
+def _cuts_ko(chunk: str) -> list[int]:
+    return _kiwi_starts(_blank_quotes(chunk))
+
+
+# Quotation marks are blanked in the copy a splitter sees (same length, so the offsets
+# hold): sentencex never splits inside a quotation, Kiwi rarely does, and news quotes
+# often run to several sentences. A single quote counts only when it is not an
+# apostrophe inside a word. ``_fix_cuts`` then puts each quote mark back on the right
+# side of a cut and keeps ``..."라고 말했다`` together.
 _DOUBLE_QUOTES = str.maketrans(dict.fromkeys('"“”«»„', " "))
 _SINGLE_QUOTE = re.compile(r"(?<![^\W_])['‘’]|['‘’](?![^\W_])")
 
@@ -395,8 +432,17 @@ def _sentencex_starts(chunk: str) -> list[int]:
     return [b["start_index"] for b in get_sentence_boundaries("en", chunk)]
 
 
+# sentencex ends a sentence at "..." before a capital but not at "…"; one "." in its
+# place (one character, so the offsets hold) makes the two agree.
+_ELLIPSIS = str.maketrans({"…": "."})
+
+
+def _en_view(chunk: str) -> str:
+    return _blank_quotes(chunk).translate(_ELLIPSIS)
+
+
 def _cuts_en_sentencex(chunk: str) -> list[int]:
-    return _sentencex_starts(_blank_quotes(chunk))
+    return _sentencex_starts(_en_view(chunk))
 
 
 @cache
@@ -411,7 +457,7 @@ def _pysbd_starts(chunk: str) -> list[int]:
 
 
 def _cuts_en_pysbd(chunk: str) -> list[int]:
-    return _pysbd_starts(_blank_quotes(chunk))
+    return _pysbd_starts(_en_view(chunk))
 
 
 def _locate(chunk: str, pieces: list[str]) -> list[int]:

@@ -165,7 +165,7 @@ def main() -> None:
         ("en", "sentencex", "segment", predicted_segment("en", "sentencex")),
         ("en", "pysbd", "library", predicted_library(seg._pysbd_starts)),
         ("en", "pysbd", "segment", predicted_segment("en", "pysbd")),
-        ("ko", "kiwi", "library", predicted_library(seg._cuts_ko)),
+        ("ko", "kiwi", "library", predicted_library(seg._kiwi_starts)),
         ("ko", "kiwi", "segment", predicted_segment("ko", seg.EN_BACKEND)),
     ]
     print(f"splitter versions: {seg.segmenter_signature()}, pysbd@{seg._version('pysbd')}")

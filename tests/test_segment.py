@@ -1,0 +1,461 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aligner import segment as seg
+from aligner.errors import AlignerError, InputError
+from aligner.segment import check_language, presegmented, segment, segmenter_signature
+from aligner.types import Sentence
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+def texts(text: str, lang: str) -> list[str]:
+    return [s.text for s in segment(text, lang)]
+
+
+def assert_well_formed(text: str, sents: list[Sentence]) -> None:
+    """Exact, stripped, ordered, non-overlapping spans that cover every visible character."""
+    assert [s.idx for s in sents] == list(range(len(sents)))
+    last_end = 0
+    last_paragraph = 0
+    for s in sents:
+        assert text[s.start : s.end] == s.text
+        assert s.text and s.text == s.text.strip()
+        assert s.start >= last_end
+        assert s.paragraph >= last_paragraph
+        last_end = s.end
+        last_paragraph = s.paragraph
+    visible = "".join(c for c in text if not c.isspace())
+    assert "".join(c for s in sents for c in s.text if not c.isspace()) == visible
+
+
+# --------------------------------------------------------------------------- English
+
+
+def test_abbreviations_do_not_end_sentences():
+    text = (
+        "Mr. Smith met Dr. Jones in the U.S. capital on Jan. 5. "
+        "The U.N. envoy, Ms. Park, arrived later. George W. Bush was not there."
+    )
+    assert texts(text, "en") == [
+        "Mr. Smith met Dr. Jones in the U.S. capital on Jan. 5.",
+        "The U.N. envoy, Ms. Park, arrived later.",
+        "George W. Bush was not there.",
+    ]
+
+
+def test_title_before_a_name_after_a_quote():
+    text = '"It was a bit challenging," Ms. Sumbung said. Aid arrived on Monday.'
+    assert texts(text, "en") == [
+        '"It was a bit challenging," Ms. Sumbung said.',
+        "Aid arrived on Monday.",
+    ]
+
+
+def test_initials():
+    text = "J. K. Rowling wrote the books. J.R.R. Tolkien wrote others."
+    assert texts(text, "en") == ["J. K. Rowling wrote the books.", "J.R.R. Tolkien wrote others."]
+
+
+def test_decimals_and_amounts():
+    text = "Growth was 3.5% in 2023. It cost $4.25 million, or 0.7 percent of sales. Prices fell."
+    assert texts(text, "en") == [
+        "Growth was 3.5% in 2023.",
+        "It cost $4.25 million, or 0.7 percent of sales.",
+        "Prices fell.",
+    ]
+
+
+def test_times_before_a_day_or_zone_stay_inside():
+    text = "The vote is at 10 a.m. Tuesday. It ended at 5 p.m. The count followed at 7 p.m. ET."
+    assert texts(text, "en") == [
+        "The vote is at 10 a.m. Tuesday.",
+        "It ended at 5 p.m.",
+        "The count followed at 7 p.m. ET.",
+    ]
+
+
+def test_quote_holding_several_sentences_is_split_inside():
+    # the convention of the gold data: a sentence inside a quotation is a sentence, and
+    # each quotation mark stays with the sentence it belongs to
+    text = "“It was great. Really great,” he said. “We won.” Then they left."
+    assert texts(text, "en") == [
+        "“It was great.",
+        "Really great,” he said.",
+        "“We won.”",
+        "Then they left.",
+    ]
+
+
+def test_straight_quotes_attach_to_their_sentence():
+    text = (
+        'He said: "We were going to war. Millions would have died. '
+        'Now we have peace." Experts agreed. "They are fine." It ended.'
+    )
+    assert texts(text, "en") == [
+        'He said: "We were going to war.',
+        "Millions would have died.",
+        'Now we have peace."',
+        "Experts agreed.",
+        '"They are fine."',
+        "It ended.",
+    ]
+
+
+def test_single_quotes_and_apostrophes():
+    text = "He said: 'We didn't fight wars to be subservient. We want our own laws.' It's over."
+    assert texts(text, "en") == [
+        "He said: 'We didn't fight wars to be subservient.",
+        "We want our own laws.'",
+        "It's over.",
+    ]
+
+
+def test_question_in_quote_followed_by_lowercase_attribution():
+    text = '"Do they think I get a discount?" she wondered. Nobody answered.'
+    assert texts(text, "en") == [
+        '"Do they think I get a discount?" she wondered.',
+        "Nobody answered.",
+    ]
+
+
+def test_ellipsis():
+    text = "He paused… Then he spoke. Wait... what? They were nice … they said. It ended..."
+    assert texts(text, "en") == [
+        "He paused…",
+        "Then he spoke.",
+        "Wait... what?",
+        "They were nice … they said.",
+        "It ended...",
+    ]
+
+
+def test_pysbd_backend_keeps_offsets_exact():
+    text = "Mr. Smith paid $3.5 million.  “It was fair. Really,” he said.\nDone…"
+    sents = seg._segment(text, "en", "d", "pysbd")
+    assert_well_formed(text, sents)
+    assert len(sents) >= 3
+
+
+# --------------------------------------------------------------------------- Korean
+
+
+def test_korean_endings_without_full_stop():
+    text = "북한은 국경을 봉쇄했다 그러나 무역은 재개되지 않았다 소식통이 전했다."
+    assert texts(text, "ko") == [
+        "북한은 국경을 봉쇄했다",
+        "그러나 무역은 재개되지 않았다",
+        "소식통이 전했다.",
+    ]
+
+
+def test_korean_quote_with_quotative_stays_with_its_verb():
+    text = "그는 “오늘은 비가 온다. 내일은 맑다”라고 말했다. 물가는 3.5% 올랐다."
+    assert texts(text, "ko") == [
+        "그는 “오늘은 비가 온다.",
+        "내일은 맑다”라고 말했다.",
+        "물가는 3.5% 올랐다.",
+    ]
+    text = "소식통은 “열차는 작년에 들어왔다”고 말했다. 당국은 침묵했다."
+    assert texts(text, "ko") == ["소식통은 “열차는 작년에 들어왔다”고 말했다.", "당국은 침묵했다."]
+
+
+def test_korean_standalone_quote():
+    text = '정부는 발표했다. "우리는 준비가 되어 있다. 문제는 없다." 장관이 덧붙였다.'
+    assert texts(text, "ko") == [
+        "정부는 발표했다.",
+        '"우리는 준비가 되어 있다.',
+        '문제는 없다."',
+        "장관이 덧붙였다.",
+    ]
+
+
+def test_korean_offsets_exact_with_astral_characters():
+    text = "  😀 이모지가 든 문장이다.  두 번째 😀😀 문장이다.\n\n셋째 (3.5%) 문장이다.  "
+    sents = segment(text, "ko", "k")
+    assert_well_formed(text, sents)
+    assert [s.text for s in sents] == [
+        "😀 이모지가 든 문장이다.",
+        "두 번째 😀😀 문장이다.",
+        "셋째 (3.5%) 문장이다.",
+    ]
+    assert [s.paragraph for s in sents] == [0, 0, 1]
+
+
+def test_lone_mark_goes_with_the_next_sentence():
+    assert texts("이 열차는 5월 14일 촬영됐다. / 데일리NK", "ko") == [
+        "이 열차는 5월 14일 촬영됐다.",
+        "/ 데일리NK",
+    ]
+    assert texts("This image was taken on May 14, 2021. / Daily NK", "en") == [
+        "This image was taken on May 14, 2021.",
+        "/ Daily NK",
+    ]
+
+
+def test_kiwi_is_built_once():
+    assert seg._kiwi() is seg._kiwi()
+
+
+# --------------------------------------------------------------------------- paragraphs and lines
+
+
+def test_paragraph_boundary_is_never_crossed():
+    # no final punctuation before the blank line, and an abbreviation right before it
+    text = "A headline without a full stop\n\nHe met Mr.\n \t\nSmith today. Then he left."
+    sents = segment(text, "en")
+    assert [(s.text, s.paragraph) for s in sents] == [
+        ("A headline without a full stop", 0),
+        ("He met Mr.", 1),
+        ("Smith today.", 2),
+        ("Then he left.", 2),
+    ]
+    ko = segment("제목 줄\n\n본문이 시작된다 그리고 끝난다.", "ko")
+    assert [(s.text, s.paragraph) for s in ko] == [
+        ("제목 줄", 0),
+        ("본문이 시작된다", 1),
+        ("그리고 끝난다.", 1),
+    ]
+
+
+def test_standalone_lines_are_sentences():
+    text = "Rangers stunned at Livingston\nPromoted Livingston beat Rangers on Sunday.\nBy Jane Doe"
+    assert texts(text, "en") == [
+        "Rangers stunned at Livingston",
+        "Promoted Livingston beat Rangers on Sunday.",
+        "By Jane Doe",
+    ]
+
+
+def test_run_on_line_break_reads_as_space():
+    text = "The minister said the plan\nwould cost 3.5 billion won. Critics disagreed,\nSome said."
+    sents = segment(text, "en")
+    assert [s.text for s in sents] == [
+        "The minister said the plan\nwould cost 3.5 billion won.",
+        "Critics disagreed,\nSome said.",
+    ]
+    assert_well_formed(text, sents)
+
+
+def test_hard_wrapped_paragraph_is_joined():
+    text = (
+        "The freight train that appeared in several\n"
+        "media outlets entered China last year before\n"
+        "North Korea closed the border. It has been\n"
+        "stuck there since.\r\n"
+    )
+    assert [t.replace("\n", " ") for t in texts(text, "en")] == [
+        "The freight train that appeared in several media outlets entered China last year "
+        "before North Korea closed the border.",
+        "It has been stuck there since.",
+    ]
+
+
+def test_list_items_are_sentences():
+    text = "Key facts:\n- Palu is the capital\n- Donggala is nearby\n1. The quake hit on Friday"
+    assert texts(text, "en") == [
+        "Key facts:",
+        "- Palu is the capital",
+        "- Donggala is nearby",
+        "1. The quake hit on Friday",
+    ]
+
+
+def test_korean_line_ending_in_a_particle_runs_on():
+    text = "정부는 국경을\n봉쇄했다.\n北 무역 재개 조짐\n당국은 침묵했다."
+    assert texts(text, "ko") == [
+        "정부는 국경을\n봉쇄했다.",
+        "北 무역 재개 조짐",
+        "당국은 침묵했다.",
+    ]
+
+
+SEED_TAIL = (
+    "This is because the border has cameras and fences to prevent smuggling.\n"
+    "\n"
+    "*Translated by S & J\n"
+    "\n"
+    "Please direct any comments or questions about this article to desk@example.net.\n"
+    "Read in Korean\n"
+    "Jane Doe is one of the paper's reporters. She has a M.A. in Sociology and a B.A. "
+    "in History. She can be reached at jdoe(at)example.net."
+)
+
+
+def test_article_tail_lines_are_separate_sentences():
+    sents = segment(SEED_TAIL, "en")
+    assert_well_formed(SEED_TAIL, sents)
+    assert [(s.text, s.paragraph) for s in sents] == [
+        ("This is because the border has cameras and fences to prevent smuggling.", 0),
+        ("*Translated by S & J", 1),
+        ("Please direct any comments or questions about this article to desk@example.net.", 2),
+        ("Read in Korean", 2),
+        ("Jane Doe is one of the paper's reporters.", 2),
+        ("She has a M.A. in Sociology and a B.A. in History.", 2),
+        ("She can be reached at jdoe(at)example.net.", 2),
+    ]
+
+
+def test_seed_article_segments_sensibly():
+    seeds = sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
+    if not seeds:
+        pytest.skip(f"seed articles not found at {SEEDS}")
+    text = seeds[0].read_text(encoding="utf-8")
+    sents = segment(text, "en", "seed")
+    assert_well_formed(text, sents)
+    tail = [s.text for s in sents[-6:]]
+    assert "*Translated by S & J" in tail
+    assert "Read in Korean" in tail
+    assert any(t.startswith("Please direct any comments") for t in tail)
+    assert tail[-1].startswith("She can be reached")
+    assert len({s.paragraph for s in sents}) == text.count("\n\n") + 1
+
+
+# --------------------------------------------------------------------------- generated text
+
+EN_WORDS = [
+    "the", "minister", "said", "Mr.", "U.S.", "3.5%", "$4.2", "Jan.", "Seoul", "trade",
+    "“quoted", "words”", '"plain', 'quote"', "it's", "(in", "brackets)", "e.g.", "no.", "…",
+    "...", "A.", "well,", "won;", "x-ray",
+]  # fmt: skip
+KO_WORDS = [
+    "정부는", "국경을", "봉쇄했다", "“무역은", "재개됐다”라고", "3.5%", "北", "말했다",
+    "그러나", "‘검토’", "Mr.", "U.S.", "(서울)", "…", "했고", "😀", "데일리NK",
+]  # fmt: skip
+ENDS = [".", "!", "?", "…", '."', ".”", "", "?’"]
+SPACES = [" ", " ", " ", "  ", "\t", "\u00a0", "\n", "\r\n", " \n"]
+BLANKS = ["\n\n", "\n \n", "\r\n\r\n", "\n\u3000\n\n", "\n\t\n"]
+
+
+@st.composite
+def documents(draw, words: list[str]) -> tuple[str, list[tuple[int, int]]]:
+    """Text of random paragraphs, and the span of each paragraph."""
+    word = st.sampled_from(words)
+    sentence = st.builds(
+        lambda ws, end: " ".join(ws) + end,
+        st.lists(word, min_size=1, max_size=8),
+        st.sampled_from(ENDS),
+    )
+    paragraphs = draw(st.lists(st.lists(sentence, min_size=1, max_size=5), min_size=1, max_size=4))
+    text = draw(st.sampled_from(["", " ", "\n", "\n\n "]))
+    spans = []
+    for p, sents in enumerate(paragraphs):
+        if p:
+            text += draw(st.sampled_from(BLANKS))
+        start = len(text)
+        for i, s in enumerate(sents):
+            if i:
+                text += draw(st.sampled_from(SPACES))
+            text += s
+        spans.append((start, len(text)))
+    text += draw(st.sampled_from(["", " ", "\n", " \n\n"]))
+    return text, spans
+
+
+def check_generated(doc: tuple[str, list[tuple[int, int]]], lang: str) -> None:
+    text, spans = doc
+    sents = segment(text, lang, "g")
+    assert_well_formed(text, sents)
+    assert {s.doc_id for s in sents} == {"g"}
+    for s in sents:
+        p_start, p_end = spans[s.paragraph]
+        assert p_start <= s.start < s.end <= p_end
+    assert {s.paragraph for s in sents} == set(range(len(spans)))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents(EN_WORDS))
+def test_generated_english_offsets_and_paragraphs(doc):
+    check_generated(doc, "en")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents(KO_WORDS))
+def test_generated_korean_offsets_and_paragraphs(doc):
+    check_generated(doc, "ko")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab. “”\"'?\n \t가다…/-"), max_size=60))
+def test_any_text_gives_exact_spans(text):
+    for lang in ("en", "ko"):
+        assert_well_formed(text, segment(text, lang))
+
+
+def test_empty_and_blank_text():
+    assert segment("", "en") == []
+    assert segment(" \n\n\t\n", "ko") == []
+    assert presegmented("\n \n") == []
+
+
+def test_unknown_language_is_an_input_error():
+    with pytest.raises(InputError, match=r"'de'.*'en', 'ko'"):
+        segment("Hallo Welt.", "de")
+    with pytest.raises(InputError):
+        segmenter_signature("ja")
+
+
+# --------------------------------------------------------------------------- presegmented
+
+
+def test_presegmented_keeps_lines_as_given():
+    text = "  First line. Still the first.\r\nSecond line\n\n \nThird, new paragraph \u3000\n"
+    sents = presegmented(text, "p")
+    assert [(s.text, s.paragraph, s.idx) for s in sents] == [
+        ("First line. Still the first.", 0, 0),
+        ("Second line", 0, 1),
+        ("Third, new paragraph", 1, 2),
+    ]
+    for s in sents:
+        assert text[s.start : s.end] == s.text
+        assert s.doc_id == "p"
+
+
+# --------------------------------------------------------------------------- signature
+
+
+def test_segmenter_signature():
+    sig = segmenter_signature()
+    assert re.fullmatch(r"kiwi@\d+\.\d+[\w.]*\+sentencex@\d+\.\d+[\w.]*", sig)
+    assert segmenter_signature("ko").startswith("kiwi@")
+    assert segmenter_signature("en").startswith("sentencex@")
+    assert sig == "+".join(sorted([segmenter_signature("en"), segmenter_signature("ko")]))
+
+
+# --------------------------------------------------------------------------- language check
+
+
+def test_check_language_accepts_the_right_language():
+    check_language("북한 당국은 지난달 새 와크를 심사했다. Daily NK가 보도했다.", "ko")
+    check_language("North Korea closed its border with China (중국) in 2020.", "en")
+    check_language("OK", "ko")  # too few letters to judge
+
+
+def test_check_language_rejects_english_as_korean():
+    english = "Multiple sources in Pyongyang confirmed that no cargo trains have entered."
+    with pytest.raises(InputError) as err:
+        check_language(english, "ko", path="articles/ko/001.txt")
+    message = str(err.value)
+    assert "articles/ko/001.txt" in message
+    assert "Korean" in message and "Latin" in message
+    assert "English first, then Korean" in message
+    assert isinstance(err.value, AlignerError)
+
+
+def test_check_language_rejects_korean_as_english():
+    korean = "평양의 여러 소식통은 올해 중국에서 북한으로 들어온 화물 열차가 없다고 확인했다."
+    with pytest.raises(InputError) as err:
+        check_language(korean, "en", path="en.txt")
+    assert str(err.value).startswith("en.txt: expected English text")
+    assert err.value.fix and "English first" in err.value.fix
+
+
+def test_check_language_unknown_language():
+    with pytest.raises(InputError, match="'en', 'ko'"):
+        check_language("text", "fr")
