@@ -1,4 +1,33 @@
 """aligner: English-Korean sentence alignment into a Parquet parallel corpus."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
+__all__ = ["Aligner", "AlignParams", "Bead", "Sentence", "read_corpus", "write_corpus"]
+
+if TYPE_CHECKING:
+    from aligner.align import AlignParams
+    from aligner.api import Aligner
+    from aligner.corpus import read_corpus, write_corpus
+    from aligner.types import Bead, Sentence
+
+_LAZY = {
+    "Aligner": "aligner.api",
+    "AlignParams": "aligner.align",
+    "Bead": "aligner.types",
+    "Sentence": "aligner.types",
+    "read_corpus": "aligner.corpus",
+    "write_corpus": "aligner.corpus",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Importing the package stays cheap (the CLI's --help); heavy modules load on first use.
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'aligner' has no attribute {name!r}")

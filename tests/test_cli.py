@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from aligner.cli import app
+from aligner.corpus import read_corpus, read_metadata
+from aligner.scoring import evaluate_paths
+
+REPO = Path(__file__).resolve().parents[1]
+SEED = REPO / "seeds" / "000_1f513c82f196d388"
+EN, KO, GOLD = (Path(f"{SEED}.en.txt"), Path(f"{SEED}.ko.txt"), Path(f"{SEED}.gold"))
+
+runner = CliRunner()
+
+
+def _run(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def _one_error_line(result) -> str:
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def seed_corpus(tmp_path_factory) -> tuple[Path, object]:
+    out = tmp_path_factory.mktemp("demo") / "seed.parquet"
+    result = _run("align", EN, KO, "-o", out)
+    assert result.exit_code == 0, result.output
+    return out, result
+
+
+@pytest.mark.slow
+def test_align_writes_corpus_and_summary(seed_corpus) -> None:
+    out, result = seed_corpus
+    assert "beads by kind: 1-1" in result.stdout
+    assert re.search(r"median score 0\.\d{3}; \d+ beads below 0\.5", result.stdout)
+    assert f"wrote {out}" in result.stdout
+    frame = read_corpus(out).collect()
+    assert frame.height > 10
+    assert set(frame["kind"].cast(pl.String)) >= {"1-1", "1-2"}
+    assert read_metadata(out)["aligner.signature"].startswith("aligner:")
+    scores = evaluate_paths(GOLD, out)
+    assert scores.strict_f1 >= 0.9
+
+
+@pytest.mark.slow
+def test_existing_output_is_refused_and_left_alone(seed_corpus) -> None:
+    out, _ = seed_corpus
+    before = out.read_bytes()
+    line = _one_error_line(_run("align", EN, KO, "-o", out))
+    assert "already exists" in line and "--overwrite" in line
+    assert out.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_overwrite_replaces_output(tmp_path: Path) -> None:
+    out = tmp_path / "x.parquet"
+    out.write_text("old")
+    result = _run("align", EN, KO, "-o", out, "--overwrite", "--max-bead", "3")
+    assert result.exit_code == 0, result.output
+    assert read_corpus(out).collect().height > 0
+
+
+@pytest.mark.slow
+def test_presegmented_mode(tmp_path: Path) -> None:
+    en = tmp_path / "a.en.txt"
+    ko = tmp_path / "a.ko.txt"
+    en.write_text("The train is still parked.\nNo cargo has entered.\n", encoding="utf-8")
+    ko.write_text("열차는 아직 서 있다.\n화물은 들어가지 않았다.\n", encoding="utf-8")
+    out = tmp_path / "a.parquet"
+    result = _run("align", en, ko, "-o", out, "--presegmented")
+    assert result.exit_code == 0, result.output
+    frame = read_corpus(out).collect()
+    assert frame["en_idx"].to_list() == [[0], [1]]
+    assert frame["ko_idx"].to_list() == [[0], [1]]
+
+
+def _bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, Path, str]]:
+    empty = tmp_path / "empty.ko.txt"
+    empty.write_text("", encoding="utf-8")
+    latin1 = tmp_path / "legacy.ko.txt"
+    latin1.write_bytes("첫 줄\n".encode() + "둘째 줄\n".encode("cp949"))
+    return {
+        "missing": (EN, tmp_path / "nope.ko.txt", "nope.ko.txt"),
+        "empty": (EN, empty, "empty.ko.txt"),
+        "not utf-8": (EN, latin1, "legacy.ko.txt:2"),
+        "english as korean": (KO, EN, "English first, then Korean"),
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["missing", "empty", "not utf-8", "english as korean"])
+def test_bad_input_is_one_line_and_no_output(tmp_path: Path, case: str) -> None:
+    en, ko, expected = _bad_inputs(tmp_path)[case]
+    out = tmp_path / "out.parquet"
+    line = _one_error_line(_run("align", en, ko, "-o", out))
+    assert expected in line
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
+
+
+def test_segment_tsv_offsets_slice_the_cleaned_text() -> None:
+    result = _run("segment", EN, "--lang", "en", "--format", "tsv")
+    assert result.exit_code == 0, result.output
+    rows = [line.split("\t") for line in result.stdout.splitlines()[1:]]
+    assert len(rows) >= 15
+    assert rows[0][0] == "0" and rows[0][1] == "0"
+    assert all(int(r[2]) < int(r[3]) for r in rows)
+    assert not any("Read in Korean" in r[4] for r in rows)
+
+
+def test_segment_rejects_unknown_format() -> None:
+    line = _one_error_line(_run("segment", EN, "--lang", "en", "--format", "xml"))
+    assert "xml" in line
+
+
+def test_evaluate_gold_against_itself() -> None:
+    result = _run("evaluate", GOLD, GOLD)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"strict\s+1\.0000\s+1\.0000\s+1\.0000", result.stdout)
+
+
+def test_evaluate_bad_gold_names_the_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.gold"
+    bad.write_text("[0]:[0]\nnot a link\n", encoding="utf-8")
+    line = _one_error_line(_run("evaluate", bad, GOLD))
+    assert "bad.gold:2" in line
+
+
+def test_every_command_and_option_is_documented() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    import typer.main
+
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():
+        assert f"aligner {name}" in readme, f"command {name} is not in the README"
+        for param in command.params:
+            for opt in param.opts:
+                if opt.startswith("--") and opt != "--help":
+                    assert opt in readme, f"option {opt} of {name} is not in the README"
