@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["Aligner", "AlignParams", "Bead", "Sentence", "read_corpus", "write_corpus"]
+__all__ = ["AlignParams", "Aligner", "Bead", "Sentence", "read_corpus", "write_corpus"]
 
 if TYPE_CHECKING:
     from aligner.align import AlignParams
