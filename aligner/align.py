@@ -50,13 +50,17 @@ class AlignParams:
     """Every knob of the aligner; all of them go into the corpus signature."""
 
     max_bead: int = 4
-    threshold: float = -0.3
+    threshold: float = 0.0
     margin_weight: float = 0.4
     knn: int = 4
     length_weight: float = 0.6
     merge_penalty: float = 0.2
     merge_penalty_22: float = 0.5
     mutual_bonus: float = 0.1
+    member_floor: float = 0.5
+    member_weight: float = 1.0
+    skip_floor: float = 0.6
+    skip_weight: float = 2.0
     band_radius: int = 8
     full_cells: int = 1_000_000
     max_rounds: int = 6
@@ -82,6 +86,10 @@ class AlignParams:
             "mp": self.merge_penalty,
             "mp22": self.merge_penalty_22,
             "mnn": self.mutual_bonus,
+            "mf": self.member_floor,
+            "mwt": self.member_weight,
+            "sf": self.skip_floor,
+            "sw": self.skip_weight,
             "band": self.band_radius,
         }
 
@@ -292,12 +300,45 @@ def _all_gains(
                 gains[t, c] = _gain_value(
                     cos, k, el, r_en / k, r_ko / el, s_en, s_ko, rho,
                     params[1], params[2], params[3], params[4], params[5],
+                ) - _member_shortfall(
+                    sims, lo, hi, off, i, j, k, el, self_en, self_ko, params[6], params[7]
                 )  # fmt: skip
     return gains
 
 
 @njit(cache=True)
-def _search(gains, lo, hi, off, n: int, m: int, tk, tl):
+def _member_shortfall(
+    sims, lo, hi, off, i: int, j: int, k: int, el: int, self_en, self_ko,
+    floor: float, weight: float,
+) -> float:  # fmt: skip
+    """Penalty for members of a merged side that do not match the other side on their own.
+
+    A group's cosine shrinks only by about 1/sqrt(size) when an unrelated sentence joins
+    it, so without this check a sentence with no partner is cheaper to absorb into a
+    neighbour's bead than to leave as 1-0/0-1.
+    """
+    if weight == 0.0 or (k == 1 and el == 1):
+        return 0.0
+    total = 0.0
+    if k > 1:
+        norm_ko = _group_norm(self_ko, j - el, el)
+        for a in range(i - k + 1, i + 1):
+            dot = 0.0
+            for b in range(j - el + 1, j + 1):
+                dot += sims[_cell(lo, hi, off, a, b)]
+            total += max(0.0, floor - dot / norm_ko)
+    if el > 1:
+        norm_en = _group_norm(self_en, i - k, k)
+        for b in range(j - el + 1, j + 1):
+            dot = 0.0
+            for a in range(i - k + 1, i + 1):
+                dot += sims[_cell(lo, hi, off, a, b)]
+            total += max(0.0, floor - dot / norm_en)
+    return weight * total
+
+
+@njit(cache=True)
+def _search(gains, lo, hi, off, n: int, m: int, tk, tl, skip_en, skip_ko):
     """Best path through the band; back[c] is -1 for 1-0, -2 for 0-1, else a type index."""
     cells = off[n + 1]
     score = np.full(cells, _NEG, dtype=np.float64)
@@ -313,13 +354,13 @@ def _search(gains, lo, hi, off, n: int, m: int, tk, tl):
             arg = -3
             if i > 0:
                 p = _cell(lo, hi, off, i - 1, j)
-                if p >= 0 and score[p] > best:
-                    best = score[p]
+                if p >= 0 and score[p] + skip_en[i - 1] > best:
+                    best = score[p] + skip_en[i - 1]
                     arg = -1
             if j > 0:
                 p = _cell(lo, hi, off, i, j - 1)
-                if p >= 0 and score[p] > best:
-                    best = score[p]
+                if p >= 0 and score[p] + skip_ko[j - 1] > best:
+                    best = score[p] + skip_ko[j - 1]
                     arg = -2
             for t in range(ntypes):
                 g = gains[t, c]
@@ -335,6 +376,22 @@ def _search(gains, lo, hi, off, n: int, m: int, tk, tl):
 
 
 # --------------------------------------------------------------------------- driver
+
+
+def _best_per_sentence(
+    values: np.ndarray, rows: np.ndarray, cols: np.ndarray, n: int, m: int
+) -> tuple[np.ndarray, np.ndarray]:
+    best_en = np.full(n, -np.inf)
+    best_ko = np.full(m, -np.inf)
+    np.maximum.at(best_en, rows, values)
+    np.maximum.at(best_ko, cols, values)
+    return best_en, best_ko
+
+
+def _median(*arrays: np.ndarray) -> float:
+    both = np.concatenate(arrays)
+    both = both[np.isfinite(both)]
+    return float(np.median(both)) if len(both) else 0.0
 
 
 def _check_vectors(name: str, vecs: np.ndarray) -> np.ndarray:
@@ -402,7 +459,8 @@ class _Problem:
         self.len_ko = len_ko.astype(np.float64)
         total_ko = float(self.len_ko.sum())
         self.rho = float(self.len_en.sum()) / total_ko if total_ko > 0 else 1.0
-        self.threshold = params.threshold * self._typical_best()
+        typical_adjusted, typical_cosine = self._typical_best()
+        self.threshold = params.threshold * typical_adjusted
         self.scalars = np.array(
             [
                 self.rho,
@@ -411,6 +469,8 @@ class _Problem:
                 params.length_weight,
                 params.merge_penalty,
                 params.merge_penalty_22,
+                params.member_floor * typical_cosine,
+                params.member_weight,
             ],
             dtype=np.float64,
         )
@@ -456,8 +516,9 @@ class _Problem:
         self.gains[t11, mutual[keep]] += bonus
         self.mutual = set(mutual[keep].tolist())
 
-    def _typical_best(self) -> float:
-        """Median over sentences of their best margin-adjusted 1-1 score.
+    def _typical_best(self) -> tuple[float, float]:
+        """Median over sentences of their best margin-adjusted 1-1 score, and of their best
+        cosine.
 
         Deletion is priced against this, so a document whose true pairs score low overall
         (a weaker language pair, literary text) does not lose them all to 1-0/0-1.
@@ -466,18 +527,23 @@ class _Problem:
         ok = (rows > 0) & (cols > 0)
         rows, cols = rows[ok] - 1, cols[ok] - 1
         hood = 0.5 * self.params.margin_weight * (self.re[rows] + self.rk[cols])
-        adjusted = self.sims[ok] - hood
-        best_en = np.full(self.n, -np.inf)
-        best_ko = np.full(self.m, -np.inf)
-        np.maximum.at(best_en, rows, adjusted)
-        np.maximum.at(best_ko, cols, adjusted)
-        best = np.concatenate([best_en, best_ko])
-        best = best[np.isfinite(best)]
-        return float(np.median(best)) if len(best) else 0.0
+        cosine = self.sims[ok].astype(np.float64)
+        best_cos = _best_per_sentence(cosine, rows, cols, self.n, self.m)
+        typical_cos = _median(*best_cos)
+        floor = self.params.skip_floor * typical_cos
+        weight = self.params.skip_weight
+        self.skip_en, self.skip_ko = (
+            np.where(np.isfinite(b), -weight * np.maximum(0.0, b - floor), 0.0) for b in best_cos
+        )
+        adjusted = _best_per_sentence(cosine - hood, rows, cols, self.n, self.m)
+        return _median(*adjusted), typical_cos
 
     def search(self) -> list[tuple[int, int]]:
         b = self.band
-        back = _search(self.gains, b.lo, b.hi, b.off, self.n, self.m, self.tk, self.tl)
+        back = _search(
+            self.gains, b.lo, b.hi, b.off, self.n, self.m, self.tk, self.tl,
+            self.skip_en, self.skip_ko,
+        )  # fmt: skip
         return _traceback(back, b, self.n, self.m, self.tk, self.tl)
 
     def spans(self, steps: list[tuple[int, int]]) -> list[tuple[int, int, int, int, int, int]]:
@@ -495,9 +561,40 @@ class _Problem:
             i, j = i + di, j + dj
         return out
 
-    def set_exact(self, t: int, c: int, i0: int, i1: int, j0: int, j1: int, cos: float) -> None:
-        self.exact[(t, c)] = cos
-        self.gains[t, c] = _gain_value(
+    def bead_at(self, i0: int, i1: int, j0: int, j1: int) -> tuple[int, int, int, int, int, int]:
+        """The span of a linked bead with its type and end cell; type -3 when not searchable."""
+        types = np.flatnonzero((self.tk == i1 - i0) & (self.tl == j1 - j0))
+        if len(types) == 0 or j1 > self.m or i1 > self.n:
+            return (i0, i1, j0, j1, -3, -1)
+        c = int(_cell(self.band.lo, self.band.hi, self.band.off, i1, j1))
+        if c < 0 or self.gains[int(types[0]), c] <= _NEG:
+            return (i0, i1, j0, j1, -3, -1)
+        return (i0, i1, j0, j1, int(types[0]), c)
+
+    def absorbing_alternatives(self, spans: list) -> list[tuple[int, int, int, int, int, int]]:
+        """Merges that would absorb an unaligned sentence into the bead before or after it.
+
+        Their estimated gains come from summed vectors, which can fall short of the real
+        embedding of the merged text; checking these few keeps a true 2-1 from being
+        split into a 1-1 and a 1-0 on an estimate alone.
+        """
+        out = []
+        for k, (i0, i1, j0, j1, t, _) in enumerate(spans):
+            if t >= 0:
+                continue
+            for near in (k - 1, k + 1):
+                if not 0 <= near < len(spans) or spans[near][4] < 0:
+                    continue
+                a0, a1, b0, b1 = spans[near][:4]
+                merged = (min(a0, i0), max(a1, i1), min(b0, j0), max(b1, j1))
+                if (merged[1] - merged[0]) + (merged[3] - merged[2]) <= self.params.max_bead:
+                    bead = self.bead_at(*merged)
+                    if bead[4] >= 0:
+                        out.append(bead)
+        return out
+
+    def _base_gain(self, cos: float, i0: int, i1: int, j0: int, j1: int) -> float:
+        return _gain_value(
             cos,
             i1 - i0,
             j1 - j0,
@@ -505,8 +602,22 @@ class _Problem:
             float(self.rk[j0:j1].mean()),
             float(self.len_en[i0:i1].sum()),
             float(self.len_ko[j0:j1].sum()),
-            *self.scalars,
+            *self.scalars[:6],
         )
+
+    def set_exact(self, t: int, c: int, i0: int, i1: int, j0: int, j1: int, cos: float) -> None:
+        """Replace a bead's estimated cosine by the real one; the member term stays."""
+        self.exact[(t, c)] = cos
+        estimate = _summed_cosine(self.en[i0:i1], self.ko[j0:j1])
+        self.gains[t, c] += self._base_gain(cos, i0, i1, j0, j1) - self._base_gain(
+            estimate, i0, i1, j0, j1
+        )
+
+
+def _summed_cosine(a: np.ndarray, b: np.ndarray) -> float:
+    x = a.sum(axis=0, dtype=np.float64)
+    y = b.sum(axis=0, dtype=np.float64)
+    return float(x @ y / max(np.linalg.norm(x) * np.linalg.norm(y), 1e-12))
 
 
 def _coarse(vecs: np.ndarray) -> np.ndarray:
@@ -544,6 +655,17 @@ def _find_band(
     return _band_around(path, n, m, 2, params.band_radius)
 
 
+def _per_sentence(values, size: int, default: int, name: str) -> np.ndarray:
+    if values is None:
+        return np.full(size, default, dtype=np.int64)
+    arr = np.asarray(values, dtype=np.int64)
+    if arr.ndim != 1 or arr.shape[0] != size:
+        raise AlignmentError(
+            f"{name} must hold one value per sentence ({size}), got shape {arr.shape}"
+        )
+    return arr
+
+
 def align(
     en_vecs: np.ndarray,
     ko_vecs: np.ndarray,
@@ -575,18 +697,13 @@ def align(
     if n == 0 or m == 0:
         return [Bead((i,), ()) for i in range(n)] + [Bead((), (j,)) for j in range(m)]
 
-    def _array(values, size: int, default: int, name: str) -> np.ndarray:
-        if values is None:
-            return np.full(size, default, dtype=np.int64)
-        arr = np.asarray(values, dtype=np.int64)
-        if arr.shape != (size,):
-            raise AlignmentError(f"{name} has {arr.shape[0]} entries for {size} sentences")
-        return arr
-
-    len_en = _array(en_lengths, n, 1, "en_lengths")
-    len_ko = _array(ko_lengths, m, 1, "ko_lengths")
-    para_en = _array(en_paragraphs, n, 0, "en_paragraphs")
-    para_ko = _array(ko_paragraphs, m, 0, "ko_paragraphs")
+    len_en = _per_sentence(en_lengths, n, 1, "en_lengths")
+    len_ko = _per_sentence(ko_lengths, m, 1, "ko_lengths")
+    para_en = _per_sentence(en_paragraphs, n, 0, "en_paragraphs")
+    para_ko = _per_sentence(ko_paragraphs, m, 0, "ko_paragraphs")
+    for name, para in (("en_paragraphs", para_en), ("ko_paragraphs", para_ko)):
+        if np.any(np.diff(para) < 0):
+            raise AlignmentError(f"{name} must not decrease: sentences come in document order")
 
     band = _find_band(en, ko, len_en, len_ko, params)
     problem = _Problem(en, ko, band, len_en, len_ko, para_en, para_ko, params)
@@ -599,8 +716,12 @@ def align(
 
     spans = problem.spans(problem.search())
     for round_ in range(params.max_rounds + 1):
-        pending = [s for s in spans if s[4] >= 0 and (s[4], s[5]) not in problem.exact]
-        pending = [s for s in pending if s[1] - s[0] > 1 or s[3] - s[2] > 1]
+        pending = [
+            s
+            for s in spans + problem.absorbing_alternatives(spans)
+            if (s[1] - s[0] > 1 or s[3] - s[2] > 1) and (s[4], s[5]) not in problem.exact
+        ]
+        pending = list(dict.fromkeys(pending))
         if not pending or embed_groups is None:
             break
         wanted: dict[str, list[tuple[int, int]]] = {"en": [], "ko": []}
@@ -628,9 +749,7 @@ def align(
             continue
         cos = problem.exact.get((t, c))
         if cos is None:
-            a = en[i0:i1].sum(axis=0)
-            b = ko[j0:j1].sum(axis=0)
-            cos = float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12))
+            cos = _summed_cosine(en[i0:i1], ko[j0:j1])
         hood = 0.5 * (float(problem.re[i0:i1].mean()) + float(problem.rk[j0:j1].mean()))
         beads.append(Bead(tuple(range(i0, i1)), tuple(range(j0, j1)), score=cos, margin=cos - hood))
     return beads
