@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -27,6 +27,16 @@ from aligner.types import Bead, Document, Sentence
 log = logging.getLogger(__name__)
 
 STAGES = ("segment", "encode", "align")
+
+
+@dataclass(frozen=True, slots=True)
+class PairFailure:
+    """A pair of a batch that could not be aligned, and why."""
+
+    pair_id: str
+    en_doc: Document
+    ko_doc: Document
+    reason: str
 
 
 class Aligner:
@@ -64,9 +74,13 @@ class Aligner:
         ko: Sequence[str],
         en_paragraphs: Sequence[int] | None = None,
         ko_paragraphs: Sequence[int] | None = None,
+        vectors: dict[str, np.ndarray] | None = None,
     ) -> list[Bead]:
-        en_vecs = self._encode(en)
-        ko_vecs = self._encode(ko)
+        if vectors is None:
+            en_vecs, ko_vecs = self._encode(en), self._encode(ko)
+        else:
+            en_vecs = np.stack([vectors[t] for t in en]) if en else self._encode([])
+            ko_vecs = np.stack([vectors[t] for t in ko]) if ko else self._encode([])
         texts = {"en": en, "ko": ko}
 
         def embed_groups(side: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
@@ -109,6 +123,50 @@ class Aligner:
         presegmented_input: bool = False,
     ) -> PairResult:
         """Segment and align two cleaned documents into a :class:`PairResult`."""
+        segmented = self._segment_pair(en_doc, ko_doc, presegmented_input)
+        return self._align_segmented(en_doc, ko_doc, *segmented, pair_id=pair_id)
+
+    def align_many(
+        self,
+        pairs: Iterable[tuple[str, Document, Document]],
+        *,
+        presegmented_input: bool = False,
+        chunk_size: int = 64,
+    ) -> Iterator[PairResult | PairFailure]:
+        """Align many ``(pair_id, en_doc, ko_doc)`` pairs, in order.
+
+        Sentences of ``chunk_size`` pairs are encoded together, in one call, so a GPU
+        encoder sees full batches; a pair that cannot be aligned (no sentences on one
+        side) yields a :class:`PairFailure` instead of stopping the batch.
+        """
+        chunk: list[tuple[str, Document, Document]] = []
+        for pair in pairs:
+            chunk.append(pair)
+            if len(chunk) >= chunk_size:
+                yield from self._align_chunk(chunk, presegmented_input)
+                chunk = []
+        if chunk:
+            yield from self._align_chunk(chunk, presegmented_input)
+
+    def _align_chunk(
+        self, chunk: list[tuple[str, Document, Document]], presegmented_input: bool
+    ) -> Iterator[PairResult | PairFailure]:
+        segmented = [
+            self._segment_pair(en_doc, ko_doc, presegmented_input) for _, en_doc, ko_doc in chunk
+        ]
+        texts = list(dict.fromkeys(s.text for pair in segmented for side in pair for s in side))
+        vectors = dict(zip(texts, self._encode(texts), strict=True))
+        for (pair_id, en_doc, ko_doc), sents in zip(chunk, segmented, strict=True):
+            try:
+                yield self._align_segmented(
+                    en_doc, ko_doc, *sents, pair_id=pair_id, vectors=vectors
+                )
+            except AlignmentError as error:
+                yield PairFailure(pair_id, en_doc, ko_doc, str(error))
+
+    def _segment_pair(
+        self, en_doc: Document, ko_doc: Document, presegmented_input: bool
+    ) -> tuple[tuple[Sentence, ...], tuple[Sentence, ...]]:
         en_sents = tuple(
             replace(s, doc_id=en_doc.doc_id)
             for s in self.segment(en_doc.text, "en", presegmented_input=presegmented_input)
@@ -117,6 +175,18 @@ class Aligner:
             replace(s, doc_id=ko_doc.doc_id)
             for s in self.segment(ko_doc.text, "ko", presegmented_input=presegmented_input)
         )
+        return en_sents, ko_sents
+
+    def _align_segmented(
+        self,
+        en_doc: Document,
+        ko_doc: Document,
+        en_sents: tuple[Sentence, ...],
+        ko_sents: tuple[Sentence, ...],
+        *,
+        pair_id: str | None = None,
+        vectors: dict[str, np.ndarray] | None = None,
+    ) -> PairResult:
         if not en_sents or not ko_sents:
             empty = en_doc if not en_sents else ko_doc
             raise AlignmentError(f"{empty.source or empty.doc_id}: no sentences found")
@@ -125,6 +195,7 @@ class Aligner:
             [s.text for s in ko_sents],
             [s.paragraph for s in en_sents],
             [s.paragraph for s in ko_sents],
+            vectors,
         )
         scored = [b.score for b in beads if b.score is not None]
         return PairResult(

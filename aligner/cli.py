@@ -60,10 +60,26 @@ def _load(path: Path, lang: str, presegmented: bool, clean: bool):
     return doc
 
 
+def _load_side(path: Path, lang: str, presegmented: bool, clean: bool):
+    """A single text file is one article; a directory, .jsonl or .parquet is a collection."""
+    from aligner.documents import read_collection
+
+    if path.suffix == ".txt" or not path.exists():
+        return [_load(path, lang, presegmented, clean)]
+    from aligner.segment import check_language
+
+    docs = read_collection(path, lang)
+    for doc in docs:
+        check_language(doc.text, lang, doc.source or doc.doc_id)
+    return docs
+
+
 @app.command()
 def align(
-    en: Annotated[Path, typer.Argument(help="English article (UTF-8 text).")],
-    ko: Annotated[Path, typer.Argument(help="Korean original (UTF-8 text).")],
+    en: Annotated[
+        Path, typer.Argument(help="English article(s): a .txt file, a folder, .jsonl or .parquet.")
+    ],
+    ko: Annotated[Path, typer.Argument(help="Korean original(s), in the same form.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Corpus file to write.")],
     presegmented: Annotated[
         bool, typer.Option(help="Inputs hold one sentence per line; blank lines end paragraphs.")
@@ -86,37 +102,62 @@ def align(
     ] = 0.5,
     overwrite: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
 ) -> None:
-    """Align one English article with its Korean original and write a Parquet corpus."""
-    from aligner.api import Aligner
-    from aligner.corpus import write_corpus
+    """Align English articles with their Korean originals and write a Parquet corpus.
+
+    EN and KO are two text files (one pair), or two collections (folders of .txt files,
+    .jsonl or .parquet) paired by original_url/url or by a shared id.
+    """
+    from aligner.api import Aligner, PairFailure
+    from aligner.corpus import CorpusWriter
     from aligner.errors import OutputExistsError
+    from aligner.pairing import Pairing, pair_by_link
 
     started = time.perf_counter()
+    beads = []
+    n_en = n_ko = aligned = failed = 0
     try:
         if output.exists() and not overwrite:
             raise OutputExistsError(f"{output}: already exists (pass --overwrite to replace it)")
-        en_doc = _load(en, "en", presegmented, clean)
-        ko_doc = _load(ko, "ko", presegmented, clean)
+        en_docs = _load_side(en, "en", presegmented, clean)
+        ko_docs = _load_side(ko, "ko", presegmented, clean)
+        if en.suffix == ".txt" and ko.suffix == ".txt":
+            # two files are one pair, whatever their names
+            pairing = Pairing(((en_docs[0].doc_id, en_docs[0], ko_docs[0]),), (), ())
+        else:
+            pairing = pair_by_link(en_docs, ko_docs)
         aligner = Aligner(model, device=device, batch_size=batch_size, max_bead=max_bead)
-        result = aligner.align_documents(
-            en_doc, ko_doc, pair_id=en_doc.doc_id, presegmented_input=presegmented
-        )
-        write_corpus(
-            output,
-            [result],
-            metadata=aligner.metadata(presegmented=presegmented, clean=clean),
-            overwrite=overwrite,
-        )
+        metadata = aligner.metadata(presegmented=presegmented, clean=clean)
+        with CorpusWriter(output, metadata=metadata, overwrite=overwrite) as writer:
+            for item in aligner.align_many(pairing.pairs, presegmented_input=presegmented):
+                if isinstance(item, PairFailure):
+                    failed += 1
+                    log.warning("%s: not aligned: %s", item.pair_id, item.reason)
+                    for doc, role in ((item.en_doc, "en"), (item.ko_doc, "ko")):
+                        writer.add_document(
+                            doc, role=role, pair_id=item.pair_id, status="failed",
+                            reason=item.reason,
+                        )  # fmt: skip
+                    continue
+                writer.add(item)
+                aligned += 1
+                n_en += len(item.en_sents)
+                n_ko += len(item.ko_sents)
+                beads.extend(item.beads)
+            for side, role in ((pairing.unpaired_en, "en"), (pairing.unpaired_ko, "ko")):
+                for doc, reason in side:
+                    writer.add_document(doc, role=role, status="unpaired", reason=reason)
     except AlignerError as error:
         _fail(error)
-    kinds = Counter(b.kind for b in result.beads)
-    scores = [b.score for b in result.beads if b.score is not None]
+    kinds = Counter(b.kind for b in beads)
+    scores = [b.score for b in beads if b.score is not None]
     low = sum(s < min_score for s in scores)
     order = sorted(kinds, key=lambda k: (-kinds[k], k))
-    typer.echo(
-        f"aligned {len(result.en_sents)} English and {len(result.ko_sents)} Korean sentences "
-        f"into {len(result.beads)} beads"
-    )
+    if aligned + failed != 1 or pairing.unpaired_en or pairing.unpaired_ko:
+        typer.echo(
+            f"pairs: {aligned} aligned, {failed} failed; {len(pairing.unpaired_en)} English "
+            f"articles without an original, {len(pairing.unpaired_ko)} Korean articles unused"
+        )
+    typer.echo(f"aligned {n_en} English and {n_ko} Korean sentences into {len(beads)} beads")
     typer.echo("beads by kind: " + ", ".join(f"{k} {kinds[k]}" for k in order))
     median = f"{statistics.median(scores):.3f}" if scores else "n/a"
     typer.echo(f"median score {median}; {low} beads below {min_score}")

@@ -157,9 +157,8 @@ def make_runner(method: str, model: str) -> Runner:
     if method == "diagonal":
         return Runner(Diagonal(), None, "diagonal", {"method": "diagonal"})
     try:
-        from aligner.embed import CountingEncoder, load_encoder
-
         from aligner.api import Aligner
+        from aligner.embed import CountingEncoder, load_encoder
     except ImportError as err:
         sys.exit(f"--method aligner needs aligner.api and aligner.embed: {err}")
     encoder = CountingEncoder(load_encoder(model))

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from aligner.cli import app
-from aligner.corpus import read_corpus, read_metadata
+from aligner.corpus import read_corpus, read_documents, read_metadata
 from aligner.scoring import evaluate_paths
 
 REPO = Path(__file__).resolve().parents[1]
@@ -147,3 +147,77 @@ def test_every_command_and_option_is_documented() -> None:
             for opt in param.opts:
                 if opt.startswith("--") and opt != "--help":
                     assert opt in readme, f"option {opt} of {name} is not in the README"
+
+
+@pytest.mark.slow
+def test_collections_are_paired_by_id_and_unpaired_articles_are_reported(tmp_path: Path) -> None:
+    en_dir, ko_dir = tmp_path / "en", tmp_path / "ko"
+    en_dir.mkdir()
+    ko_dir.mkdir()
+    (en_dir / "seed.en.txt").write_bytes(EN.read_bytes())
+    (ko_dir / "seed.ko.txt").write_bytes(KO.read_bytes())
+    (en_dir / "short.en.txt").write_text(
+        "The border has been closed since January.\n\nTrade has not resumed.\n", encoding="utf-8"
+    )
+    (ko_dir / "short.ko.txt").write_text(
+        "국경은 1월부터 닫혀 있다.\n\n무역은 재개되지 않았다.\n", encoding="utf-8"
+    )
+    (en_dir / "orphan.en.txt").write_text("This article has no original at all.\n", "utf-8")
+    (ko_dir / "lonely.ko.txt").write_text("이 기사는 영어로 번역되지 않았다.\n", "utf-8")
+    out = tmp_path / "batch.parquet"
+    result = _run("align", en_dir, ko_dir, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == (
+        "pairs: 2 aligned, 0 failed; 1 English articles without an original, "
+        "1 Korean articles unused"
+    )
+    frame = read_corpus(out).collect()
+    assert set(frame["pair_id"]) == {"seed", "short"}
+    short = frame.filter(pl.col("pair_id") == "short")
+    assert short["en_idx"].to_list() == [[0], [1]]
+    docs = read_documents(out)
+    status = dict(zip(docs["doc_id"], docs["status"], strict=True))
+    assert status == {
+        "seed": "aligned",
+        "short": "aligned",
+        "orphan": "unpaired",
+        "lonely": "unpaired",
+    }
+    orphan = docs.filter(pl.col("doc_id") == "orphan")
+    assert orphan["reason"][0] == "no Korean article with id 'orphan'"
+
+
+@pytest.mark.slow
+def test_jsonl_collections_pair_by_original_url(tmp_path: Path) -> None:
+    import json
+
+    en = tmp_path / "en.jsonl"
+    ko = tmp_path / "ko.jsonl"
+    en.write_text(
+        json.dumps(
+            {
+                "id": "e1",
+                "text": "Freight trains have not crossed the border. Trade is still closed.",
+                "original_url": "https://example.org/ko/77",
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    ko.write_text(
+        json.dumps(
+            {
+                "id": "k77",
+                "url": "https://example.org/ko/77",
+                "text": "화물열차는 국경을 넘지 않았다. 무역은 여전히 닫혀 있다.",
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "j.parquet"
+    result = _run("align", en, ko, "-o", out)
+    assert result.exit_code == 0, result.output
+    frame = read_corpus(out).collect()
+    assert frame["pair_id"].unique().to_list() == ["e1__k77"]
+    assert frame["kind"].cast(pl.String).to_list() == ["1-1", "1-1"]
