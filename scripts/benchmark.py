@@ -474,6 +474,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     parser.add_argument("--seed", type=int, default=benchdata.DEFAULT_SEED)
     parser.add_argument("--data", default=None, help="shared data directory")
+    parser.add_argument(
+        "--overlap-baseline",
+        action="store_true",
+        help="also time encoding every overlap window of up to 4 sentences (Bertalign's cost)",
+    )
     args = parser.parse_args(argv)
     sets = [s.strip() for s in args.sets.split(",") if s.strip()]
     unknown = [s for s in sets if s not in ALL_SETS]
@@ -484,6 +489,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--limit must be at least 1")
     args.sets = sets
     return args
+
+
+def overlap_baseline(docs: Sequence[BenchDoc], encoder: Any, size: int = 4) -> dict[str, Any]:
+    """Time Bertalign's up-front cost: encode every window of 1..size consecutive sentences."""
+    texts = []
+    for doc in docs:
+        for side in (doc.en, doc.ko):
+            for width in range(1, size + 1):
+                texts += [" ".join(side[i : i + width]) for i in range(len(side) - width + 1)]
+    n_input = sum(len(d.en) + len(d.ko) for d in docs)
+    start = time.perf_counter()
+    encoder.encode(texts)
+    return {
+        "size": size,
+        "texts": len(texts),
+        "texts_per_sentence": len(texts) / n_input if n_input else 0.0,
+        "seconds": time.perf_counter() - start,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -497,7 +520,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.limit is not None:
                 docs = docs[: args.limit]
             report = run_set(name, docs, runner, Path(tmp))
+            if args.overlap_baseline and runner.encoder is not None and name not in E2E_SETS:
+                report["overlap_baseline"] = overlap_baseline(docs, runner.encoder.inner)
             print(format_report(report), flush=True)
+            if "overlap_baseline" in report:
+                b = report["overlap_baseline"]
+                print(
+                    f"overlap baseline  {b['texts']} windows of up to {b['size']} sentences "
+                    f"({b['texts_per_sentence']:.2f} per sentence) encoded in "
+                    f"{b['seconds']:.3f} s; "
+                    f"this run took {report['seconds']['total'] / b['seconds']:.2f} of that",
+                    flush=True,
+                )
             print()
             reports.append(report)
     if args.json is not None:
