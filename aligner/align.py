@@ -66,7 +66,7 @@ class AlignParams:
     skip_floor: float = 0.6
     skip_weight: float = 2.0
     band_radius: int = 8
-    full_cells: int = 1_000_000
+    full_cells: int = 250_000
     max_rounds: int = 6
 
     def __post_init__(self) -> None:
