@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import logging
 import math
+import re
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -65,6 +67,7 @@ class AlignParams:
     member_weight: float = 1.0
     skip_floor: float = 0.6
     skip_weight: float = 2.0
+    number_weight: float = 0.2
     band_radius: int = 8
     full_cells: int = 250_000
     max_rounds: int = 6
@@ -94,6 +97,7 @@ class AlignParams:
             "mwt": self.member_weight,
             "sf": self.skip_floor,
             "sw": self.skip_weight,
+            "num": self.number_weight,
             "band": self.band_radius,
         }
 
@@ -256,7 +260,7 @@ def _gain_value(
 @njit(cache=True)
 def _all_gains(
     sims, lo, hi, off, n: int, m: int, tk, tl,
-    self_en, self_ko, re, rk, len_en, len_ko, para_en, para_ko, params,
+    self_en, self_ko, re, rk, len_en, len_ko, para_en, para_ko, num_en, num_ko, params,
 ):  # fmt: skip
     """Gain of every bead type ending at every cell, from summed single vectors."""
     ntypes = tk.shape[0]
@@ -306,8 +310,39 @@ def _all_gains(
                     params[1], params[2], params[3], params[4], params[5],
                 ) - _member_shortfall(
                     sims, lo, hi, off, i, j, k, el, self_en, self_ko, params[6], params[7]
-                )  # fmt: skip
+                ) + _number_agreement(num_en, num_ko, i, j, k, el, params[8])  # fmt: skip
     return gains
+
+
+@njit(cache=True)
+def _bits(x: int) -> int:
+    count = 0
+    while x:
+        x &= x - 1
+        count += 1
+    return count
+
+
+@njit(cache=True)
+def _number_agreement(num_en, num_ko, i: int, j: int, k: int, el: int, weight: float) -> float:
+    """Reward a bead whose two sides carry the same numbers; penalise one-sided numbers.
+
+    Figures, dates and counts survive translation almost unchanged, and they separate
+    sentences that an encoder finds alike (two sentences on the same topic).
+    """
+    if weight == 0.0:
+        return 0.0
+    a = 0
+    for x in range(i - k, i):
+        a |= num_en[x]
+    b = 0
+    for y in range(j - el, j):
+        b |= num_ko[y]
+    if a == 0 and b == 0:
+        return 0.0
+    if a == 0 or b == 0:
+        return -0.5 * weight
+    return weight * (2.0 * _bits(a & b) / _bits(a | b) - 1.0)
 
 
 @njit(cache=True)
@@ -449,8 +484,12 @@ class _Problem:
         para_en: np.ndarray,
         para_ko: np.ndarray,
         params: AlignParams,
+        num_en: np.ndarray | None = None,
+        num_ko: np.ndarray | None = None,
     ) -> None:
         self.en, self.ko, self.band, self.params = en, ko, band, params
+        num_en = np.zeros(len(en), dtype=np.int64) if num_en is None else num_en
+        num_ko = np.zeros(len(ko), dtype=np.int64) if num_ko is None else num_ko
         self.n, self.m = len(en), len(ko)
         types = params.bead_types()
         self.tk = np.array([k for k, _ in types], dtype=np.int64)
@@ -475,6 +514,7 @@ class _Problem:
                 params.merge_penalty_22,
                 params.member_floor * typical_cosine,
                 params.member_weight,
+                params.number_weight,
             ],
             dtype=np.float64,
         )
@@ -482,7 +522,7 @@ class _Problem:
             self.sims, band.lo, band.hi, band.off, self.n, self.m, self.tk, self.tl,
             _adjacent_cosines(en, span), _adjacent_cosines(ko, span),
             self.re, self.rk, self.len_en, self.len_ko,
-            para_en.astype(np.int64), para_ko.astype(np.int64), self.scalars,
+            para_en.astype(np.int64), para_ko.astype(np.int64), num_en, num_ko, self.scalars,
         )  # fmt: skip
         self._reward_mutual_pairs()
         self.exact: dict[tuple[int, int], float] = {}
@@ -659,6 +699,38 @@ def _find_band(
     return _band_around(path, n, m, 2, params.band_radius)
 
 
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def number_marks(texts: Sequence[str]) -> np.ndarray:
+    """One 63-bit set per sentence of the numbers it holds (two digits or more).
+
+    Thousands separators are dropped, so "1,000" in one language matches "1000" in the
+    other; one-digit numbers are left out because months and small counts are often
+    spelled out on one side ("May" against "5월").
+    """
+    out = np.zeros(len(texts), dtype=np.int64)
+    for idx, text in enumerate(texts):
+        mask = 0
+        for match in _NUMBER.finditer(text):
+            token = match.group().replace(",", "")
+            if sum(ch.isdigit() for ch in token) >= 2:
+                mask |= 1 << (zlib.crc32(token.encode()) % 63)
+        out[idx] = mask
+    return out
+
+
+def _masks(values, size: int, name: str) -> np.ndarray:
+    if values is None:
+        return np.zeros(size, dtype=np.int64)
+    arr = np.asarray(values, dtype=np.int64)
+    if arr.ndim != 1 or arr.shape[0] != size:
+        raise AlignmentError(
+            f"{name} must hold one value per sentence ({size}), got shape {arr.shape}"
+        )
+    return arr
+
+
 def _per_sentence(values, size: int, default: int, name: str) -> np.ndarray:
     if values is None:
         return np.full(size, default, dtype=np.int64)
@@ -678,6 +750,8 @@ def align(
     ko_lengths: Sequence[int] | np.ndarray | None = None,
     en_paragraphs: Sequence[int] | np.ndarray | None = None,
     ko_paragraphs: Sequence[int] | np.ndarray | None = None,
+    en_numbers: Sequence[int] | np.ndarray | None = None,
+    ko_numbers: Sequence[int] | np.ndarray | None = None,
     embed_groups: GroupEmbedder | None = None,
     params: AlignParams | None = None,
 ) -> list[Bead]:
@@ -685,6 +759,7 @@ def align(
 
     ``en_lengths``/``ko_lengths`` are sentence lengths in characters (a weak signal; all
     ones when absent). Beads never join sentences of different ``*_paragraphs``.
+    ``en_numbers``/``ko_numbers`` are the sentences' :func:`number_marks`.
     ``embed_groups(side, spans)`` embeds runs of consecutive sentences (``side`` is
     ``"en"`` or ``"ko"``, spans are ``(start, end)``); without it, merged groups are
     scored from the summed sentence vectors. Beads cover both sides exactly once, in order.
@@ -710,7 +785,10 @@ def align(
             raise AlignmentError(f"{name} must not decrease: sentences come in document order")
 
     band = _find_band(en, ko, len_en, len_ko, params)
-    problem = _Problem(en, ko, band, len_en, len_ko, para_en, para_ko, params)
+    problem = _Problem(
+        en, ko, band, len_en, len_ko, para_en, para_ko, params,
+        _masks(en_numbers, n, "en_numbers"), _masks(ko_numbers, m, "ko_numbers"),
+    )  # fmt: skip
     cache: dict[tuple[str, int, int], np.ndarray] = {}
 
     def group_vec(side: str, start: int, end: int) -> np.ndarray:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from aligner import __version__
-from aligner.align import AlignParams, align
+from aligner.align import AlignParams, align, number_marks
 from aligner.corpus import PairResult, signature
 from aligner.embed import Encoder, load_encoder
 from aligner.errors import AlignmentError
@@ -93,6 +93,8 @@ class Aligner:
             ko_vecs,
             en_lengths=[len(s) for s in en],
             ko_lengths=[len(s) for s in ko],
+            en_numbers=number_marks(en),
+            ko_numbers=number_marks(ko),
             en_paragraphs=en_paragraphs,
             ko_paragraphs=ko_paragraphs,
             embed_groups=embed_groups,

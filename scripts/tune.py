@@ -22,7 +22,7 @@ import os
 
 import benchdata
 
-from aligner.align import AlignParams, align
+from aligner.align import AlignParams, align, number_marks
 from aligner.scoring import evaluate
 
 CACHE = Path(__file__).resolve().parents[1] / "bench" / "tune-cache.pkl"
@@ -71,6 +71,8 @@ def run(docs, cache: TextCache, params: AlignParams):
             cache.encode(list(d.ko)),
             en_lengths=[len(s) for s in d.en],
             ko_lengths=[len(s) for s in d.ko],
+            en_numbers=number_marks(d.en),
+            ko_numbers=number_marks(d.ko),
             embed_groups=groups,
             params=params,
         )
