@@ -55,7 +55,7 @@ _NEG = -1e30
 class AlignParams:
     """Every knob of the aligner; all of them go into the corpus signature."""
 
-    max_bead: int = 4
+    max_bead: int = 5
     threshold: float = 0.0
     margin_weight: float = 0.4
     knn: int = 4
@@ -605,6 +605,14 @@ class _Problem:
             i, j = i + di, j + dj
         return out
 
+    def forbid_unverified_merges(self) -> None:
+        keep = {(t, c): self.gains[t, c] for t, c in self.exact}
+        for t in range(len(self.tk)):
+            if self.tk[t] > 1 or self.tl[t] > 1:
+                self.gains[t] = _NEG
+        for (t, c), gain in keep.items():
+            self.gains[t, c] = gain
+
     def bead_at(self, i0: int, i1: int, j0: int, j1: int) -> tuple[int, int, int, int, int, int]:
         """The span of a linked bead with its type and end cell; type -3 when not searchable."""
         types = np.flatnonzero((self.tk == i1 - i0) & (self.tl == j1 - j0))
@@ -820,9 +828,12 @@ def align(
             cos = float(group_vec("en", i0, i1) @ group_vec("ko", j0, j1))
             problem.set_exact(t, c, i0, i1, j0, j1, cos)
         if round_ == params.max_rounds:
+            # Out of rounds: merges never embedded for real may not win on estimates.
             log.debug("stopped verifying merges after %d rounds", round_)
-            break
+            problem.forbid_unverified_merges()
         spans = problem.spans(problem.search())
+        if round_ == params.max_rounds:
+            break
 
     beads = []
     for i0, i1, j0, j1, t, c in spans:

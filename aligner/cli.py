@@ -89,7 +89,7 @@ def align(
     ] = "usem3",
     max_bead: Annotated[
         int, typer.Option(min=2, help="Most sentences in one bead, both sides together.")
-    ] = 4,
+    ] = 5,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
     batch_size: Annotated[
         int | None, typer.Option(min=1, help="Encoder batch size (default: per device).")

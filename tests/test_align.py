@@ -418,11 +418,12 @@ def test_a_merge_that_fails_verification_is_dropped() -> None:
     doc = SyntheticPair(["1-1"] * 10 + ["2-1"] + ["1-1"] * 10, seed=5)
     assert ((10, 11), (10,)) in pairs(doc.align())
     doc.requests.clear()
-    elsewhere = unit(np.random.default_rng(99).standard_normal(DIM)).astype(np.float32)
+    rng = np.random.default_rng(99)
+    elsewhere = {side: unit(rng.standard_normal(DIM)).astype(np.float32) for side in ("en", "ko")}
 
     def embed(side: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
         doc.requests.extend((side, span) for span in spans)
-        return np.array([elsewhere for _ in spans], dtype=np.float32)
+        return np.array([elsewhere[side] for _ in spans], dtype=np.float32)
 
     beads = align(
         doc.en_vecs,
