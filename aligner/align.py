@@ -179,6 +179,33 @@ def _band_sims(en: np.ndarray, ko: np.ndarray, lo, hi, off) -> np.ndarray:
 
 
 @njit(cache=True)
+def _keep_best(best: np.ndarray, v: float) -> None:
+    """Insert ``v`` into the descending array ``best`` if it beats its last entry."""
+    k = best.shape[0]
+    if v <= best[k - 1]:
+        return
+    p = k - 1
+    while p > 0 and best[p - 1] < v:
+        best[p] = best[p - 1]
+        p -= 1
+    best[p] = v
+
+
+@njit(cache=True)
+def _mean_of_filled(best: np.ndarray) -> np.ndarray:
+    out = np.zeros(best.shape[0], dtype=np.float32)
+    for r in range(best.shape[0]):
+        total = 0.0
+        count = 0
+        for t in range(best.shape[1]):
+            if best[r, t] > -1.0:
+                total += best[r, t]
+                count += 1
+        out[r] = total / count if count > 0 else 0.0
+    return out
+
+
+@njit(cache=True)
 def _neighbourhoods(sims, lo, hi, off, n: int, m: int, k: int):
     """Mean of each sentence's ``k`` best cosines on the other side, within the band."""
     row_best = np.full((n, k), -1.0, dtype=np.float32)
@@ -186,39 +213,9 @@ def _neighbourhoods(sims, lo, hi, off, n: int, m: int, k: int):
     for i in range(1, n + 1):
         for j in range(max(lo[i], 1), hi[i]):
             v = sims[off[i] + j - lo[i]]
-            r = row_best[i - 1]
-            if v > r[k - 1]:
-                p = k - 1
-                while p > 0 and r[p - 1] < v:
-                    r[p] = r[p - 1]
-                    p -= 1
-                r[p] = v
-            c = col_best[j - 1]
-            if v > c[k - 1]:
-                p = k - 1
-                while p > 0 and c[p - 1] < v:
-                    c[p] = c[p - 1]
-                    p -= 1
-                c[p] = v
-    re = np.zeros(n, dtype=np.float32)
-    rk = np.zeros(m, dtype=np.float32)
-    for i in range(n):
-        s = 0.0
-        c = 0
-        for t in range(k):
-            if row_best[i, t] > -1.0:
-                s += row_best[i, t]
-                c += 1
-        re[i] = s / c if c > 0 else 0.0
-    for j in range(m):
-        s = 0.0
-        c = 0
-        for t in range(k):
-            if col_best[j, t] > -1.0:
-                s += col_best[j, t]
-                c += 1
-        rk[j] = s / c if c > 0 else 0.0
-    return re, rk
+            _keep_best(row_best[i - 1], v)
+            _keep_best(col_best[j - 1], v)
+    return _mean_of_filled(row_best), _mean_of_filled(col_best)
 
 
 @njit(cache=True)

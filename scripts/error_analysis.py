@@ -19,9 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchdata
-from tune import TextCache
-
-from aligner.align import align, number_marks
+from tune import TextCache, align_doc
 
 DIGIT = re.compile(r"\d")
 ORDER = (
@@ -45,20 +43,7 @@ def analyse(docs, cache: TextCache) -> Counter:
     c: Counter = Counter()
     furniture = set(benchdata.FURNITURE_LINES)
     for d in docs:
-        texts = {"en": list(d.en), "ko": list(d.ko)}
-
-        def groups(side, spans, texts=texts):
-            return cache.encode([" ".join(texts[side][a:b]) for a, b in spans])
-
-        beads = align(
-            cache.encode(list(d.en)),
-            cache.encode(list(d.ko)),
-            en_lengths=[len(s) for s in d.en],
-            ko_lengths=[len(s) for s in d.ko],
-            en_numbers=number_marks(d.en),
-            ko_numbers=number_marks(d.ko),
-            embed_groups=groups,
-        )
+        beads = align_doc(d, cache)
         pred = {(b.en, b.ko) for b in beads}
         gold = [(tuple(a), tuple(b)) for a, b in d.gold]
         owner = {}

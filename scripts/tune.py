@@ -58,25 +58,27 @@ class TextCache:
             CACHE.write_bytes(pickle.dumps(self.vecs))
 
 
+def align_doc(d, cache: TextCache, params: AlignParams | None = None):
+    """Align one benchmark document with cached embeddings."""
+    texts = {"en": list(d.en), "ko": list(d.ko)}
+
+    def groups(side, spans):
+        return cache.encode([" ".join(texts[side][a:b]) for a, b in spans])
+
+    return align(
+        cache.encode(list(d.en)),
+        cache.encode(list(d.ko)),
+        en_lengths=[len(s) for s in d.en],
+        ko_lengths=[len(s) for s in d.ko],
+        en_numbers=number_marks(d.en),
+        ko_numbers=number_marks(d.ko),
+        embed_groups=groups,
+        params=params,
+    )
+
+
 def run(docs, cache: TextCache, params: AlignParams):
-    preds = []
-    for d in docs:
-        texts = {"en": list(d.en), "ko": list(d.ko)}
-
-        def groups(side, spans, texts=texts):
-            return cache.encode([" ".join(texts[side][a:b]) for a, b in spans])
-
-        beads = align(
-            cache.encode(list(d.en)),
-            cache.encode(list(d.ko)),
-            en_lengths=[len(s) for s in d.en],
-            ko_lengths=[len(s) for s in d.ko],
-            en_numbers=number_marks(d.en),
-            ko_numbers=number_marks(d.ko),
-            embed_groups=groups,
-            params=params,
-        )
-        preds.append([(b.en, b.ko) for b in beads])
+    preds = [[(b.en, b.ko) for b in align_doc(d, cache, params)] for d in docs]
     return evaluate([d.gold for d in docs], preds)
 
 
