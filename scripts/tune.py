@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import pickle
+import random
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -82,10 +83,35 @@ def run(docs, cache: TextCache, params: AlignParams):
     return evaluate([d.gold for d in docs], preds)
 
 
+def _combos(args: argparse.Namespace):
+    """Grid values ``key=a,b,c`` in every combination, or with ``--random N`` draws from
+    ranges ``key=lo:hi`` (uniform, seeded)."""
+    defaults = AlignParams()
+    if args.random:
+        ranges = {}
+        for g in args.grid:
+            key, span = g.split("=")
+            lo, hi = (float(x) for x in span.split(":"))
+            ranges[key] = (lo, hi)
+        rng = random.Random(args.seed)
+        for _ in range(args.random):
+            yield {k: round(rng.uniform(lo, hi), 3) for k, (lo, hi) in ranges.items()}
+        return
+    grid = {}
+    for g in args.grid:
+        key, values = g.split("=")
+        grid[key] = [type(getattr(defaults, key))(v) for v in values.split(",")]
+    keys = list(grid)
+    for combo in itertools.product(*(grid[k] for k in keys)) if keys else [()]:
+        yield dict(zip(keys, combo, strict=True))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sets", default="textberg-dev,flores")
     ap.add_argument("--grid", nargs="*", default=[])
+    ap.add_argument("--random", type=int, default=0, help="draw N settings from lo:hi ranges")
+    ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     data = benchdata.require_data_dir()
     loaders = {
@@ -95,15 +121,10 @@ def main() -> None:
         "ntrex": lambda: benchdata.ntrex_perturbed(data),
     }
     sets = {s: loaders[s]() for s in args.sets.split(",")}
-    grid = {}
-    for g in args.grid:
-        key, values = g.split("=")
-        grid[key] = [type(getattr(AlignParams(), key))(v) for v in values.split(",")]
     cache = TextCache()
-    keys = list(grid)
-    for combo in itertools.product(*(grid[k] for k in keys)) if keys else [()]:
-        params = replace(AlignParams(), **dict(zip(keys, combo, strict=True)))
-        line = [" ".join(f"{k}={v}" for k, v in zip(keys, combo, strict=True)) or "default"]
+    for setting in _combos(args):
+        params = replace(AlignParams(), **setting)
+        line = [" ".join(f"{k}={v}" for k, v in setting.items()) or "default"]
         for name, docs in sets.items():
             s = run(docs, cache, params)
             line.append(f"{name}: strict {s.strict_f1:.3f} lax {s.lax_f1:.3f}")

@@ -93,12 +93,15 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, Path, str]]:
         "missing": (EN, tmp_path / "nope.ko.txt", "nope.ko.txt"),
         "empty": (EN, empty, "empty.ko.txt"),
         "not utf-8": (EN, latin1, "legacy.ko.txt:2"),
-        "english as korean": (KO, EN, "English first, then Korean"),
+        "english as korean": (EN, EN, "expected Korean text"),
+        "korean as english": (KO, KO, "expected English text"),
     }
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", ["missing", "empty", "not utf-8", "english as korean"])
+@pytest.mark.parametrize(
+    "case", ["missing", "empty", "not utf-8", "english as korean", "korean as english"]
+)
 def test_bad_input_is_one_line_and_no_output(tmp_path: Path, case: str) -> None:
     en, ko, expected = _bad_inputs(tmp_path)[case]
     out = tmp_path / "out.parquet"
