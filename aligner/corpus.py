@@ -6,7 +6,9 @@ One corpus is one Parquet file with one row per bead, in document order (see
 ``SCHEMA``). Conventions:
 
 * ``bead`` is the bead's position within its pair, starting at 0.
-* ``en_text``/``ko_text`` are the bead's sentences joined with a single space.
+* ``en_text``/``ko_text`` are the bead's sentences joined with a single space, with
+  any run of whitespace inside a sentence (a line break in hard-wrapped text) made one
+  space.
 * ``en_start``/``en_end`` (and ``ko_*``) span from the first sentence's start to the
   last sentence's end in the cleaned document text, so
   ``en_doc.text[en_start:en_end]`` covers the bead.
@@ -201,7 +203,9 @@ def _side(
             f"pair {pair_id!r}: bead refers to {lang} sentence {err.args[0]}, "
             f"which is not among the pair's {len(lookup)} {lang} sentences"
         ) from None
-    text = " ".join(s.text for s in sents)
+    # Line breaks inside a sentence (a hard-wrapped paragraph) become spaces, so that
+    # every bead is one line in line-based MT evaluation files.
+    text = " ".join(" ".join(s.text.split()) for s in sents)
     return list(idx), text, sents[0].start, sents[-1].end
 
 

@@ -320,3 +320,19 @@ def test_metadata_values_must_be_strings(tmp_path: Path) -> None:
     with pytest.raises(TypeError):
         CorpusWriter(tmp_path / "x.parquet", metadata={"max": 4})  # type: ignore[dict-item]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_bead_text_is_one_line_even_for_hard_wrapped_sentences(tmp_path: Path) -> None:
+    text = "The train\nhas not moved.  Trade is\nclosed."
+    en_doc = Document("e", "en", text)
+    ko_doc = Document("k", "ko", "열차는 움직이지 않았다.")
+    sents = (
+        Sentence("e", 0, "The train\nhas not moved.", 0, 24, 0),
+        Sentence("e", 1, "Trade is\nclosed.", 26, 42, 0),
+    )
+    ko_sents = (Sentence("k", 0, "열차는 움직이지 않았다.", 0, 13, 0),)
+    result = PairResult("p", en_doc, ko_doc, sents, ko_sents, (Bead((0, 1), (0,), 0.7, 0.1),))
+    out = write_corpus(tmp_path / "c.parquet", [result], metadata={})
+    row = read_corpus(out).collect().row(0, named=True)
+    assert row["en_text"] == "The train has not moved. Trade is closed."
+    assert text[row["en_start"] : row["en_end"]] == text[0:42]
