@@ -225,3 +225,45 @@ def evaluate(
         f = getattr(scores, f"{name}_f1")
         typer.echo(f"{name:<8}{p:9.4f}{r:8.4f}{f:8.4f}")
     typer.echo(f"gold links {scores.n_gold}, predicted links {scores.n_pred}")
+
+
+@app.command()
+def export(
+    corpus: Annotated[Path, typer.Argument(help="Corpus written by aligner align.")],
+    prefix: Annotated[Path, typer.Argument(help="Output path without extension.")],
+    format: Annotated[
+        str, typer.Option("--format", help="text (PREFIX.en + PREFIX.ko), tsv or jsonl.")
+    ] = "text",
+    kinds: Annotated[
+        str, typer.Option(help="Comma-separated bead kinds to keep, e.g. 1-1 (default: all).")
+    ] = "",
+    min_score: Annotated[
+        float | None, typer.Option(help="Keep beads scoring at least this.")
+    ] = None,
+    min_margin: Annotated[
+        float | None, typer.Option(help="Keep beads whose margin is at least this.")
+    ] = None,
+    test_fraction: Annotated[
+        float, typer.Option(help="Share of articles for PREFIX.test.*, the rest PREFIX.train.*")
+    ] = 0.0,
+    seed: Annotated[int, typer.Option(help="Seed of the article split.")] = 13,
+    overwrite: Annotated[bool, typer.Option(help="Replace existing files.")] = False,
+) -> None:
+    """Write aligned pairs for MT evaluation (sacrebleu, COMET), filtered, split by article."""
+    from aligner.export import ExportFilter
+    from aligner.export import export as run_export
+
+    keep = ExportFilter(
+        kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()),
+        min_score=min_score,
+        min_margin=min_margin,
+    )
+    try:
+        counts = run_export(
+            corpus, prefix, fmt=format, keep=keep, test_fraction=test_fraction, seed=seed,
+            overwrite=overwrite,
+        )  # fmt: skip
+    except AlignerError as error:
+        _fail(error)
+    for split, n in counts.items():
+        typer.echo(f"{split or 'all'}: {n} pairs")

@@ -1,0 +1,130 @@
+"""Corpus to MT-evaluation files: line-aligned text, TSV or JSONL, filtered, split by article.
+
+Rows are filtered on bead kind and scores, then assigned to ``train`` or ``test`` by a
+hash of their ``pair_id``, so all sentences of one article land on the same side. Every
+file is written to a temporary name and renamed when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from aligner.corpus import read_corpus
+from aligner.errors import InputError, OutputExistsError
+
+FORMATS = ("text", "tsv", "jsonl")
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFilter:
+    kinds: tuple[str, ...] = ()  # empty: every bead with text on both sides
+    min_score: float | None = None
+    min_margin: float | None = None
+
+
+def _is_test(pair_id: str, fraction: float, seed: int) -> bool:
+    digest = hashlib.sha1(f"{seed}:{pair_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < fraction
+
+
+def select(corpus: str | Path, keep: ExportFilter) -> pl.DataFrame:
+    """The corpus rows that pass ``keep``, in corpus order, with both texts non-empty."""
+    lf = read_corpus(corpus).filter((pl.col("en_text") != "") & (pl.col("ko_text") != ""))
+    if keep.kinds:
+        lf = lf.filter(pl.col("kind").cast(pl.String).is_in(list(keep.kinds)))
+    if keep.min_score is not None:
+        lf = lf.filter(pl.col("score") >= keep.min_score)
+    if keep.min_margin is not None:
+        lf = lf.filter(pl.col("margin") >= keep.min_margin)
+    return lf.select("pair_id", "kind", "en_text", "ko_text", "score", "margin").collect()
+
+
+def _targets(prefix: Path, fmt: str, splits: Sequence[str]) -> dict[str, list[Path]]:
+    out = {}
+    for split in splits:
+        stem = f"{prefix}.{split}" if split else str(prefix)
+        if fmt == "text":
+            out[split] = [Path(f"{stem}.en"), Path(f"{stem}.ko")]
+        else:
+            out[split] = [Path(f"{stem}.{fmt}")]
+    return out
+
+
+def _lines(frame: pl.DataFrame, fmt: str) -> Iterator[tuple[str, ...]]:
+    for row in frame.iter_rows(named=True):
+        if fmt == "text":
+            yield row["en_text"] + "\n", row["ko_text"] + "\n"
+        elif fmt == "tsv":
+            fields = [row["pair_id"], row["kind"], row["en_text"], row["ko_text"]]
+            scores = [f"{row[k]:.4f}" if row[k] is not None else "" for k in ("score", "margin")]
+            yield ("\t".join(f.replace("\t", " ") for f in fields + scores) + "\n",)
+        else:
+            for key in ("score", "margin"):
+                if row[key] is not None:
+                    row[key] = round(row[key], 4)
+            yield (json.dumps(row, ensure_ascii=False) + "\n",)
+
+
+def export(
+    corpus: str | Path,
+    prefix: str | Path,
+    *,
+    fmt: str = "text",
+    keep: ExportFilter | None = None,
+    test_fraction: float = 0.0,
+    seed: int = 13,
+    overwrite: bool = False,
+) -> dict[str, int]:
+    """Write the selected rows; returns the row count per split ("" when not split)."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}", fix="use text, tsv or jsonl")
+    if not 0.0 <= test_fraction < 1.0:
+        raise InputError(
+            f"test fraction {test_fraction} is out of range", fix="give a value in [0, 1)"
+        )
+    prefix = Path(prefix)
+    if not prefix.parent.is_dir():
+        raise InputError("output directory does not exist", path=prefix.parent, fix="create it")
+    frame = select(corpus, keep or ExportFilter())
+    splits = ("train", "test") if test_fraction > 0 else ("",)
+    targets = _targets(prefix, fmt, splits)
+    for path in (p for paths in targets.values() for p in paths):
+        if path.exists() and not overwrite:
+            raise OutputExistsError(f"{path}: already exists (pass --overwrite to replace it)")
+    if test_fraction > 0:
+        is_test = [_is_test(p, test_fraction, seed) for p in frame["pair_id"]]
+        parts = {
+            "train": frame.filter(~pl.Series(is_test, dtype=pl.Boolean)),
+            "test": frame.filter(pl.Series(is_test, dtype=pl.Boolean)),
+        }
+    else:
+        parts = {"": frame}
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for split, paths in targets.items():
+            handles = []
+            for path in paths:
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+                temps.append((Path(tmp), path))
+                handles.append(os.fdopen(fd, "w", encoding="utf-8", newline="\n"))
+            with contextlib.ExitStack() as stack:
+                for h in handles:
+                    stack.enter_context(h)
+                for line in _lines(parts[split], fmt):
+                    for h, text in zip(handles, line, strict=True):
+                        h.write(text)
+        for tmp, path in temps:
+            os.replace(tmp, path)
+    finally:
+        for tmp, _ in temps:
+            tmp.unlink(missing_ok=True)
+    return {split: parts[split].height for split in targets}

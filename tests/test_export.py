@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from aligner.cli import app
+from aligner.corpus import PairResult, write_corpus
+from aligner.errors import InputError, OutputExistsError
+from aligner.export import ExportFilter, export
+from aligner.types import Bead, Document, Sentence
+
+
+def _pair(pid: str, n: int) -> PairResult:
+    en = [f"English sentence {k} of {pid}." for k in range(n)]
+    ko = [f"{pid}의 {k}번째 문장." for k in range(n)]
+
+    def sents(doc_id: str, texts: list[str]) -> tuple[Sentence, ...]:
+        out, pos = [], 0
+        for k, t in enumerate(texts):
+            out.append(Sentence(doc_id, k, t, pos, pos + len(t), 0))
+            pos += len(t) + 1
+        return tuple(out)
+
+    beads = [Bead((k,), (k,), 0.5 + 0.1 * (k % 4), 0.02 * k) for k in range(n - 1)]
+    beads.append(Bead((n - 1,), ()))  # an English-only tail
+    return PairResult(
+        pid,
+        Document(f"{pid}e", "en", " ".join(en)),
+        Document(f"{pid}k", "ko", " ".join(ko)),
+        sents(f"{pid}e", en),
+        sents(f"{pid}k", ko),
+        tuple(beads),
+    )
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    pairs = [_pair(f"a{i}", 5) for i in range(20)]
+    return write_corpus(tmp_path / "c.parquet", pairs, metadata={})
+
+
+def test_text_export_is_line_aligned_and_skips_one_sided_beads(
+    corpus: Path, tmp_path: Path
+) -> None:
+    counts = export(corpus, tmp_path / "out")
+    assert counts == {"": 20 * 4}
+    en = (tmp_path / "out.en").read_text(encoding="utf-8").splitlines()
+    ko = (tmp_path / "out.ko").read_text(encoding="utf-8").splitlines()
+    assert len(en) == len(ko) == 80
+    assert en[0] == "English sentence 0 of a0." and ko[0] == "a0의 0번째 문장."
+
+
+def test_filters_on_kind_score_and_margin(corpus: Path, tmp_path: Path) -> None:
+    keep = ExportFilter(kinds=("1-1",), min_score=0.65, min_margin=0.03)
+    export(corpus, tmp_path / "f", fmt="jsonl", keep=keep)
+    rows = [json.loads(x) for x in (tmp_path / "f.jsonl").read_text("utf-8").splitlines()]
+    # bead k has score .5+.1*(k%4) and margin .02*k: only k=2 and k=3 pass both
+    assert {r["en_text"].split()[2] for r in rows} == {"2", "3"}
+    assert all(r["kind"] == "1-1" and r["score"] >= 0.65 for r in rows)
+
+
+def test_split_keeps_each_article_on_one_side(corpus: Path, tmp_path: Path) -> None:
+    counts = export(corpus, tmp_path / "s", fmt="tsv", test_fraction=0.3, seed=1)
+    assert counts["train"] + counts["test"] == 80 and counts["test"] > 0
+    sides = {}
+    for split in ("train", "test"):
+        for line in (tmp_path / f"s.{split}.tsv").read_text("utf-8").splitlines():
+            sides.setdefault(line.split("\t")[0], set()).add(split)
+    assert all(len(s) == 1 for s in sides.values())
+    again = export(corpus, tmp_path / "t", fmt="tsv", test_fraction=0.3, seed=1)
+    assert again == counts
+
+
+def test_existing_output_and_bad_arguments(corpus: Path, tmp_path: Path) -> None:
+    export(corpus, tmp_path / "x")
+    before = (tmp_path / "x.en").read_bytes()
+    with pytest.raises(OutputExistsError, match="--overwrite"):
+        export(corpus, tmp_path / "x")
+    assert (tmp_path / "x.en").read_bytes() == before
+    with pytest.raises(InputError, match="unknown format"):
+        export(corpus, tmp_path / "y", fmt="xml")
+    with pytest.raises(InputError, match="out of range"):
+        export(corpus, tmp_path / "y", test_fraction=1.5)
+    with pytest.raises(InputError, match="no such corpus file"):
+        export(tmp_path / "missing.parquet", tmp_path / "y")
+    assert not list(tmp_path.glob("y*")) and not list(tmp_path.glob(".y*"))
+
+
+def test_export_command(corpus: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["export", str(corpus), str(tmp_path / "c"), "--kinds", "1-1", "--test-fraction", "0.5"],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("train: ")
+    assert (tmp_path / "c.test.en").exists() and (tmp_path / "c.train.ko").exists()
