@@ -35,24 +35,29 @@ How it works, in four steps:
 from __future__ import annotations
 
 import logging
-import math
 import re
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from numba import njit
 
 from aligner.errors import AlignmentError
+from aligner.kernels import (
+    NEG,
+    all_gains,
+    band_sims,
+    cell,
+    gain_value,
+    neighbourhoods,
+    search,
+)
 from aligner.types import Bead
 
 log = logging.getLogger(__name__)
 
 # Returns one L2-normalised vector per (start, end) span of consecutive sentences.
 GroupEmbedder = Callable[[str, Sequence[tuple[int, int]]], np.ndarray]
-
-_NEG = -1e30
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,265 +163,6 @@ def _band_around(
     return _make_band(lo, hi)
 
 
-# --------------------------------------------------------------------------- kernels
-
-
-@njit(cache=True)
-def _cell(lo: np.ndarray, hi: np.ndarray, off: np.ndarray, i: int, j: int) -> int:
-    if j < lo[i] or j >= hi[i]:
-        return -1
-    return off[i] + j - lo[i]
-
-
-@njit(cache=True)
-def _band_sims(en: np.ndarray, ko: np.ndarray, lo, hi, off) -> np.ndarray:
-    """Cosine of sentence pair (i-1, j-1) at cell (i, j); NaN on row 0 and column 0."""
-    n = en.shape[0]
-    sims = np.full(off[n + 1], np.nan, dtype=np.float32)
-    for i in range(1, n + 1):
-        j0 = max(lo[i], 1)
-        if j0 >= hi[i]:
-            continue
-        row = np.dot(ko[j0 - 1 : hi[i] - 1], en[i - 1])
-        base = off[i] + j0 - lo[i]
-        for t in range(row.shape[0]):
-            sims[base + t] = row[t]
-    return sims
-
-
-@njit(cache=True)
-def _keep_best(best: np.ndarray, v: float) -> None:
-    """Insert ``v`` into the descending array ``best`` if it beats its last entry."""
-    k = best.shape[0]
-    if v <= best[k - 1]:
-        return
-    p = k - 1
-    while p > 0 and best[p - 1] < v:
-        best[p] = best[p - 1]
-        p -= 1
-    best[p] = v
-
-
-@njit(cache=True)
-def _mean_of_filled(best: np.ndarray) -> np.ndarray:
-    out = np.zeros(best.shape[0], dtype=np.float32)
-    for r in range(best.shape[0]):
-        total = 0.0
-        count = 0
-        for t in range(best.shape[1]):
-            if best[r, t] > -1.0:
-                total += best[r, t]
-                count += 1
-        out[r] = total / count if count > 0 else 0.0
-    return out
-
-
-@njit(cache=True)
-def _neighbourhoods(sims, lo, hi, off, n: int, m: int, k: int):
-    """Mean of each sentence's ``k`` best cosines on the other side, within the band."""
-    row_best = np.full((n, k), -1.0, dtype=np.float32)
-    col_best = np.full((m, k), -1.0, dtype=np.float32)
-    for i in range(1, n + 1):
-        for j in range(max(lo[i], 1), hi[i]):
-            v = sims[off[i] + j - lo[i]]
-            _keep_best(row_best[i - 1], v)
-            _keep_best(col_best[j - 1], v)
-    return _mean_of_filled(row_best), _mean_of_filled(col_best)
-
-
-@njit(cache=True)
-def _group_norm(self_sim: np.ndarray, start: int, size: int) -> float:
-    """Norm of the sum of ``size`` unit vectors from ``start``, from adjacent cosines."""
-    sq = float(size)
-    for a in range(size):
-        for b in range(a + 1, size):
-            sq += 2.0 * self_sim[start + a, b - a - 1]
-    return math.sqrt(max(sq, 1e-12))
-
-
-@njit(cache=True)
-def _gain_value(
-    cos: float,
-    k: int,
-    el: int,
-    r_en: float,
-    r_ko: float,
-    len_en: float,
-    len_ko: float,
-    rho: float,
-    threshold: float,
-    margin_weight: float,
-    length_weight: float,
-    merge_penalty: float,
-    merge_penalty_22: float,
-) -> float:
-    adjusted = cos - margin_weight * 0.5 * (r_en + r_ko)
-    gain = (k + el) * (adjusted - threshold)
-    gain -= length_weight * abs(math.log((len_en + 8.0) / (rho * len_ko + 8.0)))
-    if k + el > 2:
-        gain -= merge_penalty * (k + el - 2)
-    if k > 1 and el > 1:
-        gain -= merge_penalty_22
-    return gain
-
-
-@njit(cache=True)
-def _all_gains(
-    sims, lo, hi, off, n: int, m: int, tk, tl,
-    self_en, self_ko, re, rk, len_en, len_ko, para_en, para_ko, num_en, num_ko, params,
-):  # fmt: skip
-    """Gain of every bead type ending at every cell, from summed single vectors."""
-    ntypes = tk.shape[0]
-    cells = off[n + 1]
-    gains = np.full((ntypes, cells), _NEG, dtype=np.float64)
-    rho = params[0]
-    for i in range(1, n + 1):
-        for j in range(max(lo[i], 1), hi[i]):
-            c = off[i] + j - lo[i]
-            for t in range(ntypes):
-                k = tk[t]
-                el = tl[t]
-                if i < k or j < el:
-                    continue
-                if para_en[i - k] != para_en[i - 1] or para_ko[j - el] != para_ko[j - 1]:
-                    continue
-                if _cell(lo, hi, off, i - k, j - el) < 0:
-                    continue
-                dot = 0.0
-                ok = True
-                for a in range(i - k + 1, i + 1):
-                    for b in range(j - el + 1, j + 1):
-                        q = _cell(lo, hi, off, a, b)
-                        if q < 0:
-                            ok = False
-                            break
-                        dot += sims[q]
-                    if not ok:
-                        break
-                if not ok:
-                    continue
-                cos = dot / (_group_norm(self_en, i - k, k) * _group_norm(self_ko, j - el, el))
-                r_en = 0.0
-                for a in range(i - k, i):
-                    r_en += re[a]
-                r_ko = 0.0
-                for b in range(j - el, j):
-                    r_ko += rk[b]
-                s_en = 0.0
-                for a in range(i - k, i):
-                    s_en += len_en[a]
-                s_ko = 0.0
-                for b in range(j - el, j):
-                    s_ko += len_ko[b]
-                gains[t, c] = _gain_value(
-                    cos, k, el, r_en / k, r_ko / el, s_en, s_ko, rho,
-                    params[1], params[2], params[3], params[4], params[5],
-                ) - _member_shortfall(
-                    sims, lo, hi, off, i, j, k, el, self_en, self_ko, params[6], params[7]
-                ) + _number_agreement(num_en, num_ko, i, j, k, el, params[8])  # fmt: skip
-    return gains
-
-
-@njit(cache=True)
-def _bits(x: int) -> int:
-    count = 0
-    while x:
-        x &= x - 1
-        count += 1
-    return count
-
-
-@njit(cache=True)
-def _number_agreement(num_en, num_ko, i: int, j: int, k: int, el: int, weight: float) -> float:
-    """Reward a bead whose two sides carry the same numbers; penalise one-sided numbers.
-
-    Figures, dates and counts survive translation almost unchanged, and they separate
-    sentences that an encoder finds alike (two sentences on the same topic).
-    """
-    if weight == 0.0:
-        return 0.0
-    a = 0
-    for x in range(i - k, i):
-        a |= num_en[x]
-    b = 0
-    for y in range(j - el, j):
-        b |= num_ko[y]
-    if a == 0 and b == 0:
-        return 0.0
-    if a == 0 or b == 0:
-        return -0.5 * weight
-    return weight * (2.0 * _bits(a & b) / _bits(a | b) - 1.0)
-
-
-@njit(cache=True)
-def _member_shortfall(
-    sims, lo, hi, off, i: int, j: int, k: int, el: int, self_en, self_ko,
-    floor: float, weight: float,
-) -> float:  # fmt: skip
-    """Penalty for members of a merged side that do not match the other side on their own.
-
-    A group's cosine shrinks only by about 1/sqrt(size) when an unrelated sentence joins
-    it, so without this check a sentence with no partner is cheaper to absorb into a
-    neighbour's bead than to leave as 1-0/0-1.
-    """
-    if weight == 0.0 or (k == 1 and el == 1):
-        return 0.0
-    total = 0.0
-    if k > 1:
-        norm_ko = _group_norm(self_ko, j - el, el)
-        for a in range(i - k + 1, i + 1):
-            dot = 0.0
-            for b in range(j - el + 1, j + 1):
-                dot += sims[_cell(lo, hi, off, a, b)]
-            total += max(0.0, floor - dot / norm_ko)
-    if el > 1:
-        norm_en = _group_norm(self_en, i - k, k)
-        for b in range(j - el + 1, j + 1):
-            dot = 0.0
-            for a in range(i - k + 1, i + 1):
-                dot += sims[_cell(lo, hi, off, a, b)]
-            total += max(0.0, floor - dot / norm_en)
-    return weight * total
-
-
-@njit(cache=True)
-def _search(gains, lo, hi, off, n: int, m: int, tk, tl, skip_en, skip_ko):
-    """Best path through the band; back[c] is -1 for 1-0, -2 for 0-1, else a type index."""
-    cells = off[n + 1]
-    score = np.full(cells, _NEG, dtype=np.float64)
-    back = np.full(cells, -3, dtype=np.int8)
-    score[0] = 0.0
-    ntypes = tk.shape[0]
-    for i in range(n + 1):
-        for j in range(lo[i], hi[i]):
-            c = off[i] + j - lo[i]
-            if i == 0 and j == 0:
-                continue
-            best = _NEG
-            arg = -3
-            if i > 0:
-                p = _cell(lo, hi, off, i - 1, j)
-                if p >= 0 and score[p] + skip_en[i - 1] > best:
-                    best = score[p] + skip_en[i - 1]
-                    arg = -1
-            if j > 0:
-                p = _cell(lo, hi, off, i, j - 1)
-                if p >= 0 and score[p] + skip_ko[j - 1] > best:
-                    best = score[p] + skip_ko[j - 1]
-                    arg = -2
-            for t in range(ntypes):
-                g = gains[t, c]
-                if g <= _NEG:
-                    continue
-                p = _cell(lo, hi, off, i - tk[t], j - tl[t])
-                if p >= 0 and score[p] + g > best:
-                    best = score[p] + g
-                    arg = t
-            score[c] = best
-            back[c] = arg
-    return back
-
-
 # --------------------------------------------------------------------------- driver
 
 
@@ -498,9 +244,9 @@ class _Problem:
         self.tk = np.array([k for k, _ in types], dtype=np.int64)
         self.tl = np.array([el for _, el in types], dtype=np.int64)
         span = max(params.max_bead - 1, 1)
-        self.sims = _band_sims(en, ko, band.lo, band.hi, band.off)
+        self.sims = band_sims(en, ko, band.lo, band.hi, band.off)
         k = min(params.knn, max(1, min(self.n, self.m)))
-        self.re, self.rk = _neighbourhoods(self.sims, band.lo, band.hi, band.off, self.n, self.m, k)
+        self.re, self.rk = neighbourhoods(self.sims, band.lo, band.hi, band.off, self.n, self.m, k)
         self.len_en = len_en.astype(np.float64)
         self.len_ko = len_ko.astype(np.float64)
         total_ko = float(self.len_ko.sum())
@@ -521,7 +267,7 @@ class _Problem:
             ],
             dtype=np.float64,
         )
-        self.gains = _all_gains(
+        self.gains = all_gains(
             self.sims, band.lo, band.hi, band.off, self.n, self.m, self.tk, self.tl,
             _adjacent_cosines(en, span), _adjacent_cosines(ko, span),
             self.re, self.rk, self.len_en, self.len_ko,
@@ -559,7 +305,7 @@ class _Problem:
         col_best = ok[order[first]]
         mutual = np.intersect1d(row_best, col_best)
         t11 = int(np.flatnonzero((self.tk == 1) & (self.tl == 1))[0])
-        keep = self.gains[t11, mutual] > _NEG
+        keep = self.gains[t11, mutual] > NEG
         self.gains[t11, mutual[keep]] += bonus
         self.mutual = set(mutual[keep].tolist())
 
@@ -587,7 +333,7 @@ class _Problem:
 
     def search(self) -> list[tuple[int, int]]:
         b = self.band
-        back = _search(
+        back = search(
             self.gains, b.lo, b.hi, b.off, self.n, self.m, self.tk, self.tl,
             self.skip_en, self.skip_ko,
         )  # fmt: skip
@@ -612,7 +358,7 @@ class _Problem:
         keep = {(t, c): self.gains[t, c] for t, c in self.exact}
         for t in range(len(self.tk)):
             if self.tk[t] > 1 or self.tl[t] > 1:
-                self.gains[t] = _NEG
+                self.gains[t] = NEG
         for (t, c), gain in keep.items():
             self.gains[t, c] = gain
 
@@ -621,8 +367,8 @@ class _Problem:
         types = np.flatnonzero((self.tk == i1 - i0) & (self.tl == j1 - j0))
         if len(types) == 0 or j1 > self.m or i1 > self.n:
             return (i0, i1, j0, j1, -3, -1)
-        c = int(_cell(self.band.lo, self.band.hi, self.band.off, i1, j1))
-        if c < 0 or self.gains[int(types[0]), c] <= _NEG:
+        c = int(cell(self.band.lo, self.band.hi, self.band.off, i1, j1))
+        if c < 0 or self.gains[int(types[0]), c] <= NEG:
             return (i0, i1, j0, j1, -3, -1)
         return (i0, i1, j0, j1, int(types[0]), c)
 
@@ -649,7 +395,7 @@ class _Problem:
         return out
 
     def _base_gain(self, cos: float, i0: int, i1: int, j0: int, j1: int) -> float:
-        return _gain_value(
+        return gain_value(
             cos,
             i1 - i0,
             j1 - j0,
@@ -661,7 +407,7 @@ class _Problem:
         )
 
     def _member_estimate(self, i0: int, i1: int, j0: int, j1: int) -> float:
-        """The kernel's member term, from single vectors (see ``_member_shortfall``)."""
+        """The kernel's member term, from single vectors (see ``member_shortfall``)."""
         floor, weight = self.scalars[6], self.scalars[7]
         total = 0.0
         if i1 - i0 > 1:
