@@ -224,3 +224,27 @@ def test_jsonl_collections_pair_by_original_url(tmp_path: Path) -> None:
     frame = read_corpus(out).collect()
     assert frame["pair_id"].unique().to_list() == ["e1__k77"]
     assert frame["kind"].cast(pl.String).to_list() == ["1-1", "1-1"]
+
+
+def test_align_with_a_local_sentence_transformers_model(
+    tiny_st_model: Path, tmp_path: Path
+) -> None:
+    en = tmp_path / "a.en.txt"
+    ko = tmp_path / "a.ko.txt"
+    en.write_text("The train is still parked.\nNo cargo has entered.\n", encoding="utf-8")
+    ko.write_text("열차는 아직 서 있다.\n화물은 들어가지 않았다.\n", encoding="utf-8")
+    out = tmp_path / "a.parquet"
+    args = ["align", en, ko, "-o", out, "--presegmented", "--model", tiny_st_model]
+    result = _run(*args, "--device", "cpu", "--batch-size", "2")
+    assert result.exit_code == 0, result.output
+    assert read_metadata(out)["aligner.encoder"].startswith("st:")
+    assert read_corpus(out).collect().height >= 2
+
+
+def test_unknown_device_is_one_error_line(tiny_st_model: Path, tmp_path: Path) -> None:
+    out = tmp_path / "x.parquet"
+    line = _one_error_line(
+        _run("align", EN, KO, "-o", out, "--model", tiny_st_model, "--device", "tpu")
+    )
+    assert "tpu" in line
+    assert not out.exists()
