@@ -31,6 +31,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from aligner import hub
 from aligner.errors import ModelError
 
 __all__ = [
@@ -46,9 +47,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "usem3"
-HUB_PROBE_TIMEOUT_S = 3.0
 _DEVICE_RE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
-_TRUE = {"1", "on", "yes", "true"}
 
 
 @runtime_checkable
@@ -98,10 +97,6 @@ def _cpu_threads() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return max(1, os.cpu_count() or 1)
-
-
-def _env_true(var: str) -> bool:
-    return os.environ.get(var, "").strip().lower() in _TRUE
 
 
 def resolve_device(device: str) -> str:
@@ -216,126 +211,6 @@ class USEEncoder:
 # --------------------------------------------------------------------------- sentence-transformers
 
 
-def _looks_like_path(model: str) -> bool:
-    return (
-        model.startswith((".", "/", "~", os.sep))
-        or model.count("/") > 1
-        or (os.altsep is not None and os.altsep in model)
-        or bool(re.match(r"^[A-Za-z]:[\\/]", model))
-    )
-
-
-def _st_cache_folder() -> str | None:
-    """Where sentence-transformers looks for Hub models (None: the Hugging Face default)."""
-    return os.environ.get("SENTENCE_TRANSFORMERS_HOME") or None
-
-
-def _hf_cache_location(cache_folder: str | None) -> str:
-    if cache_folder:
-        return cache_folder
-    try:
-        from huggingface_hub import constants
-
-        return str(constants.HF_HUB_CACHE)
-    except ImportError:  # pragma: no cover
-        return "~/.cache/huggingface/hub"
-
-
-def _hub_offline() -> bool:
-    if _env_true("HF_HUB_OFFLINE") or _env_true("TRANSFORMERS_OFFLINE"):
-        return True
-    try:
-        from huggingface_hub import constants
-
-        return bool(constants.HF_HUB_OFFLINE)
-    except ImportError:  # pragma: no cover
-        return False
-
-
-def _hub_endpoint() -> str:
-    endpoint = os.environ.get("HF_ENDPOINT")
-    if not endpoint:
-        try:
-            from huggingface_hub import constants
-
-            endpoint = constants.ENDPOINT
-        except ImportError:  # pragma: no cover
-            endpoint = "https://huggingface.co"
-    return endpoint.rstrip("/")
-
-
-def _hub_reachable(endpoint: str, timeout: float = HUB_PROBE_TIMEOUT_S) -> tuple[bool, str]:
-    """One HEAD request, no retries, bounded by ``timeout`` including the DNS lookup.
-
-    Any HTTP answer, even an error status, counts as reachable.
-    """
-    import urllib.error
-    import urllib.request
-
-    result: list[tuple[bool, str]] = []
-
-    def probe() -> None:
-        req = urllib.request.Request(endpoint, method="HEAD")
-        try:
-            with urllib.request.urlopen(req, timeout=timeout):
-                result.append((True, ""))
-        except urllib.error.HTTPError:
-            result.append((True, ""))
-        except Exception as e:
-            reason = getattr(e, "reason", e)
-            result.append((False, f"{type(reason).__name__}: {reason}"))
-
-    # getaddrinfo ignores socket timeouts, so the whole probe runs in a daemon thread.
-    worker = threading.Thread(target=probe, name="hub-probe", daemon=True)
-    worker.start()
-    worker.join(timeout + 0.5)
-    if not result:
-        return False, f"no answer within {timeout:g} s"
-    return result[0]
-
-
-def _cached_snapshot(repo_id: str, cache_folder: str | None) -> Path | None:
-    """The local snapshot folder of a Hub model, without any network access; None if absent."""
-    from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import HFValidationError
-
-    try:
-        path = snapshot_download(repo_id, cache_dir=cache_folder, local_files_only=True)
-    except HFValidationError as e:
-        raise ModelError(
-            f"model {repo_id!r} is neither an existing local directory nor a valid "
-            f"Hugging Face model id ({e})"
-        ) from e
-    except Exception as e:  # LocalEntryNotFoundError and friends: treat as not cached
-        log.debug("no usable cache entry for %s: %s", repo_id, e)
-        return None
-    p = Path(path)
-    return p if p.is_dir() else None
-
-
-def _dir_fingerprint(root: Path, sample: int = 1 << 20) -> str:
-    """Short hash over file names, sizes and the first and last ``sample`` bytes of each file.
-
-    Cheap on multi-GB checkpoints, and it changes when a model is retrained in place
-    (same names and sizes, different weights).
-    """
-    h = hashlib.sha1()
-    for f in sorted(p for p in root.rglob("*") if p.is_file()):
-        rel = f.relative_to(root).as_posix()
-        if any(part.startswith(".") for part in f.relative_to(root).parts):
-            continue
-        size = f.stat().st_size
-        h.update(f"{rel}\0{size}\0".encode())
-        with f.open("rb") as fh:
-            h.update(fh.read(sample))
-            if size > 2 * sample:
-                fh.seek(size - sample)
-                h.update(fh.read(sample))
-            elif size > sample:
-                h.update(fh.read())
-    return h.hexdigest()[:12]
-
-
 class SentenceTransformerEncoder:
     """Any sentence-transformers model, from a local directory or the Hugging Face Hub.
 
@@ -353,7 +228,7 @@ class SentenceTransformerEncoder:
             raise ModelError(f"batch_size must be at least 1, got {batch_size}")
         self.batch_size = batch_size or (256 if self.device.startswith("cuda") else 64)
         self.model = model
-        self._cache_folder = _st_cache_folder()
+        self._cache_folder = hub.st_cache_folder()
         self._load_kwargs: dict[str, Any] = {}
         self._pin_after_load = False
 
@@ -363,10 +238,10 @@ class SentenceTransformerEncoder:
             raise ModelError(f"model directory {model} does not exist ({e})") from e
         if local.is_dir():
             self._load_arg = str(local.resolve())
-            self.name = f"st:{self._load_arg}@{_dir_fingerprint(local)}"
+            self.name = f"st:{self._load_arg}@{hub.dir_fingerprint(local)}"
         elif local.exists():
             raise ModelError(f"model path {model} is a file; pass the model's directory")
-        elif _looks_like_path(model):
+        elif hub.looks_like_path(model):
             raise ModelError(f"model directory {model} does not exist")
         else:
             self._load_arg = model
@@ -381,25 +256,25 @@ class SentenceTransformerEncoder:
         self.dim = int(dim)
 
     def _prepare_hub(self, repo_id: str) -> str:
-        snapshot = _cached_snapshot(repo_id, self._cache_folder)
+        snapshot = hub.cached_snapshot(repo_id, self._cache_folder)
         if snapshot is not None:
             # Pin to what is cached: reproducible, and never waits on the network.
             self._load_kwargs = {"local_files_only": True, "revision": snapshot.name}
             log.info("using cached %s at revision %s", repo_id, snapshot.name)
             return f"st:{repo_id}@{snapshot.name[:12]}"
-        where = _hf_cache_location(self._cache_folder)
+        where = hub.hf_cache_location(self._cache_folder)
         how = (
             f"run `hf download {repo_id}` on a machine with internet and copy its Hugging Face "
             f"cache to {where}, or pass a local model directory with --model PATH"
         )
-        if _hub_offline():
+        if hub.hub_offline():
             raise ModelError(
                 f"model {repo_id!r} is not in the local Hugging Face cache ({where}) and the Hub "
                 f"is off (offline mode: HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE); {how}"
             )
-        endpoint = _hub_endpoint()
+        endpoint = hub.hub_endpoint()
         t = time.perf_counter()
-        ok, why = _hub_reachable(endpoint)
+        ok, why = hub.hub_reachable(endpoint)
         log.debug("hub probe %s: ok=%s in %.2fs", endpoint, ok, time.perf_counter() - t)
         if not ok:
             raise ModelError(
@@ -434,7 +309,7 @@ class SentenceTransformerEncoder:
             ) from e
         if self._pin_after_load:
             self._pin_after_load = False
-            snapshot = _cached_snapshot(self.model, self._cache_folder)
+            snapshot = hub.cached_snapshot(self.model, self._cache_folder)
             if snapshot is not None:
                 self.name = f"st:{self.model}@{snapshot.name[:12]}"
                 self._load_kwargs = {"local_files_only": True, "revision": snapshot.name}

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aligner import embed
+from aligner import hub
 from aligner.embed import (
     CachedEncoder,
     CountingEncoder,
@@ -337,8 +337,8 @@ def test_missing_hub_model_offline_fails_with_instructions(
 
 def test_missing_hub_model_unreachable_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SENTENCE_TRANSFORMERS_HOME", str(tmp_path))
-    monkeypatch.setattr(embed, "_hub_offline", lambda: False)
-    monkeypatch.setattr(embed, "_hub_reachable", lambda endpoint: (False, "test: no route"))
+    monkeypatch.setattr(hub, "hub_offline", lambda: False)
+    monkeypatch.setattr(hub, "hub_reachable", lambda endpoint: (False, "test: no route"))
     with pytest.raises(ModelError, match=r"unreachable \(test: no route\).*hf download"):
         load_encoder("aligner-test/no-such-model", device="cpu")
 
@@ -348,7 +348,7 @@ def test_hub_probe_gives_up_on_a_silent_server() -> None:
         sink.bind(("127.0.0.1", 0))
         sink.listen(4)
         port = sink.getsockname()[1]
-        ok, why = embed._hub_reachable(f"http://127.0.0.1:{port}", timeout=0.3)
+        ok, why = hub.hub_reachable(f"http://127.0.0.1:{port}", timeout=0.3)
     assert not ok
     assert why
 
@@ -366,7 +366,7 @@ def test_hub_probe_counts_any_http_answer_as_reachable() -> None:
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
-        ok, _ = embed._hub_reachable(f"http://127.0.0.1:{server.server_port}", timeout=2)
+        ok, _ = hub.hub_reachable(f"http://127.0.0.1:{server.server_port}", timeout=2)
     finally:
         server.shutdown()
         server.server_close()
@@ -396,10 +396,10 @@ def test_dir_fingerprint_sees_weights_change(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text("{}")
     weights = tmp_path / "model.safetensors"
     weights.write_bytes(b"a" * 3000)
-    before = embed._dir_fingerprint(tmp_path, sample=1024)
-    assert embed._dir_fingerprint(tmp_path, sample=1024) == before
+    before = hub.dir_fingerprint(tmp_path, sample=1024)
+    assert hub.dir_fingerprint(tmp_path, sample=1024) == before
     weights.write_bytes(b"a" * 2999 + b"b")  # same size, last bytes differ
-    assert embed._dir_fingerprint(tmp_path, sample=1024) != before
+    assert hub.dir_fingerprint(tmp_path, sample=1024) != before
 
 
 @pytest.mark.slow
