@@ -251,7 +251,13 @@ class _Problem:
         self.len_ko = len_ko.astype(np.float64)
         total_ko = float(self.len_ko.sum())
         self.rho = float(self.len_en.sum()) / total_ko if total_ko > 0 else 1.0
-        typical_adjusted, typical_cosine = self._typical_best()
+        typical_adjusted, typical_cosine, best_cos = self._typical_best()
+        # Leaving a sentence out costs in proportion to how well it matches its best partner.
+        floor = params.skip_floor * typical_cosine
+        self.skip_en, self.skip_ko = (
+            np.where(np.isfinite(b), -params.skip_weight * np.maximum(0.0, b - floor), 0.0)
+            for b in best_cos
+        )
         self.threshold = params.threshold * typical_adjusted
         self.scalars = np.array(
             [
@@ -309,9 +315,9 @@ class _Problem:
         self.gains[t11, mutual[keep]] += bonus
         self.mutual = set(mutual[keep].tolist())
 
-    def _typical_best(self) -> tuple[float, float]:
-        """Median over sentences of their best margin-adjusted 1-1 score, and of their best
-        cosine.
+    def _typical_best(self) -> tuple[float, float, tuple[np.ndarray, np.ndarray]]:
+        """Median over sentences of their best margin-adjusted 1-1 score, the median of
+        their best cosine, and each side's best cosines.
 
         Deletion is priced against this, so a document whose true pairs score low overall
         (a weaker language pair, literary text) does not lose them all to 1-0/0-1.
@@ -322,14 +328,8 @@ class _Problem:
         hood = 0.5 * self.params.margin_weight * (self.re[rows] + self.rk[cols])
         cosine = self.sims[ok].astype(np.float64)
         best_cos = _best_per_sentence(cosine, rows, cols, self.n, self.m)
-        typical_cos = _median(*best_cos)
-        floor = self.params.skip_floor * typical_cos
-        weight = self.params.skip_weight
-        self.skip_en, self.skip_ko = (
-            np.where(np.isfinite(b), -weight * np.maximum(0.0, b - floor), 0.0) for b in best_cos
-        )
         adjusted = _best_per_sentence(cosine - hood, rows, cols, self.n, self.m)
-        return _median(*adjusted), typical_cos
+        return _median(*adjusted), _median(*best_cos), best_cos
 
     def search(self) -> list[tuple[int, int]]:
         b = self.band
@@ -520,17 +520,6 @@ def number_marks(texts: Sequence[str]) -> np.ndarray:
     return out
 
 
-def _masks(values, size: int, name: str) -> np.ndarray:
-    if values is None:
-        return np.zeros(size, dtype=np.int64)
-    arr = np.asarray(values, dtype=np.int64)
-    if arr.ndim != 1 or arr.shape[0] != size:
-        raise AlignmentError(
-            f"{name} must hold one value per sentence ({size}), got shape {arr.shape}"
-        )
-    return arr
-
-
 def _per_sentence(values, size: int, default: int, name: str) -> np.ndarray:
     if values is None:
         return np.full(size, default, dtype=np.int64)
@@ -587,7 +576,8 @@ def align(
     band = _find_band(en, ko, len_en, len_ko, params)
     problem = _Problem(
         en, ko, band, len_en, len_ko, para_en, para_ko, params,
-        _masks(en_numbers, n, "en_numbers"), _masks(ko_numbers, m, "ko_numbers"),
+        _per_sentence(en_numbers, n, 0, "en_numbers"),
+        _per_sentence(ko_numbers, m, 0, "ko_numbers"),
     )  # fmt: skip
     cache: dict[tuple[str, int, int], np.ndarray] = {}
 
