@@ -62,7 +62,9 @@ GroupEmbedder = Callable[[str, Sequence[tuple[int, int]]], np.ndarray]
 
 @dataclass(frozen=True, slots=True)
 class AlignParams:
-    """Every knob of the aligner; all of them go into the corpus signature."""
+    """Every knob of the aligner. All are recorded in the corpus metadata
+    (``aligner.params``); the scoring weights, bead size and band radius also go into the
+    signature string."""
 
     max_bead: int = 5
     threshold: float = 0.0
