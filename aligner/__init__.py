@@ -6,18 +6,30 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["AlignParams", "Aligner", "Bead", "Sentence", "read_corpus", "write_corpus"]
+__all__ = [
+    "AlignParams",
+    "Aligner",
+    "Bead",
+    "ContentParams",
+    "Document",
+    "Sentence",
+    "read_corpus",
+    "write_corpus",
+]
 
 if TYPE_CHECKING:
     from aligner.align import AlignParams
     from aligner.api import Aligner
     from aligner.corpus import read_corpus, write_corpus
-    from aligner.types import Bead, Sentence
+    from aligner.pairing import ContentParams
+    from aligner.types import Bead, Document, Sentence
 
 _LAZY = {
     "Aligner": "aligner.api",
     "AlignParams": "aligner.align",
     "Bead": "aligner.types",
+    "ContentParams": "aligner.pairing",
+    "Document": "aligner.types",
     "Sentence": "aligner.types",
     "read_corpus": "aligner.corpus",
     "write_corpus": "aligner.corpus",

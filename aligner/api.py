@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -20,13 +20,15 @@ from aligner import __version__
 from aligner.align import AlignParams, align, number_marks
 from aligner.corpus import PairResult, signature
 from aligner.embed import Encoder, load_encoder
-from aligner.errors import AlignmentError
+from aligner.errors import AlignerError, AlignmentError
+from aligner.pairing import ContentParams, Pairing, merge_pairings, pair_by_content, pair_by_link
 from aligner.segment import presegmented, segment, segmenter_signature
 from aligner.types import Bead, Document, Sentence
 
 log = logging.getLogger(__name__)
 
 STAGES = ("segment", "encode", "align")
+PAIRING_MODES = ("auto", "link", "content")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,7 @@ class Aligner:
         batch_size: int | None = None,
         params: AlignParams | None = None,
         max_bead: int | None = None,
+        content: ContentParams | None = None,
     ) -> None:
         if encoder is None or isinstance(encoder, str):
             encoder = load_encoder(encoder, device=device, batch_size=batch_size)
@@ -58,7 +61,10 @@ class Aligner:
         if max_bead is not None:
             params = replace(params, max_bead=max_bead)
         self.params = params
+        self.content = content or ContentParams()
         self.timings: dict[str, float] = dict.fromkeys(STAGES, 0.0)
+        # Lead-sentence vectors computed for content pairing, reused once by alignment.
+        self._lead_vectors: dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------------ pieces
 
@@ -150,6 +156,90 @@ class Aligner:
         if chunk:
             yield from self._align_chunk(chunk, presegmented_input)
 
+    def _leads(
+        self, docs: Sequence[Document], lead: int, presegmented_input: bool
+    ) -> list[list[str]]:
+        return [
+            [s.text for s in self.segment(d.text, d.lang, presegmented_input=presegmented_input)][
+                :lead
+            ]
+            for d in docs
+        ]
+
+    def _mean_vectors(self, leads: list[list[str]]) -> np.ndarray:
+        texts = list(dict.fromkeys(t for group in leads for t in group))
+        fresh = [t for t in texts if t not in self._lead_vectors]
+        if fresh:
+            self._lead_vectors.update(zip(fresh, self._encode(fresh), strict=True))
+        out = np.zeros((len(leads), self.encoder.dim), dtype=np.float32)
+        for row, group in enumerate(leads):
+            if group:
+                total = np.sum([self._lead_vectors[t] for t in group], axis=0)
+                out[row] = total / max(float(np.linalg.norm(total)), 1e-12)
+        return out
+
+    def document_vectors(
+        self, docs: Sequence[Document], *, lead: int = 10, presegmented_input: bool = False
+    ) -> np.ndarray:
+        """One L2-normalised vector per article: the mean of its first ``lead`` sentences.
+
+        The lead (headline and first paragraphs) carries what a news article is about,
+        and costs a fraction of encoding the whole article.
+        """
+        vecs = self._mean_vectors(self._leads(docs, lead, presegmented_input))
+        self._lead_vectors.clear()
+        return vecs
+
+    def pair(
+        self,
+        en_docs: Sequence[Document],
+        ko_docs: Sequence[Document],
+        *,
+        mode: str = "auto",
+        presegmented_input: bool = False,
+    ) -> Pairing:
+        """Find each English article's Korean original.
+
+        ``link`` pairs by ``original_url``/``url`` or a shared id only; ``content`` by
+        article vectors only (see :func:`aligner.pairing.pair_by_content`, with the
+        thresholds in ``self.content``); ``auto`` by link first, then by content among the
+        articles left over.
+        """
+        if mode not in PAIRING_MODES:
+            raise AlignerError(f"unknown pairing mode {mode!r} (use one of {PAIRING_MODES})")
+        if mode == "link":
+            return pair_by_link(en_docs, ko_docs)
+        linked = Pairing((), tuple((d, "") for d in en_docs), tuple((d, "") for d in ko_docs))
+        if mode == "auto":
+            linked = pair_by_link(en_docs, ko_docs)
+        rest_en = [d for d, _ in linked.unpaired_en]
+        rest_ko = [d for d, _ in linked.unpaired_ko]
+        if not rest_en or not rest_ko:
+            return linked
+        content = self.content
+        leads_en = self._leads(rest_en, content.lead, presegmented_input)
+        leads_ko = self._leads(rest_ko, content.lead, presegmented_input)
+        self._lead_vectors.clear()
+        by_content = pair_by_content(
+            rest_en, rest_ko, self._mean_vectors(leads_en), self._mean_vectors(leads_ko), content
+        )
+        # The lead vectors of paired articles are reused when they are aligned.
+        paired = {id(d) for _, e, k in by_content.pairs for d in (e, k)}
+        keep = {
+            t
+            for docs, leads in ((rest_en, leads_en), (rest_ko, leads_ko))
+            for d, group in zip(docs, leads, strict=True)
+            if id(d) in paired
+            for t in group
+        }
+        self._lead_vectors = {t: v for t, v in self._lead_vectors.items() if t in keep}
+        log.info(
+            "paired %d of %d leftover English articles by content",
+            len(by_content.pairs),
+            len(rest_en),
+        )
+        return merge_pairings(linked, by_content)
+
     def _align_chunk(
         self, chunk: list[tuple[str, Document, Document]], presegmented_input: bool
     ) -> Iterator[PairResult | PairFailure]:
@@ -157,7 +247,10 @@ class Aligner:
             self._segment_pair(en_doc, ko_doc, presegmented_input) for _, en_doc, ko_doc in chunk
         ]
         texts = list(dict.fromkeys(s.text for pair in segmented for side in pair for s in side))
-        vectors = dict(zip(texts, self._encode(texts), strict=True))
+        known = {t: self._lead_vectors.pop(t) for t in texts if t in self._lead_vectors}
+        missing = [t for t in texts if t not in known]
+        vectors = dict(zip(missing, self._encode(missing), strict=True)) if missing else {}
+        vectors.update(known)
         for (pair_id, en_doc, ko_doc), sents in zip(chunk, segmented, strict=True):
             try:
                 yield self._align_segmented(
@@ -244,5 +337,6 @@ class Aligner:
         return {
             "aligner.signature": self.signature(**extra),
             "aligner.params": json.dumps(params, sort_keys=True),
+            "aligner.pairing": json.dumps(asdict(self.content), sort_keys=True),
             "aligner.encoder": self.encoder.name,
         }

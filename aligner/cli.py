@@ -100,17 +100,24 @@ def align(
     min_score: Annotated[
         float, typer.Option(help="Summary counts beads whose cosine score is below this.")
     ] = 0.5,
+    pair: Annotated[
+        str,
+        typer.Option(
+            help="How collections are paired: link (original_url/url or shared id), "
+            "content (article embeddings), or auto (link, then content for the rest)."
+        ),
+    ] = "auto",
     overwrite: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
 ) -> None:
     """Align English articles with their Korean originals and write a Parquet corpus.
 
     EN and KO are two text files (one pair), or two collections (folders of .txt files,
-    .jsonl or .parquet) paired by original_url/url or by a shared id.
+    .jsonl or .parquet) paired by original_url/url or a shared id, then by content.
     """
-    from aligner.api import Aligner, PairFailure
+    from aligner.api import PAIRING_MODES, Aligner, PairFailure
     from aligner.corpus import CorpusWriter
-    from aligner.errors import OutputExistsError
-    from aligner.pairing import Pairing, pair_by_link
+    from aligner.errors import InputError, OutputExistsError
+    from aligner.pairing import Pairing
 
     started = time.perf_counter()
     beads = []
@@ -118,15 +125,21 @@ def align(
     try:
         if output.exists() and not overwrite:
             raise OutputExistsError(f"{output}: already exists (pass --overwrite to replace it)")
+        if pair not in PAIRING_MODES:
+            raise InputError(
+                f"unknown --pair {pair!r}", fix=f"use one of: {', '.join(PAIRING_MODES)}"
+            )
         en_docs = _load_side(en, "en", presegmented, clean)
         ko_docs = _load_side(ko, "ko", presegmented, clean)
+        aligner = Aligner(model, device=device, batch_size=batch_size, max_bead=max_bead)
+        run: dict[str, object] = {"presegmented": presegmented, "clean": clean}
         if en.suffix == ".txt" and ko.suffix == ".txt":
             # two files are one pair, whatever their names
             pairing = Pairing(((en_docs[0].doc_id, en_docs[0], ko_docs[0]),), (), ())
         else:
-            pairing = pair_by_link(en_docs, ko_docs)
-        aligner = Aligner(model, device=device, batch_size=batch_size, max_bead=max_bead)
-        metadata = aligner.metadata(presegmented=presegmented, clean=clean)
+            pairing = aligner.pair(en_docs, ko_docs, mode=pair, presegmented_input=presegmented)
+            run["pair"] = pair
+        metadata = aligner.metadata(**run)
         with CorpusWriter(output, metadata=metadata, overwrite=overwrite) as writer:
             for item in aligner.align_many(pairing.pairs, presegmented_input=presegmented):
                 if isinstance(item, PairFailure):

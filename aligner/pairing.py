@@ -1,9 +1,16 @@
-"""Pair English articles with their Korean originals by explicit link.
+"""Pair English articles with their Korean originals, by explicit link or by content.
 
-An English article names its original through ``original_url`` (matched against a Korean
-article's ``url``) or shares its ``doc_id`` (``story.en.txt`` with ``story.ko.txt``, or
-the same ``id`` in two collections). An explicit link wins over a shared id. Articles
-with no original are returned with the reason, never dropped.
+By link: an English article names its original through ``original_url`` (matched against
+a Korean article's ``url``) or shares its ``doc_id`` (``story.en.txt`` with
+``story.ko.txt``, or the same ``id`` in two collections). An explicit link wins over a
+shared id.
+
+By content: articles left over are compared through one vector per article (the mean of
+its lead sentences' embeddings). A pair is accepted only when each article is the other's
+best match by margin (cosine less the mean of both articles' ``knn`` best cosines, as in
+margin-based bitext mining), and both the cosine and the margin clear a floor, so an
+article whose original is missing is reported rather than matched to the nearest
+stranger. Articles with no original are returned with the reason, never dropped.
 """
 
 from __future__ import annotations
@@ -11,6 +18,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from aligner.types import Document
 
@@ -53,3 +62,119 @@ def pair_by_link(en_docs: Sequence[Document], ko_docs: Sequence[Document]) -> Pa
         (d, "no English article links to it") for d in ko_docs if d.doc_id not in used
     )
     return Pairing(tuple(pairs), tuple(unpaired_en), unpaired_ko)
+
+
+@dataclass(frozen=True, slots=True)
+class ContentParams:
+    """Thresholds of :func:`pair_by_content` (recorded in the corpus metadata)."""
+
+    min_cosine: float = 0.6
+    min_margin: float = 0.05
+    knn: int = 4
+    lead: int = 10
+
+
+_BLOCK = 2048
+
+
+def _blocks(n: int) -> range:
+    return range(0, n, _BLOCK)
+
+
+def _margin_matches(
+    en_vecs: np.ndarray, ko_vecs: np.ndarray, knn: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each side's best match by margin, with its cosine and margin, for the English side.
+
+    Rows are processed in blocks, so memory stays at ``block x m`` whatever the
+    collection size. Returns (best Korean per English, cosine, margin, best English per
+    Korean).
+    """
+    n, m = len(en_vecs), len(ko_vecs)
+    k_en, k_ko = min(knn, m), min(knn, n)
+    row_hood = np.zeros(n, dtype=np.float32)
+    col_top = np.full((k_ko, m), -np.inf, dtype=np.float32)
+    for a in _blocks(n):
+        sims = en_vecs[a : a + _BLOCK] @ ko_vecs.T
+        row_hood[a : a + _BLOCK] = -np.partition(-sims, k_en - 1, axis=1)[:, :k_en].mean(axis=1)
+        both = np.concatenate([col_top, sims], axis=0)
+        col_top = -np.partition(-both, k_ko - 1, axis=0)[:k_ko]
+    col_hood = col_top.mean(axis=0)
+    best_ko = np.zeros(n, dtype=np.int64)
+    best_cos = np.zeros(n, dtype=np.float32)
+    best_margin = np.zeros(n, dtype=np.float32)
+    col_best = np.full(m, -np.inf, dtype=np.float32)
+    best_en = np.zeros(m, dtype=np.int64)
+    for a in _blocks(n):
+        sims = en_vecs[a : a + _BLOCK] @ ko_vecs.T
+        margin = sims - 0.5 * (row_hood[a : a + _BLOCK, None] + col_hood[None, :])
+        rows = np.arange(len(sims))
+        best_ko[a : a + _BLOCK] = j = margin.argmax(axis=1)
+        best_cos[a : a + _BLOCK] = sims[rows, j]
+        best_margin[a : a + _BLOCK] = margin[rows, j]
+        i = margin.argmax(axis=0)
+        top = margin[i, np.arange(m)]
+        better = top > col_best
+        col_best[better] = top[better]
+        best_en[better] = i[better] + a
+    return best_ko, best_cos, best_margin, best_en
+
+
+def pair_by_content(
+    en_docs: Sequence[Document],
+    ko_docs: Sequence[Document],
+    en_vecs: np.ndarray,
+    ko_vecs: np.ndarray,
+    params: ContentParams | None = None,
+) -> Pairing:
+    """Pair articles whose vectors are each other's best match by margin.
+
+    ``en_vecs``/``ko_vecs`` hold one L2-normalised vector per article, in order. Every
+    article ends up in exactly one pair or in the unpaired lists, with the best candidate
+    and its scores in the reason.
+    """
+    params = params or ContentParams()
+    n, m = len(en_docs), len(ko_docs)
+    if n == 0 or m == 0:
+        return Pairing(
+            (),
+            tuple((d, "no Korean article to compare with") for d in en_docs),
+            tuple((d, "no English article to compare with") for d in ko_docs),
+        )
+    en_vecs = np.asarray(en_vecs, dtype=np.float32)
+    ko_vecs = np.asarray(ko_vecs, dtype=np.float32)
+    if en_vecs.shape[0] != n or ko_vecs.shape[0] != m:
+        raise ValueError("one vector per article is needed on each side")
+    best_ko, best_cos, best_margin, best_en = _margin_matches(en_vecs, ko_vecs, params.knn)
+    pairs: list[tuple[str, Document, Document]] = []
+    unpaired_en: list[tuple[Document, str]] = []
+    taken: set[int] = set()
+    for i, en in enumerate(en_docs):
+        j = int(best_ko[i])
+        cos, gap = float(best_cos[i]), float(best_margin[i])
+        best = f"best match {ko_docs[j].doc_id!r}: cosine {cos:.3f}, margin {gap:.3f}"
+        if int(best_en[j]) != i:
+            why = f"{best}, which matches {en_docs[int(best_en[j])].doc_id!r} better"
+        elif cos < params.min_cosine:
+            why = f"{best}, below the cosine floor {params.min_cosine}"
+        elif min(n, m) > 1 and gap < params.min_margin:
+            why = f"{best}, below the margin floor {params.min_margin}"
+        else:
+            taken.add(j)
+            ko = ko_docs[j]
+            pair_id = en.doc_id if en.doc_id == ko.doc_id else f"{en.doc_id}__{ko.doc_id}"
+            pairs.append((pair_id, en, ko))
+            log.debug("%s paired with %s by content (%s)", en.doc_id, ko.doc_id, best)
+            continue
+        unpaired_en.append((en, f"no original found by content ({why})"))
+    unpaired_ko = tuple(
+        (d, "no English article matches its content")
+        for j, d in enumerate(ko_docs)
+        if j not in taken
+    )
+    return Pairing(tuple(pairs), tuple(unpaired_en), unpaired_ko)
+
+
+def merge_pairings(first: Pairing, second: Pairing) -> Pairing:
+    """``first``'s pairs, then ``second``'s; unpaired articles as ``second`` leaves them."""
+    return Pairing(first.pairs + second.pairs, second.unpaired_en, second.unpaired_ko)

@@ -11,7 +11,7 @@ import aligner
 from aligner import Aligner
 from aligner.corpus import read_documents, read_metadata
 from aligner.embed import CountingEncoder, load_encoder
-from aligner.errors import AlignmentError
+from aligner.errors import AlignerError, AlignmentError
 
 EN = [
     "The freight train has not moved since last month.",
@@ -126,3 +126,77 @@ def test_align_many_pools_encoding_across_pairs(tiny_st_model: Path) -> None:
     # then 2 pairs x 4 sentences + the lone English sentence of the failing pair
     assert sizes[0] == 12
     assert 9 in sizes
+
+
+ARTICLES = {
+    "rail": (
+        "Freight trains to the North stopped last month. Companies now ship goods by boat.",
+        "북한으로 가는 화물열차가 지난달 멈췄다. 기업들은 이제 배로 물건을 보낸다.",
+    ),
+    "storm": (
+        "A typhoon hit Jeju Island on Tuesday. Flights were cancelled and schools closed.",
+        "화요일 태풍이 제주도를 강타했다. 항공편이 결항되고 학교가 문을 닫았다.",
+    ),
+    "football": (
+        "Ulsan won the league title on the last day. Their striker scored twice in the final.",
+        "울산이 마지막 날 리그 우승을 차지했다. 공격수가 결승전에서 두 골을 넣었다.",
+    ),
+}
+
+
+class Recorder:
+    """Remembers every text sent to the wrapped encoder."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self.seen: list[str] = []
+
+    def encode(self, texts):
+        self.seen.extend(texts)
+        return self.inner.encode(texts)
+
+
+def _collections():
+    from aligner.types import Document
+
+    en = [Document(f"en-{k}", "en", e) for k, (e, _) in ARTICLES.items()]
+    ko = [Document(f"ko-{n}", "ko", ARTICLES[k][1]) for n, k in enumerate(["football", "rail"])]
+    en.append(
+        Document("en-orphan", "en", "The central bank raised its interest rate by half a point.")
+    )
+    return en, ko
+
+
+@pytest.mark.slow
+def test_pair_by_content_finds_originals_and_reports_the_rest(use_encoder) -> None:
+    en, ko = _collections()
+    al = Aligner(Recorder(use_encoder))
+    pairing = al.pair(en, ko, mode="content")
+    assert {(e.doc_id, k.doc_id) for _, e, k in pairing.pairs} == {
+        ("en-rail", "ko-1"),
+        ("en-football", "ko-0"),
+    }
+    assert sorted(d.doc_id for d, _ in pairing.unpaired_en) == ["en-orphan", "en-storm"]
+    assert all(why.startswith("no original found by content") for _, why in pairing.unpaired_en)
+    assert pairing.unpaired_ko == ()
+    # the lead vectors of paired articles serve the alignment: nothing is encoded twice
+    results = list(al.align_many(pairing.pairs))
+    assert [r.pair_id for r in results] == ["en-rail__ko-1", "en-football__ko-0"]
+    assert all([b.kind for b in r.beads] == ["1-1", "1-1"] for r in results)
+    assert len(al.encoder.seen) == len(set(al.encoder.seen))
+
+
+@pytest.mark.slow
+def test_auto_pairing_links_first_then_compares_content(use_encoder) -> None:
+    from aligner.types import Document
+
+    en, ko = _collections()
+    ko.append(Document("en-storm", "ko", ARTICLES["storm"][1]))  # shares the English id
+    al = Aligner(use_encoder)
+    link_only = al.pair(en, ko, mode="link")
+    assert [pid for pid, _, _ in link_only.pairs] == ["en-storm"]
+    auto = al.pair(en, ko)
+    assert [pid for pid, _, _ in auto.pairs] == ["en-storm", "en-rail__ko-1", "en-football__ko-0"]
+    assert [d.doc_id for d, _ in auto.unpaired_en] == ["en-orphan"]
+    with pytest.raises(AlignerError, match="unknown pairing mode"):
+        al.pair(en, ko, mode="fuzzy")

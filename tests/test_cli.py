@@ -152,13 +152,19 @@ def test_every_command_and_option_is_documented() -> None:
                     assert opt in readme, f"option {opt} of {name} is not in the README"
 
 
-@pytest.mark.slow
-def test_collections_are_paired_by_id_and_unpaired_articles_are_reported(tmp_path: Path) -> None:
+def _seed_collections(tmp_path: Path, en_name: str, ko_name: str) -> tuple[Path, Path]:
+    """Folders ``en/`` and ``ko/`` holding the sample pair under the names given."""
     en_dir, ko_dir = tmp_path / "en", tmp_path / "ko"
     en_dir.mkdir()
     ko_dir.mkdir()
-    (en_dir / "seed.en.txt").write_bytes(EN.read_bytes())
-    (ko_dir / "seed.ko.txt").write_bytes(KO.read_bytes())
+    (en_dir / f"{en_name}.en.txt").write_bytes(EN.read_bytes())
+    (ko_dir / f"{ko_name}.ko.txt").write_bytes(KO.read_bytes())
+    return en_dir, ko_dir
+
+
+@pytest.mark.slow
+def test_collections_are_paired_by_id_and_unpaired_articles_are_reported(tmp_path: Path) -> None:
+    en_dir, ko_dir = _seed_collections(tmp_path, "seed", "seed")
     (en_dir / "short.en.txt").write_text(
         "The border has been closed since January.\n\nTrade has not resumed.\n", encoding="utf-8"
     )
@@ -187,7 +193,35 @@ def test_collections_are_paired_by_id_and_unpaired_articles_are_reported(tmp_pat
         "lonely": "unpaired",
     }
     orphan = docs.filter(pl.col("doc_id") == "orphan")
+    # the leftovers were compared by content too, and refused
+    assert orphan["reason"][0].startswith("no original found by content (best match 'lonely'")
+    linked = tmp_path / "linked.parquet"
+    assert _run("align", en_dir, ko_dir, "-o", linked, "--pair", "link").exit_code == 0
+    orphan = read_documents(linked).filter(pl.col("doc_id") == "orphan")
     assert orphan["reason"][0] == "no Korean article with id 'orphan'"
+    assert "|pair:link" in read_metadata(linked)["aligner.signature"]
+
+
+@pytest.mark.slow
+def test_collections_without_ids_in_common_are_paired_by_content(tmp_path: Path) -> None:
+    en_dir, ko_dir = _seed_collections(tmp_path, "2024-border", "20240117-0042")
+    (en_dir / "typhoon.en.txt").write_text(
+        "A typhoon hit Jeju Island on Tuesday.\n\nFlights were cancelled.\n", "utf-8"
+    )
+    out = tmp_path / "c.parquet"
+    result = _run("align", en_dir, ko_dir, "-o", out, "--pair", "content")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == (
+        "pairs: 1 aligned, 0 failed; 1 English articles without an original, "
+        "0 Korean articles unused"
+    )
+    assert read_corpus(out).collect()["pair_id"].unique().to_list() == [
+        "2024-border__20240117-0042"
+    ]
+    bad = _run("align", en_dir, ko_dir, "-o", tmp_path / "x.parquet", "--pair", "fuzzy")
+    assert bad.exit_code == 1
+    assert "unknown --pair 'fuzzy'" in bad.stderr
+    assert not (tmp_path / "x.parquet").exists()
 
 
 @pytest.mark.slow

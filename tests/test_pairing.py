@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from aligner.pairing import pair_by_link
+import numpy as np
+
+from aligner import pairing
+from aligner.pairing import ContentParams, pair_by_content, pair_by_link
 from aligner.types import Document
 
 
@@ -25,3 +28,72 @@ def test_shared_id_pairs_and_missing_originals_are_reported() -> None:
     assert [pid for pid, _, _ in p.pairs] == ["x"]
     assert p.unpaired_en == ((en[1], "no Korean article with url 'u/404' or id 'y'"),)
     assert p.unpaired_ko == ()
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def _planted(n_pairs: int, n_orphans: int, dim: int = 16, seed: int = 0):
+    """English and Korean vectors: pairs are noisy copies, orphans independent."""
+    rng = np.random.default_rng(seed)
+    topics = rng.normal(size=(n_pairs, dim))
+    en = _unit(np.vstack([topics + 0.3 * rng.normal(size=topics.shape),
+                          rng.normal(size=(n_orphans, dim))]))  # fmt: skip
+    ko = _unit(topics + 0.3 * rng.normal(size=topics.shape))
+    return en, ko
+
+
+def test_content_pairs_mutual_best_matches_and_reports_orphans() -> None:
+    en_vecs, ko_vecs = _planted(6, 2)
+    en = [doc(f"e{i}", "en") for i in range(8)]
+    ko = [doc(f"k{i}", "ko") for i in range(6)]
+    p = pair_by_content(en, ko, en_vecs, ko_vecs)
+    assert [(e.doc_id, k.doc_id) for _, e, k in p.pairs] == [(f"e{i}", f"k{i}") for i in range(6)]
+    assert [d.doc_id for d, _ in p.unpaired_en] == ["e6", "e7"]
+    for _, reason in p.unpaired_en:
+        assert reason.startswith("no original found by content (best match 'k")
+    assert p.unpaired_ko == ()
+
+
+def test_content_pairing_refuses_a_match_below_the_floors() -> None:
+    en_vecs, ko_vecs = _planted(3, 0)
+    en = [doc(f"e{i}", "en") for i in range(3)]
+    ko = [doc(f"k{i}", "ko") for i in range(3)]
+    strict = ContentParams(min_cosine=0.999)
+    p = pair_by_content(en, ko, en_vecs, ko_vecs, strict)
+    assert p.pairs == ()
+    assert all("below the cosine floor 0.999" in why for _, why in p.unpaired_en)
+    assert [why for _, why in p.unpaired_ko] == ["no English article matches its content"] * 3
+
+
+def test_content_pairing_names_the_better_claimant() -> None:
+    # e0 and e1 both sit closest to k0; k0 prefers e1, so e0 is reported, not forced.
+    en_vecs = _unit(np.array([[1.0, 0.3, 0.0], [1.0, 0.05, 0.0], [0.0, 0.0, 1.0]]))
+    ko_vecs = _unit(np.array([[1.0, 0.0, 0.0], [0.0, 0.2, 1.0]]))
+    en = [doc(f"e{i}", "en") for i in range(3)]
+    ko = [doc(f"k{i}", "ko") for i in range(2)]
+    p = pair_by_content(en, ko, en_vecs, ko_vecs, ContentParams(min_margin=0.0))
+    assert [(e.doc_id, k.doc_id) for _, e, k in p.pairs] == [("e1", "k0"), ("e2", "k1")]
+    assert "which matches 'e1' better" in p.unpaired_en[0][1]
+
+
+def test_content_pairing_in_blocks_matches_the_whole_matrix(monkeypatch) -> None:
+    en_vecs, ko_vecs = _planted(20, 7, seed=3)
+    en_vecs = np.vstack([en_vecs, ko_vecs[:3] + 0.0])  # near-duplicates compete
+    whole = pairing._margin_matches(en_vecs.astype(np.float32), ko_vecs.astype(np.float32), 4)
+    sims = en_vecs @ ko_vecs.T
+    hood_en = np.sort(sims, axis=1)[:, -4:].mean(axis=1)
+    hood_ko = np.sort(sims, axis=0)[-4:].mean(axis=0)
+    margin = sims - 0.5 * (hood_en[:, None] + hood_ko[None, :])
+    assert whole[0].tolist() == margin.argmax(axis=1).tolist()
+    assert whole[3].tolist() == margin.argmax(axis=0).tolist()
+    monkeypatch.setattr(pairing, "_BLOCK", 4)
+    blocked = pairing._margin_matches(en_vecs.astype(np.float32), ko_vecs.astype(np.float32), 4)
+    for a, b in zip(whole, blocked, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_content_pairing_with_an_empty_side_reports_everything() -> None:
+    p = pair_by_content([doc("e", "en")], [], np.ones((1, 4)), np.zeros((0, 4)))
+    assert p.pairs == () and p.unpaired_en[0][1] == "no Korean article to compare with"
