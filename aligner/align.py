@@ -42,6 +42,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from aligner.band import Band, band_around, full_band
 from aligner.errors import AlignmentError
 from aligner.kernels import (
     NEG,
@@ -115,56 +116,6 @@ class AlignParams:
         }
 
 
-# --------------------------------------------------------------------------- band
-
-
-@dataclass(frozen=True, slots=True)
-class _Band:
-    """Cells ``(i, j)`` with ``lo[i] <= j < hi[i]``, stored row after row from ``off[i]``."""
-
-    lo: np.ndarray
-    hi: np.ndarray
-    off: np.ndarray
-
-    @property
-    def cells(self) -> int:
-        return int(self.off[-1])
-
-
-def _make_band(lo: np.ndarray, hi: np.ndarray) -> _Band:
-    off = np.zeros(len(lo) + 1, dtype=np.int64)
-    np.cumsum(hi - lo, out=off[1:])
-    return _Band(lo.astype(np.int64), hi.astype(np.int64), off)
-
-
-def _full_band(n: int, m: int) -> _Band:
-    return _make_band(np.zeros(n + 1, dtype=np.int64), np.full(n + 1, m + 1, dtype=np.int64))
-
-
-def _band_around(
-    path: list[tuple[int, int, int, int]], n: int, m: int, factor: int, radius: int
-) -> _Band:
-    """Project a coarse path (beads as i0, i1, j0, j1) onto the finer grid and widen it."""
-    row_lo = np.full(n + 1, m, dtype=np.int64)
-    row_hi = np.zeros(n + 1, dtype=np.int64)
-    for i0, i1, j0, j1 in path:
-        a, b = min(i0 * factor, n), min(i1 * factor, n)
-        c, d = min(j0 * factor, m), min(j1 * factor, m)
-        row_lo[a : b + 1] = np.minimum(row_lo[a : b + 1], c)
-        row_hi[a : b + 1] = np.maximum(row_hi[a : b + 1], d)
-    row_hi = np.maximum.accumulate(row_hi)
-    row_lo = np.minimum.accumulate(row_lo[::-1])[::-1]
-    idx = np.arange(n + 1)
-    lo = row_lo[np.maximum(idx - radius, 0)] - radius
-    hi = row_hi[np.minimum(idx + radius, n)] + radius + 1
-    lo = np.clip(lo, 0, m)
-    hi = np.clip(hi, 1, m + 1)
-    lo[0] = 0
-    hi[n] = m + 1
-    hi = np.maximum(hi, lo + 1)
-    return _make_band(lo, hi)
-
-
 # --------------------------------------------------------------------------- driver
 
 
@@ -200,7 +151,7 @@ def _adjacent_cosines(vecs: np.ndarray, span: int) -> np.ndarray:
     return out
 
 
-def _traceback(back: np.ndarray, band: _Band, n: int, m: int, tk, tl) -> list[tuple[int, int]]:
+def _traceback(back: np.ndarray, band: Band, n: int, m: int, tk, tl) -> list[tuple[int, int]]:
     """Bead end cells and types, first to last; type -1 is 1-0, -2 is 0-1."""
     steps: list[tuple[int, int]] = []
     i, j = n, m
@@ -229,7 +180,7 @@ class _Problem:
         self,
         en: np.ndarray,
         ko: np.ndarray,
-        band: _Band,
+        band: Band,
         len_en: np.ndarray,
         len_ko: np.ndarray,
         para_en: np.ndarray,
@@ -486,10 +437,10 @@ def _pairwise_sum(values: np.ndarray) -> np.ndarray:
 
 def _find_band(
     en: np.ndarray, ko: np.ndarray, len_en: np.ndarray, len_ko: np.ndarray, params: AlignParams
-) -> _Band:
+) -> Band:
     n, m = len(en), len(ko)
     if (n + 1) * (m + 1) <= params.full_cells or n < 4 or m < 4:
-        return _full_band(n, m)
+        return full_band(n, m)
     en2, ko2 = _coarse(en), _coarse(ko)
     coarse_params = replace(params, max_bead=min(params.max_bead, 3))
     len_en2, len_ko2 = _pairwise_sum(len_en), _pairwise_sum(len_ko)
@@ -498,7 +449,7 @@ def _find_band(
     zeros_ko = np.zeros(len(ko2), dtype=np.int64)
     problem = _Problem(en2, ko2, band2, len_en2, len_ko2, zeros_en, zeros_ko, coarse_params)
     path = [(a, b, c, d) for a, b, c, d, _, _ in problem.spans(problem.search())]
-    return _band_around(path, n, m, 2, params.band_radius)
+    return band_around(path, n, m, 2, params.band_radius)
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")

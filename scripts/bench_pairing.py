@@ -10,7 +10,9 @@ that share of English articles is removed and the English article of another sha
 Korean ones, chosen at random with ``--seed``: those must come out unpaired. Prints
 pair precision and recall, how many orphans were reported as such, a nearest-neighbour
 baseline (each English article takes its most similar Korean one), encoder calls and
-time. ``--sweep`` also prints a grid of the two floors.
+time. ``--sweep`` also prints a grid of the two floors. ``--scale N [N ...]`` times the
+pairing step alone on N x N synthetic article vectors (512 dims) and prints its peak
+memory; it needs no data.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import os
 import random
 import sys
 import time
+import tracemalloc
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -86,12 +89,39 @@ def line(name: str, s: dict[str, float]) -> str:
     )
 
 
+def scale(sizes: list[int]) -> None:
+    rng = np.random.default_rng(0)
+    for n in sizes:
+        topics = rng.normal(size=(n, 512)).astype(np.float32)
+        en = topics + 0.5 * rng.normal(size=topics.shape).astype(np.float32)
+        ko = topics + 0.5 * rng.normal(size=topics.shape).astype(np.float32)
+        en /= np.linalg.norm(en, axis=1, keepdims=True)
+        ko /= np.linalg.norm(ko, axis=1, keepdims=True)
+        en_docs = [Document(f"e{i}", "en", "") for i in range(n)]
+        ko_docs = [Document(f"k{i}", "ko", "") for i in range(n)]
+        tracemalloc.start()
+        start = time.perf_counter()
+        p = pair_by_content(en_docs, ko_docs, en, ko)
+        seconds = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        right = sum(e.doc_id[1:] == k.doc_id[1:] for _, e, k in p.pairs)
+        print(
+            f"{n:>6} x {n:<6} articles: {seconds:6.2f} s, peak {peak / 2**20:6.0f} MiB "
+            f"above the vectors; {right}/{n} planted pairs found"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--withhold", type=float, default=0.2)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--sweep", action="store_true", help="also print a grid of the floors")
+    ap.add_argument("--scale", type=int, nargs="*", help="time pairing on N x N vectors")
     args = ap.parse_args()
+    if args.scale:
+        scale(args.scale)
+        return
     pool = build_pool(benchdata.require_data_dir(), args.withhold, args.seed)
     print(
         f"pool: {len(pool.en)} English, {len(pool.ko)} Korean articles; "
