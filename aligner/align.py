@@ -14,7 +14,10 @@ How it works, in four steps:
    A multi-sentence group is first scored with the normalised sum of its sentences'
    vectors, which costs no encoder call. A bead earns, per sentence it covers, its
    margin-adjusted cosine above a threshold set from the document's own typical best
-   score, less a length-ratio term and a penalty per extra sentence (more for 2-2).
+   score, less a length-ratio term and a penalty per extra sentence (more for 2-2). When
+   the document's typical best cosine is below ``loose_cosine`` (a loose translation),
+   the threshold drops by ``loose_weight`` times the shortfall, so that weak but true
+   pairs are not left out.
    Mutual nearest neighbours earn a bonus. Two terms keep unaligned sentences apart:
    leaving a sentence out costs in proportion to how well it matches its best partner
    (so a sentence with no good partner is cheap to leave as 1-0/0-1, one with a strong
@@ -81,6 +84,8 @@ class AlignParams:
     skip_weight: float = 2.0
     number_weight: float = 0.2
     contribution_weight: float = 16.0
+    loose_cosine: float = 0.65
+    loose_weight: float = 3.0
     band_radius: int = 8
     full_cells: int = 250_000
     max_rounds: int = 6
@@ -112,6 +117,8 @@ class AlignParams:
             "sw": self.skip_weight,
             "num": self.number_weight,
             "cw": self.contribution_weight,
+            "lc": self.loose_cosine,
+            "lcw": self.loose_weight,
             "band": self.band_radius,
         }
 
@@ -211,7 +218,12 @@ class _Problem:
             np.where(np.isfinite(b), -params.skip_weight * np.maximum(0.0, b - floor), 0.0)
             for b in best_cos
         )
-        self.threshold = params.threshold * typical_adjusted
+        # In a loosely translated document (or a language pair the encoder serves less
+        # well) even true pairs match weakly, so a weak best match is weak evidence that
+        # a sentence has no partner: lowering the bar raises the price of leaving one out.
+        self.threshold = params.threshold * typical_adjusted - params.loose_weight * max(
+            0.0, params.loose_cosine - typical_cosine
+        )
         self.scalars = np.array(
             [
                 self.rho,

@@ -162,6 +162,35 @@ def test_orthogonal_sentences_are_not_absorbed_by_a_neighbouring_pair() -> None:
     assert pairs(beads) == [((0,), (0,)), ((1,), (1,)), ((2,), (2,)), ((3,), ()), ((4,), ())]
 
 
+def _pairs_with_cosines(cosines: Sequence[float], dim: int = 64, seed: int = 1):
+    """English and Korean unit vectors whose i-th pair has cosine ``cosines[i]`` and whose
+    other pairs are near-orthogonal."""
+    rng = np.random.default_rng(seed)
+    en, ko = [], []
+    for c in cosines:
+        t = rng.normal(size=dim)
+        t /= np.linalg.norm(t)
+        v = rng.normal(size=dim)
+        v -= (v @ t) * t
+        v /= np.linalg.norm(v)
+        en.append(t)
+        ko.append(c * t + np.sqrt(1 - c * c) * v)
+    return np.array(en, dtype=np.float32), np.array(ko, dtype=np.float32)
+
+
+@pytest.mark.parametrize(("typical", "kept"), [(0.5, True), (0.8, False)])
+def test_a_weak_pair_is_kept_only_in_a_loosely_translated_document(
+    typical: float, kept: bool
+) -> None:
+    cosines = [typical] * 12
+    cosines[5] = 0.05
+    en, ko = _pairs_with_cosines(cosines)
+    around_5 = [[b.kind for b in align(en, ko, params=p) if 5 in b.en or 5 in b.ko]
+                for p in (AlignParams(loose_weight=0.0), AlignParams())]  # fmt: skip
+    assert around_5[0] == ["0-1", "1-0"]  # without the calibration: left out either way
+    assert around_5[1] == (["1-1"] if kept else ["0-1", "1-0"])
+
+
 def test_scores_are_the_cosines_of_the_aligned_groups() -> None:
     doc = SyntheticPair(["1-1"] * 8 + ["2-1"] + ["1-1"] * 8 + ["1-3"] + ["1-1"] * 8, seed=3)
     beads = doc.align()
