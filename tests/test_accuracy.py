@@ -1,6 +1,6 @@
-"""Accuracy floors on the tuning sets (and Text+Berg test), with the bundled encoder: a guard against
-regressions in the alignment gains. The figures in docs/benchmarks.md are higher; the
-floors leave room for small changes in the encoder's numerics."""
+"""Accuracy floors on the tuning sets (and Text+Berg test), with the bundled encoder: a
+guard against regressions in the alignment gains. The figures in docs/benchmarks.md are
+higher; the floors leave room for small changes in the encoder's numerics."""
 
 from __future__ import annotations
 
