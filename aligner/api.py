@@ -148,11 +148,16 @@ class Aligner:
         side) yields a :class:`PairFailure` instead of stopping the batch.
         """
         chunk: list[tuple[str, Document, Document]] = []
+        done = 0
+        started = time.perf_counter()
         for pair in pairs:
             chunk.append(pair)
             if len(chunk) >= chunk_size:
                 yield from self._align_chunk(chunk, presegmented_input)
+                done += len(chunk)
                 chunk = []
+                rate = done / max(time.perf_counter() - started, 1e-9)
+                log.info("aligned %d pairs so far (%.1f pairs/s)", done, rate)
         if chunk:
             yield from self._align_chunk(chunk, presegmented_input)
 
