@@ -33,6 +33,10 @@ class Pairing:
     unpaired_ko: tuple[tuple[Document, str], ...]
 
 
+def _pair_id(en: Document, ko: Document) -> str:
+    return en.doc_id if en.doc_id == ko.doc_id else f"{en.doc_id}__{ko.doc_id}"
+
+
 def pair_by_link(en_docs: Sequence[Document], ko_docs: Sequence[Document]) -> Pairing:
     by_url = {d.url: d for d in ko_docs if d.url}
     by_id = {d.doc_id: d for d in ko_docs}
@@ -56,8 +60,7 @@ def pair_by_link(en_docs: Sequence[Document], ko_docs: Sequence[Document]) -> Pa
                 ko.doc_id,
             )
         used.add(ko.doc_id)
-        pair_id = en.doc_id if en.doc_id == ko.doc_id else f"{en.doc_id}__{ko.doc_id}"
-        pairs.append((pair_id, en, ko))
+        pairs.append((_pair_id(en, ko), en, ko))
     unpaired_ko = tuple(
         (d, "no English article links to it") for d in ko_docs if d.doc_id not in used
     )
@@ -162,8 +165,7 @@ def pair_by_content(
         else:
             taken.add(j)
             ko = ko_docs[j]
-            pair_id = en.doc_id if en.doc_id == ko.doc_id else f"{en.doc_id}__{ko.doc_id}"
-            pairs.append((pair_id, en, ko))
+            pairs.append((_pair_id(en, ko), en, ko))
             log.debug("%s paired with %s by content (%s)", en.doc_id, ko.doc_id, best)
             continue
         unpaired_en.append((en, f"no original found by content ({why})"))
