@@ -63,7 +63,9 @@ class Aligner:
         self.params = params
         self.content = content or ContentParams()
         self.timings: dict[str, float] = dict.fromkeys(STAGES, 0.0)
-        # Lead-sentence vectors computed for content pairing, reused once by alignment.
+        # Sentences and lead-sentence vectors of articles paired by content, reused once
+        # when they are aligned.
+        self._segmented: dict[tuple[str, str, bool], list[Sentence]] = {}
         self._lead_vectors: dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------------ pieces
@@ -161,25 +163,15 @@ class Aligner:
         if chunk:
             yield from self._align_chunk(chunk, presegmented_input)
 
-    def _leads(
-        self, docs: Sequence[Document], lead: int, presegmented_input: bool
-    ) -> list[list[str]]:
-        return [
-            [s.text for s in self.segment(d.text, d.lang, presegmented_input=presegmented_input)][
-                :lead
-            ]
-            for d in docs
-        ]
-
-    def _mean_vectors(self, leads: list[list[str]]) -> np.ndarray:
-        texts = list(dict.fromkeys(t for group in leads for t in group))
-        fresh = [t for t in texts if t not in self._lead_vectors]
+    def _mean_vectors(self, leads: list[list[str]], store: dict[str, np.ndarray]) -> np.ndarray:
+        """One unit vector per group of texts, encoding only those not yet in ``store``."""
+        fresh = [t for t in dict.fromkeys(t for group in leads for t in group) if t not in store]
         if fresh:
-            self._lead_vectors.update(zip(fresh, self._encode(fresh), strict=True))
+            store.update(zip(fresh, self._encode(fresh), strict=True))
         out = np.zeros((len(leads), self.encoder.dim), dtype=np.float32)
         for row, group in enumerate(leads):
             if group:
-                total = np.sum([self._lead_vectors[t] for t in group], axis=0)
+                total = np.sum([store[t] for t in group], axis=0)
                 out[row] = total / max(float(np.linalg.norm(total)), 1e-12)
         return out
 
@@ -191,9 +183,11 @@ class Aligner:
         The lead (headline and first paragraphs) carries what a news article is about,
         and costs a fraction of encoding the whole article.
         """
-        vecs = self._mean_vectors(self._leads(docs, lead, presegmented_input))
-        self._lead_vectors.clear()
-        return vecs
+        leads = [
+            [s.text for s in self.segment(d.text, d.lang, presegmented_input=presegmented_input)]
+            for d in docs
+        ]
+        return self._mean_vectors([texts[:lead] for texts in leads], {})
 
     def pair(
         self,
@@ -208,7 +202,8 @@ class Aligner:
         ``link`` pairs by ``original_url``/``url`` or a shared id only; ``content`` by
         article vectors only (see :func:`aligner.pairing.pair_by_content`, with the
         thresholds in ``self.content``); ``auto`` by link first, then by content among the
-        articles left over.
+        articles left over. The sentences and lead vectors of articles paired by content
+        are kept and reused when :meth:`align_many` aligns them.
         """
         if mode not in PAIRING_MODES:
             raise AlignerError(f"unknown pairing mode {mode!r} (use one of {PAIRING_MODES})")
@@ -217,31 +212,34 @@ class Aligner:
         linked = Pairing((), tuple((d, "") for d in en_docs), tuple((d, "") for d in ko_docs))
         if mode == "auto":
             linked = pair_by_link(en_docs, ko_docs)
-        rest_en = [d for d, _ in linked.unpaired_en]
-        rest_ko = [d for d, _ in linked.unpaired_ko]
-        if not rest_en or not rest_ko:
+        rest = {"en": [d for d, _ in linked.unpaired_en], "ko": [d for d, _ in linked.unpaired_ko]}
+        if not rest["en"] or not rest["ko"]:
             return linked
-        content = self.content
-        leads_en = self._leads(rest_en, content.lead, presegmented_input)
-        leads_ko = self._leads(rest_ko, content.lead, presegmented_input)
-        self._lead_vectors.clear()
-        by_content = pair_by_content(
-            rest_en, rest_ko, self._mean_vectors(leads_en), self._mean_vectors(leads_ko), content
-        )
-        # The lead vectors of paired articles are reused when they are aligned.
-        paired = {id(d) for _, e, k in by_content.pairs for d in (e, k)}
-        keep = {
-            t
-            for docs, leads in ((rest_en, leads_en), (rest_ko, leads_ko))
-            for d, group in zip(docs, leads, strict=True)
-            if id(d) in paired
-            for t in group
+        sentences = {
+            lang: [self.segment(d.text, lang, presegmented_input=presegmented_input) for d in docs]
+            for lang, docs in rest.items()
         }
-        self._lead_vectors = {t: v for t, v in self._lead_vectors.items() if t in keep}
+        lead = self.content.lead
+        store: dict[str, np.ndarray] = {}
+        vectors = {
+            lang: self._mean_vectors([[s.text for s in sents[:lead]] for sents in groups], store)
+            for lang, groups in sentences.items()
+        }
+        by_content = pair_by_content(
+            rest["en"], rest["ko"], vectors["en"], vectors["ko"], self.content
+        )
+        paired = {id(d) for _, e, k in by_content.pairs for d in (e, k)}
+        self._segmented = {}
+        self._lead_vectors = {}
+        for lang, docs in rest.items():
+            for doc, sents in zip(docs, sentences[lang], strict=True):
+                if id(doc) in paired:
+                    self._segmented[(lang, doc.text, presegmented_input)] = sents
+                    self._lead_vectors.update((s.text, store[s.text]) for s in sents[:lead])
         log.info(
             "paired %d of %d leftover English articles by content",
             len(by_content.pairs),
-            len(rest_en),
+            len(rest["en"]),
         )
         return merge_pairings(linked, by_content)
 
@@ -264,18 +262,21 @@ class Aligner:
             except AlignmentError as error:
                 yield PairFailure(pair_id, en_doc, ko_doc, str(error))
 
+    def _sentences(
+        self, doc: Document, lang: str, presegmented_input: bool
+    ) -> tuple[Sentence, ...]:
+        sents = self._segmented.pop((lang, doc.text, presegmented_input), None)
+        if sents is None:
+            sents = self.segment(doc.text, lang, presegmented_input=presegmented_input)
+        return tuple(replace(s, doc_id=doc.doc_id) for s in sents)
+
     def _segment_pair(
         self, en_doc: Document, ko_doc: Document, presegmented_input: bool
     ) -> tuple[tuple[Sentence, ...], tuple[Sentence, ...]]:
-        en_sents = tuple(
-            replace(s, doc_id=en_doc.doc_id)
-            for s in self.segment(en_doc.text, "en", presegmented_input=presegmented_input)
+        return (
+            self._sentences(en_doc, "en", presegmented_input),
+            self._sentences(ko_doc, "ko", presegmented_input),
         )
-        ko_sents = tuple(
-            replace(s, doc_id=ko_doc.doc_id)
-            for s in self.segment(ko_doc.text, "ko", presegmented_input=presegmented_input)
-        )
-        return en_sents, ko_sents
 
     def _align_segmented(
         self,

@@ -179,8 +179,18 @@ def test_pair_by_content_finds_originals_and_reports_the_rest(use_encoder) -> No
     assert sorted(d.doc_id for d, _ in pairing.unpaired_en) == ["en-orphan", "en-storm"]
     assert all(why.startswith("no original found by content") for _, why in pairing.unpaired_en)
     assert pairing.unpaired_ko == ()
-    # the lead vectors of paired articles serve the alignment: nothing is encoded twice
+    # the sentences and lead vectors of paired articles serve the alignment: nothing is
+    # segmented or encoded twice
+    segmented = []
+    plain_segment = al.segment
+
+    def counting_segment(text, lang, **kw):
+        segmented.append(text)
+        return plain_segment(text, lang, **kw)
+
+    al.segment = counting_segment
     results = list(al.align_many(pairing.pairs))
+    assert segmented == []
     assert [r.pair_id for r in results] == ["en-rail__ko-1", "en-football__ko-0"]
     assert all([b.kind for b in r.beads] == ["1-1", "1-1"] for r in results)
     assert len(al.encoder.seen) == len(set(al.encoder.seen))
