@@ -106,3 +106,17 @@ def use_encoder():
     from aligner.embed import USEEncoder
 
     return USEEncoder()
+
+
+class Recorder:
+    """Wraps an encoder and remembers every text sent to it and the size of every call."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self.seen: list[str] = []
+        self.calls: list[int] = []
+
+    def encode(self, texts):
+        self.seen.extend(texts)
+        self.calls.append(len(texts))
+        return self.inner.encode(texts)

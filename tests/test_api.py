@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import Recorder
 
 import aligner
 from aligner import Aligner
@@ -98,17 +99,9 @@ def test_align_many_pools_encoding_across_pairs(tiny_st_model: Path) -> None:
     from aligner.api import PairFailure
     from aligner.types import Document
 
-    inner = load_encoder(str(tiny_st_model), device="cpu")
-    sizes: list[int] = []
-
-    class Recording:
-        name, dim = inner.name, inner.dim
-
-        def encode(self, texts):
-            sizes.append(len(texts))
-            return inner.encode(texts)
-
-    al = Aligner(Recording())
+    recorder = Recorder(load_encoder(str(tiny_st_model), device="cpu"))
+    sizes = recorder.calls
+    al = Aligner(recorder)
     docs = [
         (
             f"p{k}",
@@ -142,18 +135,6 @@ ARTICLES = {
         "울산이 마지막 날 리그 우승을 차지했다. 공격수가 결승전에서 두 골을 넣었다.",
     ),
 }
-
-
-class Recorder:
-    """Remembers every text sent to the wrapped encoder."""
-
-    def __init__(self, inner) -> None:
-        self.inner, self.name, self.dim = inner, inner.name, inner.dim
-        self.seen: list[str] = []
-
-    def encode(self, texts):
-        self.seen.extend(texts)
-        return self.inner.encode(texts)
 
 
 def _collections():

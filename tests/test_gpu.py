@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import Recorder
 
 from aligner import Aligner
 from aligner.embed import SentenceTransformerEncoder, load_encoder
@@ -44,15 +45,7 @@ def test_model_runs_on_the_device_with_gpu_batches(tiny_st_model: Path, cuda: st
 
 
 def test_align_many_pools_pairs_on_the_device(tiny_st_model: Path, cuda: str) -> None:
-    inner = load_encoder(str(tiny_st_model), device=cuda)
-    sizes: list[int] = []
-
-    class Recording:
-        name, dim = inner.name, inner.dim
-
-        def encode(self, texts):
-            sizes.append(len(texts))
-            return inner.encode(texts)
+    recorder = Recorder(load_encoder(str(tiny_st_model), device=cuda))
 
     pairs = [
         (
@@ -62,12 +55,12 @@ def test_align_many_pools_pairs_on_the_device(tiny_st_model: Path, cuda: str) ->
         )
         for k in range(80)
     ]
-    results = list(Aligner(Recording()).align_many(pairs))
+    results = list(Aligner(recorder).align_many(pairs))
     assert len(results) == 80
     for r in results:
         assert sorted(i for b in r.beads for i in b.en) == [0, 1, 2]
         assert sorted(j for b in r.beads for j in b.ko) == [0, 1, 2]
     # the distinct sentences of a chunk of 64 pairs (a first sentence of its own per
     # article, two shared ones per side) reach the encoder in one call; the other 16 in one
-    assert sizes[0] == 64 * 2 + 2 * 2
-    assert 16 * 2 + 2 * 2 in sizes
+    assert recorder.calls[0] == 64 * 2 + 2 * 2
+    assert 16 * 2 + 2 * 2 in recorder.calls
