@@ -13,13 +13,14 @@ import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
 from aligner import __version__
 from aligner.align import AlignParams, align, number_marks
 from aligner.corpus import PairResult, signature
-from aligner.embed import Encoder, load_encoder
+from aligner.embed import CachedEncoder, Encoder, load_encoder
 from aligner.errors import AlignerError, AlignmentError
 from aligner.pairing import ContentParams, Pairing, merge_pairings, pair_by_content, pair_by_link
 from aligner.segment import presegmented, segment, segmenter_signature
@@ -42,7 +43,11 @@ class PairFailure:
 
 
 class Aligner:
-    """Holds one encoder and the alignment parameters; reuse it across many pairs."""
+    """Holds one encoder and the alignment parameters; reuse it across many pairs.
+
+    With ``cache_dir``, sentence vectors are also kept on disk there (one SQLite file per
+    encoder, keyed by a hash of the text), so later runs encode only new text.
+    """
 
     def __init__(
         self,
@@ -53,9 +58,14 @@ class Aligner:
         params: AlignParams | None = None,
         max_bead: int | None = None,
         content: ContentParams | None = None,
+        cache_dir: str | Path | None = None,
     ) -> None:
         if encoder is None or isinstance(encoder, str):
             encoder = load_encoder(encoder, device=device, batch_size=batch_size)
+        if cache_dir is not None:
+            # On disk, vectors outlive the run: a rerun (after a crash, or with other
+            # alignment settings) encodes only what it has not seen.
+            encoder = CachedEncoder(encoder, cache_dir=cache_dir)
         self.encoder: Encoder = encoder
         params = params or AlignParams()
         if max_bead is not None:

@@ -107,6 +107,13 @@ def align(
             "content (article embeddings), or auto (link, then content for the rest)."
         ),
     ] = "auto",
+    cache: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="ALIGNER_CACHE",
+            help="Folder for an on-disk embedding cache: a rerun encodes only new text.",
+        ),
+    ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
 ) -> None:
     """Align English articles with their Korean originals and write a Parquet corpus.
@@ -116,6 +123,7 @@ def align(
     """
     from aligner.api import PAIRING_MODES, Aligner, PairFailure
     from aligner.corpus import CorpusWriter
+    from aligner.embed import CachedEncoder
     from aligner.errors import InputError, OutputExistsError
     from aligner.pairing import Pairing
 
@@ -131,7 +139,9 @@ def align(
             )
         en_docs = _load_side(en, "en", presegmented, clean)
         ko_docs = _load_side(ko, "ko", presegmented, clean)
-        aligner = Aligner(model, device=device, batch_size=batch_size, max_bead=max_bead)
+        aligner = Aligner(
+            model, device=device, batch_size=batch_size, max_bead=max_bead, cache_dir=cache
+        )
         run: dict[str, object] = {"presegmented": presegmented, "clean": clean}
         if en.suffix == ".txt" and ko.suffix == ".txt":
             # two files are one pair, whatever their names
@@ -174,6 +184,12 @@ def align(
     typer.echo("beads by kind: " + ", ".join(f"{k} {kinds[k]}" for k in order))
     median = f"{statistics.median(scores):.3f}" if scores else "n/a"
     typer.echo(f"median score {median}; {low} beads below {min_score}")
+    if isinstance(aligner.encoder, CachedEncoder) and aligner.encoder.disk is not None:
+        typer.echo(
+            f"embeddings: {aligner.encoder.misses} computed, {aligner.encoder.hits} from the "
+            f"cache ({aligner.encoder.disk.path})"
+        )
+        aligner.encoder.close()
     typer.echo(f"wrote {output} in {time.perf_counter() - started:.1f} s")
 
 

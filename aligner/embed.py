@@ -399,6 +399,11 @@ class _DiskCache:
         self.dim = dim
         self._conn: sqlite3.Connection | None = None
         self._pid = -1
+        if directory.exists() and not directory.is_dir():
+            raise ModelError(
+                f"embedding cache {directory}: not a folder (pass a folder for the cache, "
+                "or a path that does not exist yet)"
+            )
         try:
             directory.mkdir(parents=True, exist_ok=True)
             self._connect()

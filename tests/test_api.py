@@ -191,3 +191,13 @@ def test_auto_pairing_links_first_then_compares_content(use_encoder) -> None:
     assert [d.doc_id for d, _ in auto.unpaired_en] == ["en-orphan"]
     with pytest.raises(AlignerError, match="unknown pairing mode"):
         al.pair(en, ko, mode="fuzzy")
+
+
+def test_cache_dir_keeps_vectors_for_the_next_aligner(use_encoder, tmp_path: Path) -> None:
+    inner = CountingEncoder(use_encoder)
+    en, ko = ["The train has not moved."], ["열차는 움직이지 않았다."]
+    first = Aligner(inner, cache_dir=tmp_path).align_sentences(en, ko)
+    assert inner.calls == 2
+    second = Aligner(inner, cache_dir=tmp_path).align_sentences(en, ko)
+    assert inner.calls == 2  # served from the disk cache of the first aligner
+    assert [(b.en, b.ko, b.score) for b in first] == [(b.en, b.ko, b.score) for b in second]

@@ -282,3 +282,37 @@ def test_unknown_device_is_one_error_line(tiny_st_model: Path, tmp_path: Path) -
     )
     assert "tpu" in line
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_cache_makes_a_rerun_encode_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aligner.embed import USEEncoder
+
+    cache = tmp_path / "cache"
+    first = _run("align", EN, KO, "-o", tmp_path / "a.parquet", "--cache", cache)
+    assert first.exit_code == 0, first.output
+    computed = int(re.search(r"embeddings: (\d+) computed, 0 from the cache", first.stdout)[1])
+    assert computed >= 36  # 17 English and 19 Korean sentences, plus any merged groups
+
+    def refuse(self, texts):
+        raise AssertionError(f"encoded {len(texts)} texts despite the cache")
+
+    monkeypatch.setattr(USEEncoder, "encode", refuse)
+    monkeypatch.setenv("ALIGNER_CACHE", str(cache))
+    again = _run("align", EN, KO, "-o", tmp_path / "b.parquet", "--max-bead", "4")
+    assert again.exit_code == 0, again.output
+    assert "embeddings: 0 computed" in again.stdout
+    a = read_corpus(tmp_path / "a.parquet").collect()
+    b = read_corpus(tmp_path / "b.parquet").collect()
+    assert a.select("en_idx", "ko_idx", "score").equals(b.select("en_idx", "ko_idx", "score"))
+
+
+@pytest.mark.slow
+def test_cache_that_is_a_file_is_one_error_line(tmp_path: Path) -> None:
+    (tmp_path / "cache").write_text("not a folder")
+    out = tmp_path / "out.parquet"
+    line = _one_error_line(_run("align", EN, KO, "-o", out, "--cache", tmp_path / "cache"))
+    assert "not a folder" in line
+    assert not out.exists()
