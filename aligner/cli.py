@@ -296,3 +296,32 @@ def export(
         _fail(error)
     for split, n in counts.items():
         typer.echo(f"{split or 'all'}: {n} pairs")
+
+
+@app.command()
+def report(
+    corpus: Annotated[Path, typer.Argument(help="Corpus written by aligner align.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")],
+    pair: Annotated[
+        list[str] | None, typer.Option(help="Show this pair (repeat for several; default: all).")
+    ] = None,
+    max_pairs: Annotated[int, typer.Option(min=1, help="Show at most this many pairs.")] = 50,
+    order: Annotated[
+        str, typer.Option(help="corpus (as written) or worst (most doubtful beads first).")
+    ] = "corpus",
+    min_score: Annotated[
+        float, typer.Option(help="Mark beads whose cosine score is below this.")
+    ] = 0.5,
+    overwrite: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
+) -> None:
+    """Write a self-contained HTML page showing the corpus's pairs side by side."""
+    from aligner.report import ReportOptions, write_report
+
+    options = ReportOptions(
+        pairs=tuple(pair or ()), max_pairs=max_pairs, order=order, min_score=min_score
+    )
+    try:
+        summary = write_report(corpus, output, options, overwrite=overwrite)
+    except AlignerError as error:
+        _fail(error)
+    typer.echo(f"wrote {output}: {summary.pairs_shown} of {summary.pairs_total} pairs")

@@ -39,7 +39,6 @@ import contextlib
 import json
 import math
 import os
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,6 +52,7 @@ import pyarrow.parquet as pq
 
 from aligner import __version__
 from aligner.errors import InputError, OutputExistsError
+from aligner.files import check_output, create_temp, exists_message, fsync
 from aligner.types import Bead, Document, Sentence
 
 __all__ = [
@@ -301,7 +301,7 @@ class CorpusWriter:
         self.path = Path(path)
         self.overwrite = overwrite
         self._row_group_size = row_group_size
-        _check_output(self.path, overwrite)
+        check_output(self.path, overwrite)
         self._metadata = _file_metadata(metadata)
         self._documents: list[dict[str, Any]] = []
         self._columns = _empty_columns()
@@ -309,7 +309,7 @@ class CorpusWriter:
         self.n_pairs = 0
         self.n_beads = 0
         self._closed = False
-        self._tmp = _create_temp(self.path)
+        self._tmp = create_temp(self.path)
         try:
             self._writer = pq.ParquetWriter(
                 self._tmp,
@@ -392,9 +392,9 @@ class CorpusWriter:
             self._flush()
             self._writer.add_key_value_metadata({DOCUMENTS_KEY: _encode_documents(self._documents)})
             self._writer.close()
-            _fsync(self._tmp)
+            fsync(self._tmp)
             if not self.overwrite and self.path.exists():
-                raise OutputExistsError(_exists_message(self.path))
+                raise OutputExistsError(exists_message(self.path))
             os.replace(self._tmp, self.path)
         except BaseException:
             self._discard()
@@ -426,45 +426,6 @@ def write_corpus(
         for result in results:
             writer.add(result)
     return writer.path
-
-
-def _exists_message(path: Path) -> str:
-    return f"{path} already exists; pass --overwrite to replace it"
-
-
-def _check_output(path: Path, overwrite: bool) -> None:
-    parent = path.parent
-    if not parent.exists():
-        raise InputError("output directory does not exist", path=parent, fix="create it first")
-    if not parent.is_dir():
-        raise InputError("output's parent is not a directory", path=parent)
-    if path.is_dir():
-        raise InputError("output path is a directory", path=path, fix="give a file name")
-    if path.exists() and not overwrite:
-        raise OutputExistsError(_exists_message(path))
-
-
-def _create_temp(path: Path) -> Path:
-    """Create an empty, new temporary file beside ``path`` (permissions per umask)."""
-    for _ in range(100):
-        tmp = path.with_name(f".{path.name}.tmp-{secrets.token_hex(6)}")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
-        except OSError as err:
-            raise InputError(f"cannot write here: {err.strerror}", path=path.parent) from err
-        os.close(fd)
-        return tmp
-    raise InputError("cannot create a temporary file", path=path.parent)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _file_metadata(metadata: Mapping[str, str]) -> dict[str, str]:

@@ -7,11 +7,8 @@ file is written to a temporary name and renamed when complete.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +16,8 @@ from pathlib import Path
 import polars as pl
 
 from aligner.corpus import read_corpus
-from aligner.errors import InputError, OutputExistsError
+from aligner.errors import InputError
+from aligner.files import atomic_text_files
 
 FORMATS = ("text", "tsv", "jsonl")
 
@@ -97,9 +95,6 @@ def export(
     frame = select(corpus, keep or ExportFilter())
     splits = ("train", "test") if test_fraction > 0 else ("",)
     targets = _targets(prefix, fmt, splits)
-    for path in (p for paths in targets.values() for p in paths):
-        if path.exists() and not overwrite:
-            raise OutputExistsError(f"{path}: already exists (pass --overwrite to replace it)")
     if test_fraction > 0:
         is_test = [_is_test(p, test_fraction, seed) for p in frame["pair_id"]]
         parts = {
@@ -108,23 +103,12 @@ def export(
         }
     else:
         parts = {"": frame}
-    temps: list[tuple[Path, Path]] = []
-    try:
-        for split, paths in targets.items():
-            handles = []
-            for path in paths:
-                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-                temps.append((Path(tmp), path))
-                handles.append(os.fdopen(fd, "w", encoding="utf-8", newline="\n"))
-            with contextlib.ExitStack() as stack:
-                for h in handles:
-                    stack.enter_context(h)
-                for line in _lines(parts[split], fmt):
-                    for h, text in zip(handles, line, strict=True):
-                        h.write(text)
-        for tmp, path in temps:
-            os.replace(tmp, path)
-    finally:
-        for tmp, _ in temps:
-            tmp.unlink(missing_ok=True)
+    paths = [p for split in splits for p in targets[split]]
+    with atomic_text_files(paths, overwrite) as handles:
+        by_path = dict(zip(paths, handles, strict=True))
+        for split in splits:
+            split_handles = [by_path[p] for p in targets[split]]
+            for line in _lines(parts[split], fmt):
+                for h, text in zip(split_handles, line, strict=True):
+                    h.write(text)
     return {split: parts[split].height for split in targets}

@@ -1,0 +1,243 @@
+"""A human view of a corpus: one self-contained HTML page, pair by pair, side by side.
+
+The page has no script and no external asset, so it opens offline and can be mailed or
+archived with the corpus. It shows the provenance signature, the documents that were not
+aligned and why, an index of the pairs (with their weak and unaligned beads counted), and
+each pair's beads in order: kind, score, margin, English and Korean text. Beads whose
+score falls below ``min_score`` and beads with an empty side are marked, so a reader can
+go straight to the places worth checking; ``order="worst"`` puts the pairs with the
+largest share of weak beads first.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from aligner.corpus import read_corpus, read_documents, read_metadata
+from aligner.errors import InputError
+from aligner.files import atomic_text_files, check_output
+
+ORDERS = ("corpus", "worst")
+
+_CSS = """
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222 }
+h1 { font-size: 1.5em } h2 { font-size: 1.15em; margin-top: 2.2em }
+code { font-size: 12px; word-break: break-all }
+table { border-collapse: collapse; width: 100% }
+th, td { border-bottom: 1px solid #ddd; padding: 4px 6px; vertical-align: top; text-align: left }
+th { background: #f4f4f4; position: sticky; top: 0 }
+td.n { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums }
+td.t { width: 42% }
+tr.weak td { background: #fff3cd }
+tr.gap td { background: #f1f1f1; color: #666 }
+tr.merge td.k { font-weight: bold }
+.bar { display: inline-block; height: 6px; background: #4a90d9; vertical-align: middle }
+.key span { padding: 1px 6px; margin-right: 8px }
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOptions:
+    """Which pairs to show, in which order, and where the weak-score line is."""
+
+    pairs: tuple[str, ...] = ()  # empty: every pair, up to max_pairs
+    max_pairs: int = 50
+    order: str = "corpus"
+    min_score: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSummary:
+    pairs_shown: int
+    pairs_total: int
+
+
+def _e(value: object) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def pair_table(beads: pl.DataFrame, min_score: float) -> pl.DataFrame:
+    """One row per pair, in corpus order: bead counts, weak and unaligned beads, scores."""
+    empty_side = (pl.col("en_text") == "") | (pl.col("ko_text") == "")
+    return (
+        beads.with_row_index("row")
+        .group_by("pair_id", maintain_order=True)
+        .agg(
+            pl.col("en_doc_id").first(),
+            pl.col("ko_doc_id").first(),
+            pl.len().alias("beads"),
+            (pl.col("score") < min_score).sum().alias("weak"),
+            empty_side.sum().alias("unaligned"),
+            pl.col("score").median().alias("median_score"),
+            pl.col("margin").min().alias("min_margin"),
+        )
+        .with_columns(
+            ((pl.col("weak") + pl.col("unaligned")) / pl.col("beads")).alias("doubtful_share")
+        )
+    )
+
+
+def _choose(pairs: pl.DataFrame, options: ReportOptions, path: Path) -> pl.DataFrame:
+    if options.order not in ORDERS:
+        raise InputError(f"unknown order {options.order!r}", fix="use corpus or worst")
+    if options.max_pairs < 1:
+        raise InputError("max pairs must be at least 1", fix="give a positive number")
+    if options.pairs:
+        known = set(pairs["pair_id"])
+        missing = [p for p in options.pairs if p not in known]
+        if missing:
+            shown = ", ".join(sorted(known)[:5]) + (", ..." if len(known) > 5 else "")
+            raise InputError(
+                f"no pair {missing[0]!r} in the corpus", path=path, fix=f"pairs include {shown}"
+            )
+        pairs = pairs.filter(pl.col("pair_id").is_in(list(options.pairs)))
+    if options.order == "worst":
+        pairs = pairs.sort(["doubtful_share", "min_margin"], descending=[True, False])
+    return pairs.head(options.max_pairs)
+
+
+def _header(name: str, meta: dict[str, str], beads: pl.DataFrame, docs: pl.DataFrame) -> str:
+    kinds = beads["kind"].cast(pl.String).value_counts(sort=True)
+    kind_text = ", ".join(f"{k} {n}" for k, n in kinds.iter_rows())
+    scores = beads["score"].drop_nulls()
+    median = _num(scores.median()) if len(scores) else "n/a"
+    status = docs.filter(pl.col("role") == "en")["status"].value_counts(sort=True)
+    status_text = ", ".join(f"{n} {s}" for s, n in status.iter_rows()) or "none"
+    parts = [
+        f"<h1>aligner report: {_e(name)}</h1>",
+        f"<p><code>{_e(meta.get('aligner.signature', ''))}</code></p>",
+        f"<p>created {_e(meta.get('aligner.created', 'unknown'))}; English articles: "
+        f"{_e(status_text)}; {len(beads)} beads ({_e(kind_text)}); median score {median}</p>",
+    ]
+    left = docs.filter(pl.col("status") != "aligned")
+    if left.height:
+        rows = "".join(
+            f"<tr><td>{_e(r['doc_id'])}</td><td>{_e(r['role'])}</td><td>{_e(r['status'])}</td>"
+            f"<td>{_e(r['reason'])}</td></tr>"
+            for r in left.iter_rows(named=True)
+        )
+        parts.append(
+            f"<details><summary>{left.height} documents not aligned, and why</summary>"
+            "<table><tr><th>document</th><th>role</th><th>status</th><th>reason</th></tr>"
+            f"{rows}</table></details>"
+        )
+    return "\n".join(parts)
+
+
+def _index(chosen: pl.DataFrame, total: int, options: ReportOptions) -> str:
+    order = "most doubtful beads first" if options.order == "worst" else "corpus order"
+    rows = "".join(
+        f"<tr><td><a href='#p{k}'>{_e(r['pair_id'])}</a></td><td>{_e(r['en_doc_id'])}</td>"
+        f"<td>{_e(r['ko_doc_id'])}</td><td class='n'>{r['beads']}</td>"
+        f"<td class='n'>{r['weak']}</td><td class='n'>{r['unaligned']}</td>"
+        f"<td class='n'>{_num(r['median_score'])}</td></tr>"
+        for k, r in enumerate(chosen.iter_rows(named=True))
+    )
+    return (
+        f"<h2>{chosen.height} of {total} pairs, {order}</h2>"
+        "<p class='key'><span style='background:#fff3cd'>score below "
+        f"{options.min_score}</span><span style='background:#f1f1f1'>unaligned "
+        "(1-0 / 0-1)</span><b>bold kind</b>: several sentences on a side</p>"
+        "<table><tr><th>pair</th><th>English</th><th>Korean</th><th>beads</th>"
+        f"<th>weak</th><th>unaligned</th><th>median score</th></tr>{rows}</table>"
+    )
+
+
+def _bead_row(r: dict, min_score: float) -> str:
+    kind = str(r["kind"])
+    classes = []
+    if r["en_text"] == "" or r["ko_text"] == "":
+        classes.append("gap")
+    elif r["score"] is not None and r["score"] < min_score:
+        classes.append("weak")
+    if kind not in ("1-1", "1-0", "0-1"):
+        classes.append("merge")
+    score = r["score"]
+    bar = (
+        f"<span class='bar' style='width:{max(0.0, min(score, 1.0)) * 40:.0f}px'></span> "
+        if score is not None
+        else ""
+    )
+    attr = f" class='{' '.join(classes)}'" if classes else ""
+    return (
+        f"<tr{attr}><td class='n'>{r['bead']}</td>"
+        f"<td class='k'>{_e(kind)}</td><td class='n'>{bar}{_num(score)}</td>"
+        f"<td class='n'>{_num(r['margin'])}</td><td class='t'>{_e(r['en_text'])}</td>"
+        f"<td class='t' lang='ko'>{_e(r['ko_text'])}</td></tr>"
+    )
+
+
+def _pair_section(k: int, info: dict, beads: pl.DataFrame, min_score: float) -> str:
+    rows = "".join(_bead_row(r, min_score) for r in beads.iter_rows(named=True))
+    return (
+        f"<h2 id='p{k}'>{_e(info['pair_id'])}</h2>"
+        f"<p>{_e(info['en_doc_id'])} &harr; {_e(info['ko_doc_id'])}: {info['beads']} beads, "
+        f"{info['weak']} below {min_score}, {info['unaligned']} unaligned</p>"
+        "<table><tr><th>#</th><th>kind</th><th>score</th><th>margin</th><th>English</th>"
+        f"<th>Korean</th></tr>{rows}</table>"
+    )
+
+
+def render(
+    beads: pl.DataFrame,
+    documents: pl.DataFrame,
+    metadata: dict[str, str],
+    options: ReportOptions,
+    *,
+    name: str = "corpus",
+    path: Path | None = None,
+) -> tuple[str, ReportSummary]:
+    """The HTML page for a corpus given as its bead rows, documents table and metadata."""
+    pairs = pair_table(beads, options.min_score)
+    chosen = _choose(pairs, options, path or Path(name))
+    shown = beads.filter(pl.col("pair_id").is_in(chosen["pair_id"].to_list()))
+    groups = shown.partition_by("pair_id", as_dict=True, maintain_order=True)
+    sections = [
+        _pair_section(k, info, groups[(info["pair_id"],)], options.min_score)
+        for k, info in enumerate(chosen.iter_rows(named=True))
+    ]
+    page = "\n".join(
+        [
+            "<!DOCTYPE html>",
+            "<html lang='en'><head><meta charset='utf-8'>",
+            f"<title>aligner report: {_e(name)}</title><style>{_CSS}</style></head><body>",
+            _header(name, metadata, beads, documents),
+            _index(chosen, pairs.height, options),
+            *sections,
+            "</body></html>",
+        ]
+    )
+    return page, ReportSummary(pairs_shown=chosen.height, pairs_total=pairs.height)
+
+
+def write_report(
+    corpus: str | Path,
+    output: str | Path,
+    options: ReportOptions | None = None,
+    *,
+    overwrite: bool = False,
+) -> ReportSummary:
+    """Render ``corpus`` to the HTML file ``output``, written atomically."""
+    options = options or ReportOptions()
+    corpus, output = Path(corpus), Path(output)
+    check_output(output, overwrite)
+    beads = read_corpus(corpus).collect()
+    page, summary = render(
+        beads,
+        read_documents(corpus),
+        read_metadata(corpus),
+        options,
+        name=corpus.name,
+        path=corpus,
+    )
+    with atomic_text_files([output], overwrite) as (handle,):
+        handle.write(page)
+    return summary

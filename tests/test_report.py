@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from aligner.cli import app
+from aligner.corpus import CorpusWriter, PairResult
+from aligner.errors import InputError, OutputExistsError
+from aligner.report import ReportOptions, write_report
+from aligner.types import Bead, Document, Sentence
+
+
+def _pair(pair_id: str, scores: list[float | None], en_extra: str = "") -> PairResult:
+    """A pair of len(scores) beads: 1-1 with the given scores, None for a 1-0 bead."""
+    en_parts = [f"English {pair_id} {k}{en_extra}." for k in range(len(scores))]
+    ko_parts = [f"한국어 {pair_id} {k}." for k, s in enumerate(scores) if s is not None]
+    en_doc = Document(f"{pair_id}-en", "en", " ".join(en_parts))
+    ko_doc = Document(f"{pair_id}-ko", "ko", " ".join(ko_parts))
+
+    def sents(doc: Document, parts: list[str]) -> tuple[Sentence, ...]:
+        out, pos = [], 0
+        for i, part in enumerate(parts):
+            start = doc.text.index(part, pos)
+            pos = start + len(part)
+            out.append(Sentence(doc.doc_id, i, part, start, pos, 0))
+        return tuple(out)
+
+    beads, j = [], 0
+    for i, score in enumerate(scores):
+        if score is None:
+            beads.append(Bead((i,), ()))
+        else:
+            beads.append(Bead((i,), (j,), score, score - 0.4))
+            j += 1
+    return PairResult(
+        pair_id, en_doc, ko_doc, sents(en_doc, en_parts), sents(ko_doc, ko_parts), tuple(beads)
+    )
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    path = tmp_path / "c.parquet"
+    with CorpusWriter(path, metadata={"aligner.signature": "aligner:test|enc:x"}) as w:
+        w.add(_pair("calm", [0.9, 0.8, 0.85]))
+        w.add(_pair("rough", [0.3, None, 0.2], en_extra=" <b>&amp;</b>"))
+        w.add(_pair("mixed", [0.9, 0.4, 0.7, 0.8]))
+        w.add_document(
+            Document("lonely-en", "en", "Nobody translated me."),
+            role="en",
+            status="unpaired",
+            reason="no Korean article matched (best cosine 0.41)",
+        )
+    return path
+
+
+def _index_order(page: str) -> list[str]:
+    return re.findall(r"<a href='#p\d+'>([^<]+)</a>", page)
+
+
+def test_report_shows_every_bead_escaped_and_marks_doubtful_ones(corpus: Path, tmp_path) -> None:
+    out = tmp_path / "r.html"
+    summary = write_report(corpus, out)
+    page = out.read_text(encoding="utf-8")
+    assert (summary.pairs_shown, summary.pairs_total) == (3, 3)
+    assert _index_order(page) == ["calm", "rough", "mixed"]
+    assert "aligner:test|enc:x" in page
+    # text is escaped, never interpreted
+    assert "<b>&amp;</b>" not in page
+    assert "English rough 0 &lt;b&gt;&amp;amp;&lt;/b&gt;." in page
+    for k in range(3):
+        assert f"한국어 calm {k}." in page
+    # 10 beads in all: 3 below 0.5 (0.3, 0.2, 0.4), 1 unaligned
+    assert page.count("<tr class='weak'>") == 3
+    assert page.count("<tr class='gap'>") == 1
+    assert "1 documents not aligned" in page
+    assert "best cosine 0.41" in page
+
+
+def test_worst_order_and_pair_selection(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    write_report(corpus, out, ReportOptions(order="worst"))
+    assert _index_order(out.read_text(encoding="utf-8")) == ["rough", "mixed", "calm"]
+    summary = write_report(corpus, out, ReportOptions(order="worst", max_pairs=1), overwrite=True)
+    assert (summary.pairs_shown, summary.pairs_total) == (1, 3)
+    assert _index_order(out.read_text(encoding="utf-8")) == ["rough"]
+    write_report(corpus, out, ReportOptions(pairs=("mixed", "calm")), overwrite=True)
+    page = out.read_text(encoding="utf-8")
+    assert _index_order(page) == ["calm", "mixed"]
+    assert "English rough" not in page
+
+
+def test_bad_requests_are_errors_and_write_nothing(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    with pytest.raises(InputError, match=r"no pair 'nope'.*pairs include calm, mixed, rough"):
+        write_report(corpus, out, ReportOptions(pairs=("nope",)))
+    with pytest.raises(InputError, match="unknown order"):
+        write_report(corpus, out, ReportOptions(order="best"))
+    with pytest.raises(InputError, match="no such corpus"):
+        write_report(tmp_path / "missing.parquet", out)
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [corpus]
+    out.write_text("keep me")
+    with pytest.raises(OutputExistsError, match="--overwrite"):
+        write_report(corpus, out)
+    assert out.read_text() == "keep me"
+
+
+def test_report_command(corpus: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "r.html"
+    args = ["report", str(corpus), "-o", str(out), "--order", "worst", "--max-pairs", "2"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"wrote {out}: 2 of 3 pairs"
+    assert _index_order(out.read_text(encoding="utf-8")) == ["rough", "mixed"]
+    again = runner.invoke(app, args)
+    assert again.exit_code == 1
+    assert again.stderr.strip().startswith("error: ") and "already exists" in again.stderr
+    x = tmp_path / "x.html"
+    bad = runner.invoke(app, ["report", str(corpus), "-o", str(x), "--pair", "zz"])
+    assert bad.exit_code == 1 and "no pair 'zz'" in bad.stderr
+    assert not x.exists()
