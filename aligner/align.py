@@ -496,6 +496,54 @@ def _per_sentence(values, size: int, default: int, name: str) -> np.ndarray:
     return arr
 
 
+def search_verified(
+    problem: _Problem, embed_groups: GroupEmbedder | None
+) -> list[tuple[int, int, int, int, int, int]]:
+    """The best path, after embedding for real the merges it (or an absorbing
+    alternative) uses and searching again, until it uses verified merges only."""
+    en, ko, params = problem.en, problem.ko, problem.params
+    cache: dict[tuple[str, int, int], np.ndarray] = {}
+
+    def group_vec(side: str, start: int, end: int) -> np.ndarray:
+        if end - start == 1:
+            return (en if side == "en" else ko)[start]
+        return cache[(side, start, end)]
+
+    spans = problem.spans(problem.search())
+    for round_ in range(params.max_rounds + 1):
+        pending = [
+            s
+            for s in spans + problem.absorbing_alternatives(spans)
+            if (s[1] - s[0] > 1 or s[3] - s[2] > 1) and (s[4], s[5]) not in problem.exact
+        ]
+        pending = list(dict.fromkeys(pending))
+        if not pending or embed_groups is None:
+            break
+        wanted: dict[str, list[tuple[int, int]]] = {"en": [], "ko": []}
+        for i0, i1, j0, j1, _, _ in pending:
+            for side, a, b in (("en", i0, i1), ("ko", j0, j1)):
+                if b - a > 1 and (side, a, b) not in cache and (a, b) not in wanted[side]:
+                    wanted[side].append((a, b))
+        for side, groups in wanted.items():
+            if groups:
+                vecs = np.asarray(embed_groups(side, groups), dtype=np.float32)
+                for (a, b), v in zip(groups, vecs, strict=True):
+                    cache[(side, a, b)] = v
+        for i0, i1, j0, j1, t, c in pending:
+            problem.set_exact(
+                t, c, i0, i1, j0, j1, group_vec("en", i0, i1), group_vec("ko", j0, j1)
+            )
+        if round_ == params.max_rounds:
+            # Out of rounds: merges never embedded for real may not win on estimates.
+            log.debug("stopped verifying merges after %d rounds", round_)
+            problem.forbid_unverified_merges()
+        spans = problem.spans(problem.search())
+        if round_ == params.max_rounds:
+            break
+
+    return spans
+
+
 def align(
     en_vecs: np.ndarray,
     ko_vecs: np.ndarray,
@@ -544,44 +592,7 @@ def align(
         _per_sentence(en_numbers, n, 0, "en_numbers"),
         _per_sentence(ko_numbers, m, 0, "ko_numbers"),
     )  # fmt: skip
-    cache: dict[tuple[str, int, int], np.ndarray] = {}
-
-    def group_vec(side: str, start: int, end: int) -> np.ndarray:
-        if end - start == 1:
-            return (en if side == "en" else ko)[start]
-        return cache[(side, start, end)]
-
-    spans = problem.spans(problem.search())
-    for round_ in range(params.max_rounds + 1):
-        pending = [
-            s
-            for s in spans + problem.absorbing_alternatives(spans)
-            if (s[1] - s[0] > 1 or s[3] - s[2] > 1) and (s[4], s[5]) not in problem.exact
-        ]
-        pending = list(dict.fromkeys(pending))
-        if not pending or embed_groups is None:
-            break
-        wanted: dict[str, list[tuple[int, int]]] = {"en": [], "ko": []}
-        for i0, i1, j0, j1, _, _ in pending:
-            for side, a, b in (("en", i0, i1), ("ko", j0, j1)):
-                if b - a > 1 and (side, a, b) not in cache and (a, b) not in wanted[side]:
-                    wanted[side].append((a, b))
-        for side, groups in wanted.items():
-            if groups:
-                vecs = np.asarray(embed_groups(side, groups), dtype=np.float32)
-                for (a, b), v in zip(groups, vecs, strict=True):
-                    cache[(side, a, b)] = v
-        for i0, i1, j0, j1, t, c in pending:
-            problem.set_exact(
-                t, c, i0, i1, j0, j1, group_vec("en", i0, i1), group_vec("ko", j0, j1)
-            )
-        if round_ == params.max_rounds:
-            # Out of rounds: merges never embedded for real may not win on estimates.
-            log.debug("stopped verifying merges after %d rounds", round_)
-            problem.forbid_unverified_merges()
-        spans = problem.spans(problem.search())
-        if round_ == params.max_rounds:
-            break
+    spans = search_verified(problem, embed_groups)
 
     beads = []
     for i0, i1, j0, j1, t, c in spans:
