@@ -107,6 +107,14 @@ def align(
             "content (article embeddings), or auto (link, then content for the rest)."
         ),
     ] = "auto",
+    max_days: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Pair by content only articles dated at most this many days apart "
+            "(ISO 8601 'date' field; undated articles are compared with all).",
+        ),
+    ] = None,
     cache: Annotated[
         Path | None,
         typer.Option(
@@ -125,7 +133,7 @@ def align(
     from aligner.corpus import CorpusWriter
     from aligner.embed import CachedEncoder
     from aligner.errors import InputError, OutputExistsError
-    from aligner.pairing import Pairing
+    from aligner.pairing import ContentParams, Pairing
 
     started = time.perf_counter()
     beads = []
@@ -140,7 +148,12 @@ def align(
         en_docs = _load_side(en, "en", presegmented, clean)
         ko_docs = _load_side(ko, "ko", presegmented, clean)
         aligner = Aligner(
-            model, device=device, batch_size=batch_size, max_bead=max_bead, cache_dir=cache
+            model,
+            device=device,
+            batch_size=batch_size,
+            max_bead=max_bead,
+            content=ContentParams(max_days=max_days),
+            cache_dir=cache,
         )
         run: dict[str, object] = {"presegmented": presegmented, "clean": clean}
         if en.suffix == ".txt" and ko.suffix == ".txt":
@@ -149,6 +162,8 @@ def align(
         else:
             pairing = aligner.pair(en_docs, ko_docs, mode=pair, presegmented_input=presegmented)
             run["pair"] = pair
+            if max_days is not None and pair != "link":
+                run["days"] = max_days
         metadata = aligner.metadata(**run)
         with CorpusWriter(output, metadata=metadata, overwrite=overwrite) as writer:
             for item in aligner.align_many(pairing.pairs, presegmented_input=presegmented):

@@ -11,6 +11,12 @@ best match by margin (cosine less the mean of both articles' ``knn`` best cosine
 margin-based bitext mining), and both the cosine and the margin clear a floor, so an
 article whose original is missing is reported rather than matched to the nearest
 stranger. Articles with no original are returned with the reason, never dropped.
+
+With ``max_days``, content pairing compares only articles whose dates (ISO 8601, the
+``date`` field) are at most that many days apart: a translation appears within days of
+its original, so in a collection spanning years this keeps a story from being paired
+with last year's article on the same topic. Articles without a date are compared with
+every article.
 """
 
 from __future__ import annotations
@@ -18,9 +24,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
+from aligner.errors import InputError
 from aligner.types import Document
 
 log = logging.getLogger(__name__)
@@ -75,9 +83,51 @@ class ContentParams:
     min_margin: float = 0.05
     knn: int = 4
     lead: int = 10
+    max_days: int | None = None  # None: compare articles whatever their dates
+
+    def __post_init__(self) -> None:
+        if self.max_days is not None and self.max_days < 0:
+            raise InputError(
+                f"max_days must not be negative (got {self.max_days})",
+                fix="give a number of days, 0 for the same day",
+            )
 
 
 _BLOCK = 2048
+_NO_DATE = np.iinfo(np.int64).min
+_OUTSIDE = -2.0  # below any cosine: a candidate outside the date window
+
+
+def day_numbers(docs: Sequence[Document]) -> np.ndarray:
+    """Each article's date as a day number (``_NO_DATE`` when it has none).
+
+    Dates are ISO 8601: a date (``2021-05-14``) or a date and time, whose date part is
+    used. Anything else is an InputError naming the article.
+    """
+    out = np.full(len(docs), _NO_DATE, dtype=np.int64)
+    for k, doc in enumerate(docs):
+        text = doc.date.strip()
+        if not text:
+            continue
+        try:
+            out[k] = date.fromisoformat(text[:10]).toordinal()
+        except ValueError:
+            raise InputError(
+                f"date {doc.date!r} of article {doc.doc_id!r} is not an ISO 8601 date",
+                path=doc.source or None,
+                fix="write dates as YYYY-MM-DD, or pair without a date window",
+            ) from None
+    return out
+
+
+def _window_mask(en_days: np.ndarray, ko_days: np.ndarray, max_days: int) -> np.ndarray:
+    """True where an English-Korean pair of articles may not be compared (comparisons
+    only, so that a block needs boolean arrays and no matrix of day differences)."""
+    en, ko = en_days[:, None], ko_days[None, :]
+    far = (en > ko + max_days) | (ko > en + max_days)
+    far &= en != _NO_DATE
+    far &= ko != _NO_DATE
+    return far
 
 
 def _blocks(n: int) -> range:
@@ -85,13 +135,19 @@ def _blocks(n: int) -> range:
 
 
 def _margin_matches(
-    en_vecs: np.ndarray, ko_vecs: np.ndarray, knn: int
+    en_vecs: np.ndarray,
+    ko_vecs: np.ndarray,
+    knn: int,
+    days: tuple[np.ndarray, np.ndarray, int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Each side's best match by margin, with its cosine and margin, for the English side.
 
     Rows are processed in blocks, so memory stays at ``block x m`` whatever the
-    collection size. Returns (best Korean per English, cosine, margin, best English per
-    Korean).
+    collection size. With ``days`` (English day numbers, Korean day numbers, window),
+    pairs of articles further apart are not candidates; the neighbourhoods that margins
+    are measured against stay those of the whole collection, as how much an article
+    resembles everything is a property of the article, not of the window.
+    Returns (best Korean per English, cosine, margin, best English per Korean).
     """
     n, m = len(en_vecs), len(ko_vecs)
     k_en, k_ko = min(knn, m), min(knn, n)
@@ -110,6 +166,8 @@ def _margin_matches(
     best_en = np.zeros(m, dtype=np.int64)
     for a in _blocks(n):
         sims = en_vecs[a : a + _BLOCK] @ ko_vecs.T
+        if days is not None:
+            sims[_window_mask(days[0][a : a + _BLOCK], days[1], days[2])] = _OUTSIDE
         margin = sims - 0.5 * (row_hood[a : a + _BLOCK, None] + col_hood[None, :])
         rows = np.arange(len(sims))
         best_ko[a : a + _BLOCK] = j = margin.argmax(axis=1)
@@ -148,7 +206,10 @@ def pair_by_content(
     ko_vecs = np.asarray(ko_vecs, dtype=np.float32)
     if en_vecs.shape[0] != n or ko_vecs.shape[0] != m:
         raise ValueError("one vector per article is needed on each side")
-    best_ko, best_cos, best_margin, best_en = _margin_matches(en_vecs, ko_vecs, params.knn)
+    days = None
+    if params.max_days is not None:
+        days = (day_numbers(en_docs), day_numbers(ko_docs), params.max_days)
+    best_ko, best_cos, best_margin, best_en = _margin_matches(en_vecs, ko_vecs, params.knn, days)
     pairs: list[tuple[str, Document, Document]] = []
     unpaired_en: list[tuple[Document, str]] = []
     taken: set[int] = set()
@@ -156,7 +217,9 @@ def pair_by_content(
         j = int(best_ko[i])
         cos, gap = float(best_cos[i]), float(best_margin[i])
         best = f"best match {ko_docs[j].doc_id!r}: cosine {cos:.3f}, margin {gap:.3f}"
-        if int(best_en[j]) != i:
+        if cos <= _OUTSIDE + 0.5:
+            why = f"no Korean article within {params.max_days} days"
+        elif int(best_en[j]) != i:
             why = f"{best}, which matches {en_docs[int(best_en[j])].doc_id!r} better"
         elif cos < params.min_cosine:
             why = f"{best}, below the cosine floor {params.min_cosine}"

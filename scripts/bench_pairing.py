@@ -12,7 +12,10 @@ pair precision and recall, how many orphans were reported as such, a nearest-nei
 baseline (each English article takes its most similar Korean one), encoder calls and
 time. ``--sweep`` also prints a grid of the two floors. ``--scale N [N ...]`` times the
 pairing step alone on N x N synthetic article vectors (512 dims) and prints its peak
-memory; it needs no data.
+memory; it needs no data. ``--dates SPAN`` gives every article a date: each story a day
+drawn from SPAN days, its Korean original 0 to 2 days earlier (a withheld partner's
+article gets a day of its own), and compares pairing without a date window and with
+windows of 3, 7 and 30 days; with ``--scale`` it times the window's cost instead.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import sys
 import time
 import tracemalloc
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +37,7 @@ import benchdata
 
 from aligner.api import Aligner
 from aligner.embed import CountingEncoder, load_encoder
-from aligner.pairing import pair_by_content
+from aligner.pairing import ContentParams, pair_by_content
 from aligner.types import Document
 
 
@@ -44,7 +48,11 @@ class Pool:
     truth: dict[str, str]  # English doc id -> Korean doc id, for English with an original
 
 
-def build_pool(data_dir: Path, withhold: float, seed: int) -> Pool:
+def _day(rng: random.Random, span: int) -> int:
+    return date(2018, 1, 1).toordinal() + rng.randrange(span)
+
+
+def build_pool(data_dir: Path, withhold: float, seed: int, span: int = 0) -> Pool:
     articles: list[tuple[str, str, str]] = []
     for d in benchdata.ntrex_running_text(data_dir) + benchdata.wmt24pp_news(data_dir):
         articles.append((d.name, d.en_text, d.ko_text))
@@ -58,10 +66,17 @@ def build_pool(data_dir: Path, withhold: float, seed: int) -> Pool:
     en, ko, truth = [], [], {}
     for n, (name, en_text, ko_text) in enumerate(articles):
         en_id, ko_id = f"e{n:04d}", f"k{rng.randrange(10**6):06d}{n:04d}"
+        en_date = ko_date = ""
+        if span:
+            day = _day(rng, span)
+            en_date = date.fromordinal(day).isoformat()
+            lag = rng.randrange(3) if n not in no_en and n not in no_ko else None
+            ko_day = day - lag if lag is not None else _day(rng, span)
+            ko_date = date.fromordinal(ko_day).isoformat()
         if n not in no_en:
-            en.append(Document(en_id, "en", en_text, source=name))
+            en.append(Document(en_id, "en", en_text, source=name, date=en_date))
         if n not in no_ko:
-            ko.append(Document(ko_id, "ko", ko_text, source=name))
+            ko.append(Document(ko_id, "ko", ko_text, source=name, date=ko_date))
         if n not in no_en and n not in no_ko:
             truth[en_id] = ko_id
     rng.shuffle(ko)
@@ -89,7 +104,7 @@ def line(name: str, s: dict[str, float]) -> str:
     )
 
 
-def scale(sizes: list[int]) -> None:
+def scale(sizes: list[int], span: int = 0) -> None:
     rng = np.random.default_rng(0)
     for n in sizes:
         topics = rng.normal(size=(n, 512)).astype(np.float32)
@@ -97,11 +112,13 @@ def scale(sizes: list[int]) -> None:
         ko = topics + 0.5 * rng.normal(size=topics.shape).astype(np.float32)
         en /= np.linalg.norm(en, axis=1, keepdims=True)
         ko /= np.linalg.norm(ko, axis=1, keepdims=True)
-        en_docs = [Document(f"e{i}", "en", "") for i in range(n)]
-        ko_docs = [Document(f"k{i}", "ko", "") for i in range(n)]
+        days = [date.fromordinal(_day(random.Random(i), span or 1)).isoformat() for i in range(n)]
+        en_docs = [Document(f"e{i}", "en", "", date=days[i]) for i in range(n)]
+        ko_docs = [Document(f"k{i}", "ko", "", date=days[i]) for i in range(n)]
+        params = ContentParams(max_days=7 if span else None)
         tracemalloc.start()
         start = time.perf_counter()
-        p = pair_by_content(en_docs, ko_docs, en, ko)
+        p = pair_by_content(en_docs, ko_docs, en, ko, params)
         seconds = time.perf_counter() - start
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
@@ -118,11 +135,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--sweep", action="store_true", help="also print a grid of the floors")
     ap.add_argument("--scale", type=int, nargs="*", help="time pairing on N x N vectors")
+    ap.add_argument("--dates", type=int, default=0, help="date the articles over N days")
     args = ap.parse_args()
     if args.scale:
-        scale(args.scale)
+        scale(args.scale, args.dates)
         return
-    pool = build_pool(benchdata.require_data_dir(), args.withhold, args.seed)
+    pool = build_pool(benchdata.require_data_dir(), args.withhold, args.seed, args.dates)
     print(
         f"pool: {len(pool.en)} English, {len(pool.ko)} Korean articles; "
         f"{len(pool.truth)} English have their original in the pool"
@@ -150,6 +168,12 @@ def main() -> None:
         for e, j in zip(pool.en, sims.argmax(axis=1), strict=True)
     ]
     print(line("nearest neighbour by cosine", score(pool, nearest)))
+    if args.dates:
+        for days in (3, 7, 30):
+            params = replace(defaults, max_days=days)
+            p = pair_by_content(pool.en, pool.ko, en_vecs, ko_vecs, params)
+            got = [(e.doc_id, k.doc_id) for _, e, k in p.pairs]
+            print(line(f"  dated within {days} days", score(pool, got)))
     if args.sweep:
         for min_cosine in (0.4, 0.5, 0.6, 0.7):
             for min_margin in (0.0, 0.05, 0.1, 0.15):

@@ -316,3 +316,36 @@ def test_cache_that_is_a_file_is_one_error_line(tmp_path: Path) -> None:
     line = _one_error_line(_run("align", EN, KO, "-o", out, "--cache", tmp_path / "cache"))
     assert "not a folder" in line
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_max_days_pairs_within_the_date_window(tmp_path: Path) -> None:
+    import json
+
+    def write(path: Path, records: list[dict]) -> None:
+        lines = [json.dumps(r, ensure_ascii=False) for r in records]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    en, ko = tmp_path / "en.jsonl", tmp_path / "ko.jsonl"
+    story = "화물열차는 국경을 넘지 않았다. 무역은 여전히 닫혀 있다. 상인들은 배로 물건을 보낸다."
+    write(en, [{
+        "id": "rail-2021", "date": "2021-05-14",
+        "text": "Freight trains have not crossed the border. Trade is still closed. "
+        "Traders ship their goods by boat.",
+    }])  # fmt: skip
+    write(ko, [
+        {"id": "rail-2020", "date": "2020-05-20", "text": story},
+        {"id": "rail-2021-ko", "date": "2021-05-13", "text": story},
+    ])  # fmt: skip
+    out = tmp_path / "w.parquet"
+    result = _run("align", en, ko, "-o", out, "--pair", "content", "--max-days", "7")
+    assert result.exit_code == 0, result.output
+    assert read_corpus(out).collect()["pair_id"].unique().to_list() == ["rail-2021__rail-2021-ko"]
+    docs = read_documents(out)
+    assert docs.filter(pl.col("doc_id") == "rail-2020")["status"].to_list() == ["unpaired"]
+    assert read_metadata(out)["aligner.signature"].endswith("|pair:content|days:7")
+
+    write(ko, [{"id": "k", "date": "13.05.2021", "text": story}])
+    line = _one_error_line(_run("align", en, ko, "-o", tmp_path / "x.parquet", "--max-days", "7"))
+    assert f"{ko}:1: date '13.05.2021' of article 'k' is not an ISO 8601 date" in line
+    assert "YYYY-MM-DD" in line and not (tmp_path / "x.parquet").exists()

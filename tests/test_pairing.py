@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from aligner import pairing
+from aligner.errors import InputError
 from aligner.pairing import ContentParams, pair_by_content, pair_by_link
 from aligner.types import Document
 
@@ -97,3 +99,69 @@ def test_content_pairing_in_blocks_matches_the_whole_matrix(monkeypatch) -> None
 def test_content_pairing_with_an_empty_side_reports_everything() -> None:
     p = pair_by_content([doc("e", "en")], [], np.ones((1, 4)), np.zeros((0, 4)))
     assert p.pairs == () and p.unpaired_en[0][1] == "no Korean article to compare with"
+
+
+def dated(doc_id: str, lang: str, day: str) -> Document:
+    return Document(doc_id, lang, "text", date=day, source=f"{lang}/{doc_id}.txt")
+
+
+def test_date_window_keeps_last_years_story_out() -> None:
+    # k_old (a year earlier) is the closer vector; with a window, only k_new is a candidate.
+    en_vecs = _unit(np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]))
+    ko_vecs = _unit(np.array([[1.0, 0.05, 0.0], [1.0, 0.25, 0.0], [0.0, 0.1, 1.0]]))
+    en = [dated("e0", "en", "2021-05-14"), dated("e1", "en", "2021-05-15T09:30:00+09:00")]
+    ko = [
+        dated("k_old", "ko", "2020-05-14"),
+        dated("k_new", "ko", "2021-05-13"),
+        dated("k1", "ko", "2021-05-15"),
+    ]
+    loose = ContentParams(min_margin=0.0, min_cosine=0.5)
+    plain = pair_by_content(en, ko, en_vecs, ko_vecs, loose)
+    assert [(e.doc_id, k.doc_id) for _, e, k in plain.pairs] == [("e0", "k_old"), ("e1", "k1")]
+    week = ContentParams(min_margin=0.0, min_cosine=0.5, max_days=7)
+    windowed = pair_by_content(en, ko, en_vecs, ko_vecs, week)
+    assert [(e.doc_id, k.doc_id) for _, e, k in windowed.pairs] == [
+        ("e0", "k_new"),
+        ("e1", "k1"),
+    ]
+    assert [d.doc_id for d, _ in windowed.unpaired_ko] == ["k_old"]
+
+
+def test_undated_articles_are_compared_with_all_and_lonely_ones_say_why() -> None:
+    en_vecs = _unit(np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]))
+    ko_vecs = _unit(np.array([[1.0, 0.1, 0.0], [0.0, 1.0, 0.1]]))
+    en = [dated("e0", "en", ""), dated("e1", "en", "2021-01-01")]
+    ko = [dated("k0", "ko", "2019-03-03"), dated("k1", "ko", "2021-06-01")]
+    p = pair_by_content(en, ko, en_vecs, ko_vecs, ContentParams(min_margin=0.0, max_days=30))
+    assert [(e.doc_id, k.doc_id) for _, e, k in p.pairs] == [("e0", "k0")]
+    assert p.unpaired_en == (
+        (en[1], "no original found by content (no Korean article within 30 days)"),
+    )
+
+
+def test_date_window_in_blocks_matches_the_whole_matrix(monkeypatch) -> None:
+    en_vecs, ko_vecs = _planted(20, 7, seed=5)
+    rng = np.random.default_rng(1)
+    days = (rng.integers(0, 60, len(en_vecs)), rng.integers(0, 60, len(ko_vecs)), 10)
+    days[0][:3] = pairing._NO_DATE
+    args = (en_vecs.astype(np.float32), ko_vecs.astype(np.float32), 4, days)
+    whole = pairing._margin_matches(*args)
+    monkeypatch.setattr(pairing, "_BLOCK", 4)
+    blocked = pairing._margin_matches(*args)
+    for a, b in zip(whole, blocked, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    # no English article is matched outside its window unless one side has no date
+    far = np.abs(days[0][:, None] - days[1][None, :]) > 10
+    for i, j in enumerate(whole[0]):
+        assert days[0][i] == pairing._NO_DATE or not far[i, j] or whole[1][i] < -1
+
+
+def test_bad_dates_and_windows_are_input_errors() -> None:
+    en = [dated("e0", "en", "14/05/2021")]
+    ko = [dated("k0", "ko", "2021-05-14")]
+    with pytest.raises(InputError, match=r"en/e0.txt: date '14/05/2021' of article 'e0'"):
+        pair_by_content(en, ko, np.ones((1, 2)), np.ones((1, 2)), ContentParams(max_days=3))
+    # without a window, dates are not read at all
+    assert len(pair_by_content(en, ko, np.ones((1, 2)), np.ones((1, 2))).pairs) == 1
+    with pytest.raises(InputError, match="must not be negative"):
+        ContentParams(max_days=-1)
