@@ -287,6 +287,10 @@ def export(
     min_margin: Annotated[
         float | None, typer.Option(help="Keep beads whose margin is at least this.")
     ] = None,
+    unique: Annotated[
+        bool,
+        typer.Option(help="Drop pairs whose English and Korean both repeat an earlier pair."),
+    ] = False,
     test_fraction: Annotated[
         float, typer.Option(help="Share of articles for PREFIX.test.*, the rest PREFIX.train.*")
     ] = 0.0,
@@ -301,6 +305,7 @@ def export(
         kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()),
         min_score=min_score,
         min_margin=min_margin,
+        unique=unique,
     )
     try:
         counts = run_export(
@@ -309,8 +314,10 @@ def export(
         )  # fmt: skip
     except AlignerError as error:
         _fail(error)
-    for split, n in counts.items():
+    for split, n in counts.splits.items():
         typer.echo(f"{split or 'all'}: {n} pairs")
+    if unique:
+        typer.echo(f"repeated pairs dropped: {counts.repeated}")
 
 
 @app.command()

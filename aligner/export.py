@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -27,6 +27,15 @@ class ExportFilter:
     kinds: tuple[str, ...] = ()  # empty: every bead with text on both sides
     min_score: float | None = None
     min_margin: float | None = None
+    # drop a pair whose English and Korean texts both repeat an earlier pair's (bylines,
+    # captions and stock phrases recur across articles and would weigh on a test set)
+    unique: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ExportCounts:
+    splits: dict[str, int]  # rows per split ("" when not split)
+    repeated: int = 0  # rows dropped as repeats (with ``unique``)
 
 
 def _is_test(pair_id: str, fraction: float, seed: int) -> bool:
@@ -43,7 +52,13 @@ def select(corpus: str | Path, keep: ExportFilter) -> pl.DataFrame:
         lf = lf.filter(pl.col("score") >= keep.min_score)
     if keep.min_margin is not None:
         lf = lf.filter(pl.col("margin") >= keep.min_margin)
-    return lf.select("pair_id", "kind", "en_text", "ko_text", "score", "margin").collect()
+    frame = lf.select("pair_id", "kind", "en_text", "ko_text", "score", "margin").collect()
+    return _drop_repeats(frame) if keep.unique else frame
+
+
+def _drop_repeats(frame: pl.DataFrame) -> pl.DataFrame:
+    """The first row of each (English, Korean) text pair, in corpus order."""
+    return frame.unique(subset=["en_text", "ko_text"], keep="first", maintain_order=True)
 
 
 def _targets(prefix: Path, fmt: str, splits: Sequence[str]) -> dict[str, list[Path]]:
@@ -81,7 +96,7 @@ def export(
     test_fraction: float = 0.0,
     seed: int = 13,
     overwrite: bool = False,
-) -> dict[str, int]:
+) -> ExportCounts:
     """Write the selected rows; returns the row count per split ("" when not split)."""
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}", fix="use text, tsv or jsonl")
@@ -92,7 +107,9 @@ def export(
     prefix = Path(prefix)
     if not prefix.parent.is_dir():
         raise InputError("output directory does not exist", path=prefix.parent, fix="create it")
-    frame = select(corpus, keep or ExportFilter())
+    keep = keep or ExportFilter()
+    every = select(corpus, replace(keep, unique=False))
+    frame = _drop_repeats(every) if keep.unique else every
     splits = ("train", "test") if test_fraction > 0 else ("",)
     targets = _targets(prefix, fmt, splits)
     if test_fraction > 0:
@@ -111,4 +128,5 @@ def export(
             for line in _lines(parts[split], fmt):
                 for h, text in zip(split_handles, line, strict=True):
                     h.write(text)
-    return {split: parts[split].height for split in targets}
+    counts = {split: parts[split].height for split in targets}
+    return ExportCounts(counts, every.height - frame.height)

@@ -13,9 +13,13 @@ from aligner.export import ExportFilter, export
 from aligner.types import Bead, Document, Sentence
 
 
-def _pair(pid: str, n: int) -> PairResult:
+def _pair(pid: str, n: int, first: tuple[str, str] | None = None) -> PairResult:
+    """n sentences a side, beads 1-1 but for an English-only tail; ``first`` replaces
+    the first sentence pair."""
     en = [f"English sentence {k} of {pid}." for k in range(n)]
     ko = [f"{pid}의 {k}번째 문장." for k in range(n)]
+    if first is not None:
+        en[0], ko[0] = first
 
     def sents(doc_id: str, texts: list[str]) -> tuple[Sentence, ...]:
         out, pos = [], 0
@@ -46,7 +50,7 @@ def test_text_export_is_line_aligned_and_skips_one_sided_beads(
     corpus: Path, tmp_path: Path
 ) -> None:
     counts = export(corpus, tmp_path / "out")
-    assert counts == {"": 20 * 4}
+    assert counts.splits == {"": 20 * 4} and counts.repeated == 0
     en = (tmp_path / "out.en").read_text(encoding="utf-8").splitlines()
     ko = (tmp_path / "out.ko").read_text(encoding="utf-8").splitlines()
     assert len(en) == len(ko) == 80
@@ -63,7 +67,7 @@ def test_filters_on_kind_score_and_margin(corpus: Path, tmp_path: Path) -> None:
 
 
 def test_split_keeps_each_article_on_one_side(corpus: Path, tmp_path: Path) -> None:
-    counts = export(corpus, tmp_path / "s", fmt="tsv", test_fraction=0.3, seed=1)
+    counts = export(corpus, tmp_path / "s", fmt="tsv", test_fraction=0.3, seed=1).splits
     assert counts["train"] + counts["test"] == 80 and counts["test"] > 0
     sides = {}
     for split in ("train", "test"):
@@ -71,7 +75,7 @@ def test_split_keeps_each_article_on_one_side(corpus: Path, tmp_path: Path) -> N
             sides.setdefault(line.split("\t")[0], set()).add(split)
     assert all(len(s) == 1 for s in sides.values())
     again = export(corpus, tmp_path / "t", fmt="tsv", test_fraction=0.3, seed=1)
-    assert again == counts
+    assert again.splits == counts and again.repeated == 0
 
 
 def test_existing_output_and_bad_arguments(corpus: Path, tmp_path: Path) -> None:
@@ -97,3 +101,22 @@ def test_export_command(corpus: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("train: ")
     assert (tmp_path / "c.test.en").exists() and (tmp_path / "c.train.ko").exists()
+
+
+def test_unique_keeps_the_first_of_repeated_pairs(tmp_path: Path) -> None:
+    first = _pair("b0", 4)
+    # b1 repeats b0's first pair word for word (a stock caption, say); its others differ
+    repeat = _pair("b1", 4, first=(first.en_sents[0].text, first.ko_sents[0].text))
+    path = write_corpus(tmp_path / "r.parquet", [first, repeat], metadata={})
+    plain = export(path, tmp_path / "all", fmt="tsv")
+    assert plain.splits == {"": 6} and plain.repeated == 0
+    once = export(path, tmp_path / "once", fmt="tsv", keep=ExportFilter(unique=True))
+    assert once.splits == {"": 5} and once.repeated == 1
+    rows = [line.split("\t") for line in (tmp_path / "once.tsv").read_text("utf-8").splitlines()]
+    assert [r[0] for r in rows] == ["b0", "b0", "b0", "b1", "b1"]
+    assert len({(r[2], r[3]) for r in rows}) == 5
+    result = CliRunner().invoke(
+        app, ["export", str(path), str(tmp_path / "cli"), "--kinds", "1-1", "--unique"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["all: 5 pairs", "repeated pairs dropped: 1"]
