@@ -438,22 +438,32 @@ class _DiskCache:
         return self._conn
 
     def get(self, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
-        conn = self._connect()
         found: dict[bytes, np.ndarray] = {}
         nbytes = self.dim * 4
-        for i in range(0, len(keys), self._CHUNK):
-            chunk = keys[i : i + self._CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for key, blob in conn.execute(f"SELECT key, v FROM vec WHERE key IN ({marks})", chunk):
-                if len(blob) == nbytes:
-                    found[bytes(key)] = np.frombuffer(blob, dtype=np.float32)
+        try:
+            conn = self._connect()
+            for i in range(0, len(keys), self._CHUNK):
+                chunk = keys[i : i + self._CHUNK]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT key, v FROM vec WHERE key IN ({marks})"
+                for key, blob in conn.execute(query, chunk):
+                    if len(blob) == nbytes:
+                        found[bytes(key)] = np.frombuffer(blob, dtype=np.float32)
+        except sqlite3.Error as e:
+            raise ModelError(f"cannot read embedding cache {self.path}: {e}") from e
         return found
 
     def put(self, items: Iterable[tuple[bytes, np.ndarray]]) -> None:
-        conn = self._connect()
         rows = [(k, np.ascontiguousarray(v, dtype=np.float32).tobytes()) for k, v in items]
-        with conn:
-            conn.executemany("INSERT OR IGNORE INTO vec VALUES (?, ?)", rows)
+        try:
+            conn = self._connect()
+            with conn:
+                conn.executemany("INSERT OR IGNORE INTO vec VALUES (?, ?)", rows)
+        except sqlite3.Error as e:
+            raise ModelError(
+                f"cannot write embedding cache {self.path}: {e} (free some space, or use "
+                "another --cache folder)"
+            ) from e
 
     def __len__(self) -> int:
         return int(self._connect().execute("SELECT COUNT(*) FROM vec").fetchone()[0])

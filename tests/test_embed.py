@@ -414,3 +414,15 @@ def test_incomplete_cached_hub_model(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(ModelError, match="hf download aligner-test/broken"):
         load_encoder("aligner-test/broken", device="cpu")
+
+
+def test_a_cache_that_breaks_mid_run_is_a_model_error(tmp_path: Path) -> None:
+    cached = CachedEncoder(HashEncoder(), max_items=0, cache_dir=tmp_path)
+    cached.encode(["one"])
+    cached.close()
+    for leftover in tmp_path.glob("*.sqlite-*"):
+        leftover.unlink()
+    cached.disk.path.write_bytes(b"this is no longer a database" * 100)
+    cached.disk._conn = None  # as after a fork: the next call reconnects
+    with pytest.raises(ModelError, match=r"embedding cache .*\.sqlite"):
+        cached.encode(["two"])
