@@ -74,6 +74,16 @@ def _load_side(path: Path, lang: str, presegmented: bool, clean: bool):
     return docs
 
 
+_THIN_COVERAGE = 0.8
+
+
+def _linked_share(beads) -> float:
+    """Share of a pair's sentences that sit in two-sided beads."""
+    linked = sum(len(b.en) + len(b.ko) for b in beads if b.en and b.ko)
+    total = sum(len(b.en) + len(b.ko) for b in beads)
+    return linked / total if total else 0.0
+
+
 @app.command()
 def align(
     en: Annotated[
@@ -98,7 +108,11 @@ def align(
         bool, typer.Option(help="Remove page furniture (credits, contact lines) first.")
     ] = True,
     min_score: Annotated[
-        float, typer.Option(help="Summary counts beads whose cosine score is below this.")
+        float,
+        typer.Option(
+            help="Summary counts beads whose cosine score is below this, and flags pairs "
+            "whose mean score is."
+        ),
     ] = 0.5,
     pair: Annotated[
         str,
@@ -137,6 +151,7 @@ def align(
 
     started = time.perf_counter()
     beads = []
+    doubts: list[tuple[float, float, str]] = []
     n_en = n_ko = aligned = failed = 0
     try:
         if output.exists() and not overwrite:
@@ -177,6 +192,7 @@ def align(
                         )  # fmt: skip
                     continue
                 writer.add(item)
+                doubts.append((item.doc_score or 0.0, _linked_share(item.beads), item.pair_id))
                 aligned += 1
                 n_en += len(item.en_sents)
                 n_ko += len(item.ko_sents)
@@ -199,6 +215,14 @@ def align(
     typer.echo("beads by kind: " + ", ".join(f"{k} {kinds[k]}" for k in order))
     median = f"{statistics.median(scores):.3f}" if scores else "n/a"
     typer.echo(f"median score {median}; {low} beads below {min_score}")
+    doubtful = sorted(d for d in doubts if d[0] < min_score or d[1] < _THIN_COVERAGE)
+    if doubtful:
+        worst = ", ".join(f"{pid} ({score:.2f}, {share:.0%})" for score, share, pid in doubtful[:3])
+        typer.echo(
+            f"{len(doubtful)} doubtful pairs (mean score below {min_score} or under "
+            f"{_THIN_COVERAGE:.0%} of sentences linked: a wrong pairing or a partial "
+            f"translation?): {worst}; `aligner report {output} --order worst` shows them"
+        )
     if isinstance(aligner.encoder, CachedEncoder) and aligner.encoder.disk is not None:
         typer.echo(
             f"embeddings: {aligner.encoder.misses} computed, {aligner.encoder.hits} from the "

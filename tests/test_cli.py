@@ -349,3 +349,24 @@ def test_max_days_pairs_within_the_date_window(tmp_path: Path) -> None:
     line = _one_error_line(_run("align", en, ko, "-o", tmp_path / "x.parquet", "--max-days", "7"))
     assert f"{ko}:1: date '13.05.2021' of article 'k' is not an ISO 8601 date" in line
     assert "YYYY-MM-DD" in line and not (tmp_path / "x.parquet").exists()
+
+
+@pytest.mark.slow
+def test_a_wrong_pairing_is_named_in_the_summary(tmp_path: Path) -> None:
+    en_dir, ko_dir = _seed_collections(tmp_path, "seed", "seed")
+    (en_dir / "bank.en.txt").write_text(
+        "The central bank raised its interest rate by half a point on Thursday.\n\n"
+        "Inflation has stayed above four percent for a year.\n\nMarkets had expected it.\n",
+        encoding="utf-8",
+    )
+    (ko_dir / "bank.ko.txt").write_text(
+        "목요일 태풍이 제주도를 강타했다.\n\n항공편이 모두 결항되었다.\n\n학교는 문을 닫았다.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "m.parquet"
+    result = _run("align", en_dir, ko_dir, "-o", out)
+    assert result.exit_code == 0, result.output
+    lines = [x for x in result.stdout.splitlines() if "doubtful" in x]
+    assert len(lines) == 1
+    assert re.match(r"1 doubtful pairs \(mean score below 0\.5 .*\): bank \(0\.\d\d, ", lines[0])
+    assert "seed" not in lines[0] and f"aligner report {out} --order worst" in lines[0]
