@@ -3,7 +3,8 @@
 The page has no script and no external asset, so it opens offline and can be mailed or
 archived with the corpus. It shows the provenance signature, the documents that were not
 aligned and why, an index of the pairs (with their weak and unaligned beads counted), and
-each pair's beads in order: kind, score, margin, English and Korean text. Beads whose
+for each pair a drawing of its alignment path and its beads in order: kind, score,
+margin, English and Korean text. Beads whose
 score falls below ``min_score`` and beads with an empty side are marked, so a reader can
 go straight to the places worth checking; ``order="worst"`` puts the pairs with the
 largest share of weak beads first.
@@ -37,6 +38,8 @@ tr.gap td { background: #f1f1f1; color: #666 }
 tr.merge td.k { font-weight: bold }
 .bar { display: inline-block; height: 6px; background: #4a90d9; vertical-align: middle }
 .key span { padding: 1px 6px; margin-right: 8px }
+.head { display: flex; gap: 16px; align-items: flex-start }
+svg.path { flex: none }
 """
 
 
@@ -175,12 +178,62 @@ def _bead_row(r: dict, min_score: float) -> str:
     )
 
 
+def _score_colour(score: float | None, min_score: float) -> str:
+    if score is None:
+        return "#999"
+    if score >= min_score + 0.15:
+        return "#2e7d32"
+    return "#f0a500" if score >= min_score else "#c62828"
+
+
+def path_svg(beads: pl.DataFrame, min_score: float, size: int = 180) -> str:
+    """The alignment path as a small inline SVG: English sentences across, Korean down.
+
+    Each two-sided bead is a box over the sentences it joins, coloured by score (green
+    well above ``min_score``, amber just above, red below); 1-0 and 0-1 beads are grey
+    strokes. A faithful translation is a diagonal staircase; a wrong pairing or a
+    reordered stretch shows as a break in it.
+    """
+    rows = list(beads.iter_rows(named=True))
+    n = sum(len(r["en_idx"]) for r in rows)
+    m = sum(len(r["ko_idx"]) for r in rows)
+    sx, sy = size / max(n, 1), size / max(m, 1)
+    shapes = []
+    i = j = 0
+    for r in rows:
+        di, dj = len(r["en_idx"]), len(r["ko_idx"])
+        colour = _score_colour(r["score"], min_score)
+        if di and dj:
+            shapes.append(
+                f"<rect x='{i * sx:.1f}' y='{j * sy:.1f}' width='{max(di * sx, 1):.1f}' "
+                f"height='{max(dj * sy, 1):.1f}' fill='{colour}'><title>bead {r['bead']} "
+                f"{_e(r['kind'])} {_num(r['score'])}</title></rect>"
+            )
+        else:
+            x2, y2 = (i + di) * sx, (j + dj) * sy
+            shapes.append(
+                f"<line x1='{i * sx:.1f}' y1='{j * sy:.1f}' x2='{x2:.1f}' y2='{y2:.1f}' "
+                f"stroke='#999' stroke-width='2'><title>bead {r['bead']} "
+                f"{_e(r['kind'])}</title></line>"
+            )
+        i, j = i + di, j + dj
+    return (
+        f"<svg class='path' width='{size}' height='{size}' viewBox='-2 -2 {size + 4} "
+        f"{size + 4}' role='img' aria-label='alignment path'>"
+        f"<rect x='-2' y='-2' width='{size + 4}' height='{size + 4}' fill='#fafafa' "
+        f"stroke='#ddd'/>{''.join(shapes)}</svg>"
+    )
+
+
 def _pair_section(k: int, info: dict, beads: pl.DataFrame, min_score: float) -> str:
     rows = "".join(_bead_row(r, min_score) for r in beads.iter_rows(named=True))
     return (
         f"<h2 id='p{k}'>{_e(info['pair_id'])}</h2>"
-        f"<p>{_e(info['en_doc_id'])} &harr; {_e(info['ko_doc_id'])}: {info['beads']} beads, "
-        f"{info['weak']} below {min_score}, {info['unaligned']} unaligned</p>"
+        f"<div class='head'>{path_svg(beads, min_score)}<p>{_e(info['en_doc_id'])} &harr; "
+        f"{_e(info['ko_doc_id'])}: {info['beads']} beads, {info['weak']} below {min_score}, "
+        f"{info['unaligned']} unaligned. The path: English sentences across, Korean down; "
+        "boxes are linked beads coloured by score, grey strokes unaligned sentences.</p>"
+        "</div>"
         "<table><tr><th>#</th><th>kind</th><th>score</th><th>margin</th><th>English</th>"
         f"<th>Korean</th></tr>{rows}</table>"
     )

@@ -123,3 +123,19 @@ def test_report_command(corpus: Path, tmp_path: Path) -> None:
     bad = runner.invoke(app, ["report", str(corpus), "-o", str(x), "--pair", "zz"])
     assert bad.exit_code == 1 and "no pair 'zz'" in bad.stderr
     assert not x.exists()
+
+
+def test_path_drawing_follows_the_beads(corpus: Path) -> None:
+    from aligner.corpus import read_corpus
+    from aligner.report import path_svg
+
+    beads = read_corpus(corpus).collect()
+    rough = beads.filter(beads["pair_id"] == "rough")  # 1-1 (0.3), 1-0, 1-1 (0.2)
+    svg = path_svg(rough, 0.5, size=90)
+    # 3 English sentences across 90 px, 2 Korean down: 30 px by 45 px per sentence
+    assert svg.count("<rect x=") == 3  # the background and two linked beads
+    assert "<rect x='0.0' y='0.0' width='30.0' height='45.0' fill='#c62828'>" in svg
+    assert "<line x1='30.0' y1='45.0' x2='60.0' y2='45.0'" in svg  # the 1-0 bead
+    assert "<rect x='60.0' y='45.0' width='30.0' height='45.0' fill='#c62828'>" in svg
+    calm = path_svg(beads.filter(beads["pair_id"] == "calm"), 0.5)
+    assert calm.count("fill='#2e7d32'") == 3 and "<line" not in calm
