@@ -45,7 +45,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from aligner.band import Band, band_around, full_band
+from aligner.band import Band, band_around, full_band, halve_sums, halve_vectors
 from aligner.errors import AlignmentError
 from aligner.kernels import (
     NEG,
@@ -429,33 +429,15 @@ def _summed_cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(x @ y / max(np.linalg.norm(x) * np.linalg.norm(y), 1e-12))
 
 
-def _coarse(vecs: np.ndarray) -> np.ndarray:
-    n = len(vecs)
-    half = (n + 1) // 2
-    out = np.zeros((half, vecs.shape[1]), dtype=np.float32)
-    out += vecs[0::2]
-    out[: n // 2] += vecs[1::2]
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return out / np.maximum(norms, 1e-12)
-
-
-def _pairwise_sum(values: np.ndarray) -> np.ndarray:
-    n = len(values)
-    out = np.zeros((n + 1) // 2, dtype=np.float64)
-    out += values[0::2]
-    out[: n // 2] += values[1::2]
-    return out
-
-
 def _find_band(
     en: np.ndarray, ko: np.ndarray, len_en: np.ndarray, len_ko: np.ndarray, params: AlignParams
 ) -> Band:
     n, m = len(en), len(ko)
     if (n + 1) * (m + 1) <= params.full_cells or n < 4 or m < 4:
         return full_band(n, m)
-    en2, ko2 = _coarse(en), _coarse(ko)
+    en2, ko2 = halve_vectors(en), halve_vectors(ko)
     coarse_params = replace(params, max_bead=min(params.max_bead, 3))
-    len_en2, len_ko2 = _pairwise_sum(len_en), _pairwise_sum(len_ko)
+    len_en2, len_ko2 = halve_sums(len_en), halve_sums(len_ko)
     band2 = _find_band(en2, ko2, len_en2, len_ko2, coarse_params)
     zeros_en = np.zeros(len(en2), dtype=np.int64)
     zeros_ko = np.zeros(len(ko2), dtype=np.int64)

@@ -56,3 +56,24 @@ def band_around(
     hi[n] = m + 1
     hi = np.maximum(hi, lo + 1)
     return make_band(lo, hi)
+
+
+def halve_vectors(vecs: np.ndarray) -> np.ndarray:
+    """Unit sums of adjacent pairs of vectors (the last alone when the count is odd): the
+    document at half resolution, for the coarse search that bounds the band."""
+    n = len(vecs)
+    half = (n + 1) // 2
+    out = np.zeros((half, vecs.shape[1]), dtype=np.float32)
+    out += vecs[0::2]
+    out[: n // 2] += vecs[1::2]
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.maximum(norms, 1e-12)
+
+
+def halve_sums(values: np.ndarray) -> np.ndarray:
+    """Sums of adjacent pairs of values, as :func:`halve_vectors` pairs the vectors."""
+    n = len(values)
+    out = np.zeros((n + 1) // 2, dtype=np.float64)
+    out += values[0::2]
+    out[: n // 2] += values[1::2]
+    return out
