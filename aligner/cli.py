@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import statistics
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -74,16 +72,6 @@ def _load_side(path: Path, lang: str, presegmented: bool, clean: bool):
     return docs
 
 
-_THIN_COVERAGE = 0.8
-
-
-def _linked_share(beads) -> float:
-    """Share of a pair's sentences that sit in two-sided beads."""
-    linked = sum(len(b.en) + len(b.ko) for b in beads if b.en and b.ko)
-    total = sum(len(b.en) + len(b.ko) for b in beads)
-    return linked / total if total else 0.0
-
-
 @app.command()
 def align(
     en: Annotated[
@@ -129,6 +117,13 @@ def align(
             "(ISO 8601 'date' field; undated articles are compared with all).",
         ),
     ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Save progress beside OUTPUT (OUTPUT.parts/) and continue a job that "
+            "stopped; pairs already saved are not aligned again."
+        ),
+    ] = False,
     cache: Annotated[
         Path | None,
         typer.Option(
@@ -143,16 +138,15 @@ def align(
     EN and KO are two text files (one pair), or two collections (folders of .txt files,
     .jsonl or .parquet) paired by original_url/url or a shared id, then by content.
     """
-    from aligner.api import PAIRING_MODES, Aligner, PairFailure
-    from aligner.corpus import CorpusWriter
+    from aligner.api import PAIRING_MODES, Aligner
+    from aligner.corpus import read_corpus, read_documents
     from aligner.embed import CachedEncoder
     from aligner.errors import InputError, OutputExistsError
     from aligner.pairing import ContentParams, Pairing
+    from aligner.pipeline import parts_dir, write_batch
+    from aligner.report import THIN_COVERAGE, summarize
 
     started = time.perf_counter()
-    beads = []
-    doubts: list[tuple[float, float, str]] = []
-    n_en = n_ko = aligned = failed = 0
     try:
         if output.exists() and not overwrite:
             raise OutputExistsError(f"{output}: already exists (pass --overwrite to replace it)")
@@ -179,48 +173,38 @@ def align(
             run["pair"] = pair
             if max_days is not None and pair != "link":
                 run["days"] = max_days
-        metadata = aligner.metadata(**run)
-        with CorpusWriter(output, metadata=metadata, overwrite=overwrite) as writer:
-            for item in aligner.align_many(pairing.pairs, presegmented_input=presegmented):
-                if isinstance(item, PairFailure):
-                    failed += 1
-                    log.warning("%s: not aligned: %s", item.pair_id, item.reason)
-                    for doc, role in ((item.en_doc, "en"), (item.ko_doc, "ko")):
-                        writer.add_document(
-                            doc, role=role, pair_id=item.pair_id, status="failed",
-                            reason=item.reason,
-                        )  # fmt: skip
-                    continue
-                writer.add(item)
-                doubts.append((item.doc_score or 0.0, _linked_share(item.beads), item.pair_id))
-                aligned += 1
-                n_en += len(item.en_sents)
-                n_ko += len(item.ko_sents)
-                beads.extend(item.beads)
-            for side, role in ((pairing.unpaired_en, "en"), (pairing.unpaired_ko, "ko")):
-                for doc, reason in side:
-                    writer.add_document(doc, role=role, status="unpaired", reason=reason)
+        write_batch(
+            aligner, pairing, output, metadata=aligner.metadata(**run), overwrite=overwrite,
+            resume=resume, presegmented_input=presegmented,
+        )  # fmt: skip
+        done = summarize(read_corpus(output).collect(), read_documents(output), min_score)
     except AlignerError as error:
         _fail(error)
-    kinds = Counter(b.kind for b in beads)
-    scores = [b.score for b in beads if b.score is not None]
-    low = sum(s < min_score for s in scores)
-    order = sorted(kinds, key=lambda k: (-kinds[k], k))
-    if aligned + failed != 1 or pairing.unpaired_en or pairing.unpaired_ko:
+    except KeyboardInterrupt:
+        if resume:
+            typer.echo(
+                f"interrupted; finished pairs are saved in {parts_dir(output)}: run the same "
+                "command again (with --resume) to go on",
+                err=True,
+            )
+        raise typer.Exit(130) from None
+    if done.aligned + done.failed != 1 or done.unpaired_en or done.unused_ko:
         typer.echo(
-            f"pairs: {aligned} aligned, {failed} failed; {len(pairing.unpaired_en)} English "
-            f"articles without an original, {len(pairing.unpaired_ko)} Korean articles unused"
+            f"pairs: {done.aligned} aligned, {done.failed} failed; {done.unpaired_en} English "
+            f"articles without an original, {done.unused_ko} Korean articles unused"
         )
-    typer.echo(f"aligned {n_en} English and {n_ko} Korean sentences into {len(beads)} beads")
-    typer.echo("beads by kind: " + ", ".join(f"{k} {kinds[k]}" for k in order))
-    median = f"{statistics.median(scores):.3f}" if scores else "n/a"
-    typer.echo(f"median score {median}; {low} beads below {min_score}")
-    doubtful = sorted(d for d in doubts if d[0] < min_score or d[1] < _THIN_COVERAGE)
-    if doubtful:
-        worst = ", ".join(f"{pid} ({score:.2f}, {share:.0%})" for score, share, pid in doubtful[:3])
+    typer.echo(f"aligned {done.n_en} English and {done.n_ko} Korean sentences into "
+               f"{done.beads} beads")  # fmt: skip
+    typer.echo("beads by kind: " + ", ".join(f"{k} {n}" for k, n in done.kinds))
+    median = f"{done.median_score:.3f}" if done.median_score is not None else "n/a"
+    typer.echo(f"median score {median}; {done.low} beads below {min_score}")
+    if done.doubtful:
+        worst = ", ".join(
+            f"{pid} ({mean:.2f}, {share:.0%})" for pid, mean, share in done.doubtful[:3]
+        )
         typer.echo(
-            f"{len(doubtful)} doubtful pairs (mean score below {min_score} or under "
-            f"{_THIN_COVERAGE:.0%} of sentences linked: a wrong pairing or a partial "
+            f"{len(done.doubtful)} doubtful pairs (mean score below {min_score} or under "
+            f"{THIN_COVERAGE:.0%} of sentences linked: a wrong pairing or a partial "
             f"translation?): {worst}; `aligner report {output} --order worst` shows them"
         )
     if isinstance(aligner.encoder, CachedEncoder) and aligner.encoder.disk is not None:

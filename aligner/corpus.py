@@ -346,6 +346,25 @@ class CorpusWriter:
         if self._buffered >= self._row_group_size:
             self._flush()
 
+    def add_corpus(self, path: str | os.PathLike[str]) -> int:
+        """Append every row and document of another corpus file (a saved part of a batch
+        job); returns the number of rows. Rows are streamed a row group at a time."""
+        if self._closed:
+            raise ValueError("CorpusWriter is closed")
+        documents = read_documents(path)
+        self._flush()
+        rows = 0
+        for batch in pq.ParquetFile(Path(path)).iter_batches(batch_size=self._row_group_size):
+            table = pa.Table.from_batches([batch]).select(SCHEMA.names).cast(SCHEMA)
+            self._writer.write_table(table.replace_schema_metadata(None))
+            rows += table.num_rows
+        self._documents.extend(documents.to_dicts())
+        self.n_beads += rows
+        self.n_pairs += documents.filter(
+            (pl.col("role") == "en") & (pl.col("status") == "aligned")
+        ).height
+        return rows
+
     def add_document(
         self,
         doc: Document,

@@ -67,12 +67,16 @@ def _num(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
+THIN_COVERAGE = 0.8  # a pair with fewer of its sentences linked than this is doubtful
+
+
 def pair_table(beads: pl.DataFrame, min_score: float) -> pl.DataFrame:
-    """One row per pair, in corpus order: bead counts, weak and unaligned beads, scores."""
+    """One row per pair, in corpus order: bead counts, weak and unaligned beads, scores,
+    and the share of its sentences that sit in two-sided beads."""
     empty_side = (pl.col("en_text") == "") | (pl.col("ko_text") == "")
+    size = pl.col("en_idx").list.len() + pl.col("ko_idx").list.len()
     return (
-        beads.with_row_index("row")
-        .group_by("pair_id", maintain_order=True)
+        beads.group_by("pair_id", maintain_order=True)
         .agg(
             pl.col("en_doc_id").first(),
             pl.col("ko_doc_id").first(),
@@ -80,11 +84,66 @@ def pair_table(beads: pl.DataFrame, min_score: float) -> pl.DataFrame:
             (pl.col("score") < min_score).sum().alias("weak"),
             empty_side.sum().alias("unaligned"),
             pl.col("score").median().alias("median_score"),
+            pl.col("score").mean().alias("mean_score"),
             pl.col("margin").min().alias("min_margin"),
+            (size.filter(~empty_side).sum() / size.sum()).alias("linked_share"),
         )
         .with_columns(
             ((pl.col("weak") + pl.col("unaligned")) / pl.col("beads")).alias("doubtful_share")
         )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusSummary:
+    """What ``aligner align`` prints at the end, computed from the corpus file."""
+
+    aligned: int
+    failed: int
+    unpaired_en: int
+    unused_ko: int
+    n_en: int
+    n_ko: int
+    beads: int
+    kinds: tuple[tuple[str, int], ...]  # most frequent first
+    median_score: float | None
+    low: int  # beads scoring below min_score
+    doubtful: tuple[tuple[str, float, float], ...]  # (pair id, mean score, linked share)
+
+
+def summarize(beads: pl.DataFrame, documents: pl.DataFrame, min_score: float) -> CorpusSummary:
+    """Counts, scores and the doubtful pairs (mean score below ``min_score``, or fewer
+    than ``THIN_COVERAGE`` of their sentences linked), worst first."""
+
+    def count(role: str, status: str, column: str | None = None) -> int:
+        rows = documents.filter((pl.col("role") == role) & (pl.col("status") == status))
+        return int(rows[column].sum() or 0) if column else rows.height
+
+    kinds = beads["kind"].cast(pl.String).value_counts()
+    ordered = sorted(((k, int(n)) for k, n in kinds.iter_rows()), key=lambda kn: (-kn[1], kn[0]))
+    scores = beads["score"].drop_nulls()
+    pairs = pair_table(beads, min_score).filter(
+        (pl.col("mean_score").fill_null(0.0) < min_score) | (pl.col("linked_share") < THIN_COVERAGE)
+    )
+    doubtful = sorted(
+        (
+            (r["pair_id"], r["mean_score"] or 0.0, r["linked_share"])
+            for r in pairs.iter_rows(named=True)
+        ),
+        key=lambda d: (d[1], d[2]),
+    )
+    return CorpusSummary(
+        aligned=count("en", "aligned"),
+        failed=count("en", "failed"),
+        unpaired_en=count("en", "unpaired"),
+        unused_ko=count("ko", "unpaired"),
+        n_en=count("en", "aligned", "n_sentences"),
+        n_ko=count("ko", "aligned", "n_sentences"),
+        beads=beads.height,
+        kinds=tuple(ordered),
+        median_score=float(scores.median()) if len(scores) else None,
+        low=int((scores < min_score).sum()),
+        doubtful=tuple(doubtful),
     )
 
 

@@ -370,3 +370,45 @@ def test_a_wrong_pairing_is_named_in_the_summary(tmp_path: Path) -> None:
     assert len(lines) == 1
     assert re.match(r"1 doubtful pairs \(mean score below 0\.5 .*\): bank \(0\.\d\d, ", lines[0])
     assert "seed" not in lines[0] and f"aligner report {out} --order worst" in lines[0]
+
+
+@pytest.mark.slow
+def test_resume_after_an_interruption(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aligner import pipeline
+
+    en_dir, ko_dir = _seed_collections(tmp_path, "seed", "seed")
+    (en_dir / "short.en.txt").write_text("The border is closed.\n\nTrade has not resumed.\n")
+    (ko_dir / "short.ko.txt").write_text("국경은 닫혀 있다.\n\n무역은 재개되지 않았다.\n")
+    monkeypatch.setattr(pipeline, "PART_PAIRS", 1)
+    real_save = pipeline.SavedJob.save
+    calls = []
+
+    def save_then_stop(self, items):
+        calls.append(len(items))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        real_save(self, items)
+
+    monkeypatch.setattr(pipeline.SavedJob, "save", save_then_stop)
+    out = tmp_path / "r.parquet"
+    stopped = _run("align", en_dir, ko_dir, "-o", out, "--resume")
+    assert stopped.exit_code == 130
+    assert f"finished pairs are saved in {out}.parts" in stopped.stderr
+    assert not out.exists() and (tmp_path / "r.parquet.parts" / "part-00000.parquet").exists()
+
+    monkeypatch.setattr(pipeline.SavedJob, "save", real_save)
+    plain = _run("align", en_dir, ko_dir, "-o", tmp_path / "p.parquet")
+    assert plain.exit_code == 0, plain.output  # another output, no saved job in its way
+    refused = _run("align", en_dir, ko_dir, "-o", out)
+    assert "unfinished job" in _one_error_line(refused) and "--resume" in refused.stderr
+    resumed = _run("align", en_dir, ko_dir, "-o", out, "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert "pairs: 2 aligned, 0 failed" in resumed.stdout
+    assert not (tmp_path / "r.parquet.parts").exists()
+    frame = read_corpus(out).collect()
+    assert frame["pair_id"].unique(maintain_order=True).to_list() == ["seed", "short"]
+    fresh = read_corpus(tmp_path / "p.parquet").collect()
+    # the same beads; scores agree to float precision (encoder batches differ in padding)
+    assert frame.drop("score", "margin").equals(fresh.drop("score", "margin"))
+    for column in ("score", "margin"):
+        assert (frame[column] - fresh[column]).abs().max() < 1e-5

@@ -1,0 +1,180 @@
+"""Resumable batch jobs: progress saved beside the output, part by part.
+
+A job that writes ``OUT.parquet`` with saving on keeps its finished pairs in
+``OUT.parquet.parts/``: one small corpus file per batch of pairs (``part-00000.parquet``,
+...) and a manifest, ``job.json``, that lists the parts, the pairs in each, and the
+signature of the run. A part is written whole before the manifest names it, so a crash
+loses at most the batch in progress. Rerun with the same settings, the job skips every
+pair already saved; at the end the parts are copied into ``OUT.parquet`` (written
+atomically, as always) and the folder is removed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from aligner.api import Aligner, PairFailure
+from aligner.corpus import SIGNATURE_KEY, CorpusWriter, PairResult
+from aligner.errors import InputError
+from aligner.files import atomic_text_files
+from aligner.pairing import Pairing
+
+log = logging.getLogger(__name__)
+
+PART_PAIRS = 64  # pairs per saved part: one encoding batch of Aligner.align_many
+_MANIFEST = "job.json"
+
+
+def parts_dir(output: Path) -> Path:
+    return output.with_name(output.name + ".parts")
+
+
+class SavedJob:
+    """The saved progress of one job (see the module docstring).
+
+    ``signature`` identifies the settings; a folder saved under another signature is
+    refused rather than mixed in. ``metadata`` is what each part file carries.
+    """
+
+    def __init__(self, output: Path, signature: str, metadata: dict[str, str]) -> None:
+        self.output = Path(output)
+        self.dir = parts_dir(self.output)
+        self.signature = signature
+        self.metadata = metadata
+        self.parts: list[dict[str, object]] = []
+
+    def open(self) -> set[str]:
+        """Create the folder, or read what an earlier run saved; the pair ids done."""
+        manifest = self.dir / _MANIFEST
+        if not self.dir.exists():
+            self.dir.mkdir(parents=True)
+            self._write_manifest()
+            return set()
+        if not self.dir.is_dir():
+            raise InputError("is not a folder", path=self.dir, fix="remove it")
+        try:
+            saved = json.loads(manifest.read_text(encoding="utf-8"))
+            parts = saved["parts"]
+            signature = saved["signature"]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise InputError(
+                f"cannot read the saved job ({e})",
+                path=manifest,
+                fix=f"remove {self.dir} to start over",
+            ) from None
+        if signature != self.signature:
+            raise InputError(
+                f"the saved job ran with other settings ({signature})",
+                path=self.dir,
+                fix=f"rerun with the same options, or remove {self.dir} to start over",
+            )
+        listed = {str(part["file"]) for part in parts}
+        for stray in self.dir.glob("part-*.parquet"):
+            if stray.name not in listed:  # written, but the run stopped before listing it
+                stray.unlink()
+        self.parts = parts
+        done = {pid for part in parts for pid in part["pairs"]}
+        log.info("resuming: %d pairs saved in %d parts", len(done), len(parts))
+        return done
+
+    def check_pairs(self, done: set[str], pair_ids: Iterable[str]) -> None:
+        """Saved pairs must all belong to this run, or the inputs have changed."""
+        missing = done - set(pair_ids)
+        if missing:
+            raise InputError(
+                f"{len(missing)} saved pair(s) are not among this run's pairs, e.g. "
+                f"{sorted(missing)[0]!r}: the inputs have changed",
+                path=self.dir,
+                fix=f"rerun with the same inputs, or remove {self.dir} to start over",
+            )
+
+    def save(self, items: Sequence[PairResult | PairFailure]) -> None:
+        """Write one part: aligned pairs, and failed pairs with their reason."""
+        if not items:
+            return
+        name = f"part-{len(self.parts):05d}.parquet"
+        with CorpusWriter(self.dir / name, metadata=self.metadata, overwrite=True) as writer:
+            for item in items:
+                add_item(writer, item)
+        self.parts.append({"file": name, "pairs": [item.pair_id for item in items]})
+        self._write_manifest()
+
+    def copy_into(self, writer: CorpusWriter) -> None:
+        for part in self.parts:
+            writer.add_corpus(self.dir / str(part["file"]))
+
+    def remove(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _write_manifest(self) -> None:
+        text = json.dumps({"signature": self.signature, "parts": self.parts}, indent=1)
+        with atomic_text_files([self.dir / _MANIFEST], overwrite=True) as (handle,):
+            handle.write(text + "\n")
+
+
+def add_item(writer: CorpusWriter, item: PairResult | PairFailure) -> None:
+    """An aligned pair's beads and documents, or a failed pair's documents and reason."""
+    if isinstance(item, PairResult):
+        writer.add(item)
+        return
+    log.warning("%s: not aligned: %s", item.pair_id, item.reason)
+    for doc, role in ((item.en_doc, "en"), (item.ko_doc, "ko")):
+        writer.add_document(
+            doc, role=role, pair_id=item.pair_id, status="failed", reason=item.reason
+        )
+
+
+def write_batch(
+    aligner: Aligner,
+    pairing: Pairing,
+    output: str | Path,
+    *,
+    metadata: dict[str, str],
+    overwrite: bool = False,
+    resume: bool = False,
+    presegmented_input: bool = False,
+) -> None:
+    """Align every pair of ``pairing`` into the corpus ``output``, with the unpaired
+    articles in its documents table.
+
+    With ``resume``, progress is saved part by part beside the output and pairs that an
+    earlier run with the same signature saved are not aligned again. Without it, a
+    folder of saved progress is an error rather than silently ignored.
+    """
+    output = Path(output)
+    job = None
+    done: set[str] = set()
+    if resume:
+        job = SavedJob(output, metadata[SIGNATURE_KEY], metadata)
+        done = job.open()
+        job.check_pairs(done, (pid for pid, _, _ in pairing.pairs))
+    elif parts_dir(output).exists():
+        raise InputError(
+            "holds the saved progress of an unfinished job",
+            path=parts_dir(output),
+            fix="pass --resume to continue it, or remove the folder to start over",
+        )
+    todo = [p for p in pairing.pairs if p[0] not in done]
+    items = aligner.align_many(todo, presegmented_input=presegmented_input)
+    with CorpusWriter(output, metadata=metadata, overwrite=overwrite) as writer:
+        if job is None:
+            for item in items:
+                add_item(writer, item)
+        else:
+            batch: list[PairResult | PairFailure] = []
+            for item in items:
+                batch.append(item)
+                if len(batch) >= PART_PAIRS:
+                    job.save(batch)
+                    batch = []
+            job.save(batch)
+            job.copy_into(writer)
+        for side, role in ((pairing.unpaired_en, "en"), (pairing.unpaired_ko, "ko")):
+            for doc, reason in side:
+                writer.add_document(doc, role=role, status="unpaired", reason=reason)
+    if job is not None:
+        job.remove()

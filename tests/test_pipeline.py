@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from conftest import Recorder
+
+from aligner import pipeline
+from aligner.api import Aligner
+from aligner.corpus import read_corpus, read_documents
+from aligner.errors import InputError
+from aligner.pairing import Pairing
+from aligner.pipeline import parts_dir, write_batch
+from aligner.types import Document
+
+STORIES = [
+    ("Freight trains stopped last month. Companies ship goods by boat.",
+     "화물열차가 지난달 멈췄다. 기업들은 배로 물건을 보낸다."),
+    ("A typhoon hit Jeju Island on Tuesday. Flights were cancelled.",
+     "화요일 태풍이 제주도를 강타했다. 항공편이 결항되었다."),
+    ("Ulsan won the league title. Their striker scored twice.",
+     "울산이 리그 우승을 차지했다. 공격수가 두 골을 넣었다."),
+    ("The central bank kept its rate. Markets had expected it.",
+     "한국은행은 기준금리를 동결했다. 시장은 이를 예상했다."),
+]  # fmt: skip
+
+
+def _pairing() -> Pairing:
+    pairs = tuple(
+        (f"s{k}", Document(f"s{k}", "en", en), Document(f"s{k}", "ko", ko))
+        for k, (en, ko) in enumerate(STORIES)
+    )
+    orphan = Document("orphan", "en", "This one has no original.")
+    return Pairing(pairs, ((orphan, "no Korean article with id 'orphan'"),), ())
+
+
+def _metadata(aligner: Aligner, **extra: object) -> dict[str, str]:
+    return aligner.metadata(pair="link", **extra)
+
+
+class Crash(Exception):
+    pass
+
+
+def _crash_after(aligner: Aligner, n: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = aligner.align_many
+
+    def align_many(pairs, **kwargs):
+        for k, item in enumerate(real(pairs, **kwargs)):
+            if k == n:
+                raise Crash("the machine went down")
+            yield item
+
+    monkeypatch.setattr(aligner, "align_many", align_many)
+
+
+def test_a_stopped_job_resumes_where_it_stopped(
+    use_encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "PART_PAIRS", 1)
+    fresh = tmp_path / "fresh.parquet"
+    plain = Aligner(use_encoder)
+    write_batch(plain, _pairing(), fresh, metadata=_metadata(plain))
+
+    out = tmp_path / "job.parquet"
+    first = Aligner(use_encoder)
+    _crash_after(first, 2, monkeypatch)
+    with pytest.raises(Crash):
+        write_batch(first, _pairing(), out, metadata=_metadata(first), resume=True)
+    assert not out.exists()
+    saved = json.loads((parts_dir(out) / "job.json").read_text())
+    assert [p["pairs"] for p in saved["parts"]] == [["s0"], ["s1"]]
+
+    recorder = Recorder(use_encoder)
+    second = Aligner(recorder)
+    write_batch(second, _pairing(), out, metadata=_metadata(second), resume=True)
+    # only the two unsaved stories were encoded again
+    assert not any("화물열차" in t or "Freight" in t or "태풍" in t for t in recorder.seen)
+    assert any("울산" in t for t in recorder.seen) and any("bank" in t for t in recorder.seen)
+    assert not parts_dir(out).exists()
+    got, want = read_corpus(out).collect(), read_corpus(fresh).collect()
+    # the same beads; scores agree to float precision (encoder batches differ in padding)
+    assert got.drop("score", "margin").equals(want.drop("score", "margin"))
+    assert (got["score"] - want["score"]).abs().max() < 1e-5
+    assert read_documents(out).equals(read_documents(fresh))
+    orphan = read_documents(out).filter(pl.col("doc_id") == "orphan")
+    assert orphan["status"].to_list() == ["unpaired"]
+
+
+def _stopped_after_one_pair(use_encoder, tmp_path: Path, monkeypatch) -> Path:
+    """A job saving every pair, stopped after the first; returns its output path."""
+    monkeypatch.setattr(pipeline, "PART_PAIRS", 1)
+    out = tmp_path / "job.parquet"
+    first = Aligner(use_encoder)
+    _crash_after(first, 1, monkeypatch)
+    with pytest.raises(Crash):
+        write_batch(first, _pairing(), out, metadata=_metadata(first), resume=True)
+    return out
+
+
+def test_other_settings_or_inputs_are_refused(use_encoder, tmp_path: Path, monkeypatch) -> None:
+    out = _stopped_after_one_pair(use_encoder, tmp_path, monkeypatch)
+
+    other = Aligner(use_encoder, max_bead=4)
+    with pytest.raises(InputError, match=r"other settings .*max:5") as err:
+        write_batch(other, _pairing(), out, metadata=_metadata(other), resume=True)
+    assert "remove" in str(err.value) and str(parts_dir(out)) in str(err.value)
+
+    same = Aligner(use_encoder)
+    shrunk = Pairing(_pairing().pairs[1:], (), ())
+    with pytest.raises(InputError, match=r"1 saved pair.*'s0'.*inputs have changed"):
+        write_batch(same, shrunk, out, metadata=_metadata(same), resume=True)
+
+    with pytest.raises(InputError, match=r"unfinished job.*--resume"):
+        write_batch(same, _pairing(), out, metadata=_metadata(same))
+    assert not out.exists() and parts_dir(out).is_dir()
+
+
+def test_a_part_written_but_never_listed_is_dropped(use_encoder, tmp_path: Path, monkeypatch):
+    out = _stopped_after_one_pair(use_encoder, tmp_path, monkeypatch)
+    listed = parts_dir(out) / "part-00000.parquet"
+    stray = parts_dir(out) / "part-00001.parquet"
+    stray.write_bytes(listed.read_bytes())  # as if the run stopped before the manifest
+    again = Aligner(use_encoder)
+    write_batch(again, _pairing(), out, metadata=_metadata(again), resume=True)
+    ids = read_corpus(out).collect()["pair_id"].unique(maintain_order=True).to_list()
+    assert ids == ["s0", "s1", "s2", "s3"]
+    assert read_corpus(out).collect().filter(pl.col("pair_id") == "s0").height == 2
