@@ -187,6 +187,8 @@ def align(
                 "command again (with --resume) to go on",
                 err=True,
             )
+        else:
+            typer.echo(f"interrupted; {output} was not written", err=True)
         raise typer.Exit(130) from None
     if done.aligned + done.failed != 1 or done.unpaired_en or done.unused_ko:
         typer.echo(
