@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from aligner.api import Aligner, PairFailure
-from aligner.corpus import SIGNATURE_KEY, CorpusWriter, PairResult
+from aligner.corpus import SIGNATURE_KEY, CorpusWriter, PairResult, parse_signature
 from aligner.errors import InputError
 from aligner.files import atomic_text_files
 from aligner.pairing import Pairing
@@ -68,7 +68,7 @@ class SavedJob:
             ) from None
         if signature != self.signature:
             raise InputError(
-                f"the saved job ran with other settings ({signature})",
+                f"the saved job ran with other settings ({_changes(signature, self.signature)})",
                 path=self.dir,
                 fix=f"rerun with the same options, or remove {self.dir} to start over",
             )
@@ -114,6 +114,19 @@ class SavedJob:
         text = json.dumps({"signature": self.signature, "parts": self.parts}, indent=1)
         with atomic_text_files([self.dir / _MANIFEST], overwrite=True) as (handle,):
             handle.write(text + "\n")
+
+
+def _changes(then_text: object, now_text: str) -> str:
+    """The signature fields that differ, as "key old then, new now"."""
+    try:
+        then, now = parse_signature(str(then_text)), parse_signature(now_text)
+    except ValueError:
+        return f"saved as {then_text!r}"
+    return ", ".join(
+        f"{key} {then.get(key, '-')} then, {now.get(key, '-')} now"
+        for key in dict.fromkeys([*then, *now])
+        if then.get(key) != now.get(key)
+    )
 
 
 def add_item(writer: CorpusWriter, item: PairResult | PairFailure) -> None:
