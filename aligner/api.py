@@ -19,8 +19,9 @@ import numpy as np
 
 from aligner import __version__
 from aligner.align import AlignParams, align, number_marks
+from aligner.cache import CachedEncoder
 from aligner.corpus import PairResult, signature
-from aligner.embed import CachedEncoder, Encoder, load_encoder
+from aligner.embed import Encoder, load_encoder
 from aligner.errors import AlignerError, AlignmentError
 from aligner.pairing import ContentParams, Pairing, merge_pairings, pair_by_content, pair_by_link
 from aligner.segment import presegmented, segment, segmenter_signature

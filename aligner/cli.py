@@ -139,8 +139,8 @@ def align(
     .jsonl or .parquet) paired by original_url/url or a shared id, then by content.
     """
     from aligner.api import PAIRING_MODES, Aligner
+    from aligner.cache import CachedEncoder
     from aligner.corpus import read_corpus, read_documents
-    from aligner.embed import CachedEncoder
     from aligner.errors import InputError, OutputExistsError
     from aligner.pairing import ContentParams, Pairing
     from aligner.pipeline import parts_dir, write_batch

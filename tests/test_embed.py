@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from aligner import hub
+from aligner.cache import CachedEncoder
 from aligner.embed import (
-    CachedEncoder,
     CountingEncoder,
     Encoder,
     SentenceTransformerEncoder,
