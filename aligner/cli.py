@@ -301,6 +301,13 @@ def export(
         bool,
         typer.Option(help="Drop pairs whose English and Korean both repeat an earlier pair."),
     ] = False,
+    skip_doubtful: Annotated[
+        bool,
+        typer.Option(
+            help="Leave out pairs that look wrong: mean score below 0.5, or under 80% of "
+            "sentences linked."
+        ),
+    ] = False,
     test_fraction: Annotated[
         float, typer.Option(help="Share of articles for PREFIX.test.*, the rest PREFIX.train.*")
     ] = 0.0,
@@ -316,6 +323,7 @@ def export(
         min_score=min_score,
         min_margin=min_margin,
         unique=unique,
+        skip_doubtful=skip_doubtful,
     )
     try:
         counts = run_export(
@@ -328,6 +336,11 @@ def export(
         typer.echo(f"{split or 'all'}: {n} pairs")
     if unique:
         typer.echo(f"repeated pairs dropped: {counts.repeated}")
+    if skip_doubtful:
+        shown = ", ".join(counts.doubtful[:5]) + (", ..." if len(counts.doubtful) > 5 else "")
+        typer.echo(
+            f"doubtful pairs left out: {len(counts.doubtful)}" + (f" ({shown})" if shown else "")
+        )
 
 
 @app.command()

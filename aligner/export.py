@@ -18,6 +18,7 @@ import polars as pl
 from aligner.corpus import read_corpus
 from aligner.errors import InputError
 from aligner.files import atomic_text_files
+from aligner.report import doubtful_pairs, pair_table
 
 FORMATS = ("text", "tsv", "jsonl")
 
@@ -30,12 +31,16 @@ class ExportFilter:
     # drop a pair whose English and Korean texts both repeat an earlier pair's (bylines,
     # captions and stock phrases recur across articles and would weigh on a test set)
     unique: bool = False
+    # drop every bead of a pair that looks wrong (see aligner.report.doubtful_pairs):
+    # a wrong pairing gets all its sentences linked, weakly, and some pass a margin filter
+    skip_doubtful: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class ExportCounts:
     splits: dict[str, int]  # rows per split ("" when not split)
     repeated: int = 0  # rows dropped as repeats (with ``unique``)
+    doubtful: tuple[str, ...] = ()  # pairs left out (with ``skip_doubtful``)
 
 
 def _is_test(pair_id: str, fraction: float, seed: int) -> bool:
@@ -43,9 +48,24 @@ def _is_test(pair_id: str, fraction: float, seed: int) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < fraction
 
 
-def select(corpus: str | Path, keep: ExportFilter) -> pl.DataFrame:
-    """The corpus rows that pass ``keep``, in corpus order, with both texts non-empty."""
+DOUBTFUL_SCORE = 0.5  # mean bead score under which a pair is doubtful (as align's default)
+
+
+def doubtful(corpus: str | Path) -> list[str]:
+    """The pairs of ``corpus`` that look wrong, as ``aligner align`` names them."""
+    pairs = pair_table(read_corpus(corpus).collect(), DOUBTFUL_SCORE)
+    return doubtful_pairs(pairs, DOUBTFUL_SCORE)["pair_id"].to_list()
+
+
+def select(
+    corpus: str | Path, keep: ExportFilter, left_out: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """The corpus rows that pass ``keep``, in corpus order, with both texts non-empty.
+    ``left_out``: the doubtful pairs, when the caller has them already."""
     lf = read_corpus(corpus).filter((pl.col("en_text") != "") & (pl.col("ko_text") != ""))
+    if keep.skip_doubtful:
+        skipped = doubtful(corpus) if left_out is None else list(left_out)
+        lf = lf.filter(~pl.col("pair_id").is_in(skipped))
     if keep.kinds:
         lf = lf.filter(pl.col("kind").cast(pl.String).is_in(list(keep.kinds)))
     if keep.min_score is not None:
@@ -108,7 +128,8 @@ def export(
     if not prefix.parent.is_dir():
         raise InputError("output directory does not exist", path=prefix.parent, fix="create it")
     keep = keep or ExportFilter()
-    every = select(corpus, replace(keep, unique=False))
+    left_out = tuple(doubtful(corpus)) if keep.skip_doubtful else ()
+    every = select(corpus, replace(keep, unique=False), left_out)
     frame = _drop_repeats(every) if keep.unique else every
     splits = ("train", "test") if test_fraction > 0 else ("",)
     targets = _targets(prefix, fmt, splits)
@@ -129,4 +150,4 @@ def export(
                 for h, text in zip(split_handles, line, strict=True):
                     h.write(text)
     counts = {split: parts[split].height for split in targets}
-    return ExportCounts(counts, every.height - frame.height)
+    return ExportCounts(counts, every.height - frame.height, left_out)

@@ -111,6 +111,16 @@ class CorpusSummary:
     doubtful: tuple[tuple[str, float, float], ...]  # (pair id, mean score, linked share)
 
 
+def doubtful_pairs(pairs: pl.DataFrame, min_score: float) -> pl.DataFrame:
+    """The rows of :func:`pair_table` that look wrong, worst first: a mean bead score below
+    ``min_score`` (unrelated articles get every sentence linked, weakly) or fewer than
+    ``THIN_COVERAGE`` of the sentences linked (a wrong pairing or a partial translation)."""
+    mean = pl.col("mean_score").fill_null(0.0)
+    return pairs.filter((mean < min_score) | (pl.col("linked_share") < THIN_COVERAGE)).sort(
+        [mean, "linked_share"], maintain_order=True
+    )
+
+
 def summarize(beads: pl.DataFrame, documents: pl.DataFrame, min_score: float) -> CorpusSummary:
     """Counts, scores and the doubtful pairs (mean score below ``min_score``, or fewer
     than ``THIN_COVERAGE`` of their sentences linked), worst first."""
@@ -122,16 +132,10 @@ def summarize(beads: pl.DataFrame, documents: pl.DataFrame, min_score: float) ->
     kinds = beads["kind"].cast(pl.String).value_counts()
     ordered = sorted(((k, int(n)) for k, n in kinds.iter_rows()), key=lambda kn: (-kn[1], kn[0]))
     scores = beads["score"].drop_nulls()
-    pairs = pair_table(beads, min_score).filter(
-        (pl.col("mean_score").fill_null(0.0) < min_score) | (pl.col("linked_share") < THIN_COVERAGE)
-    )
-    doubtful = sorted(
-        (
-            (r["pair_id"], r["mean_score"] or 0.0, r["linked_share"])
-            for r in pairs.iter_rows(named=True)
-        ),
-        key=lambda d: (d[1], d[2]),
-    )
+    doubtful = [
+        (r["pair_id"], r["mean_score"] or 0.0, r["linked_share"])
+        for r in doubtful_pairs(pair_table(beads, min_score), min_score).iter_rows(named=True)
+    ]
     return CorpusSummary(
         aligned=count("en", "aligned"),
         failed=count("en", "failed"),

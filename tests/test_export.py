@@ -120,3 +120,21 @@ def test_unique_keeps_the_first_of_repeated_pairs(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == ["all: 5 pairs", "repeated pairs dropped: 1"]
+
+
+def test_skip_doubtful_leaves_out_pairs_that_look_wrong(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    good = _pair("good", 5)
+    wrong = _pair("wrong", 5)  # as if paired with another article: every link weak
+    wrong = replace(wrong, beads=tuple(replace(b, score=0.2) if b.ko else b for b in wrong.beads))
+    path = write_corpus(tmp_path / "d.parquet", [good, wrong], metadata={})
+    kept = export(path, tmp_path / "all", fmt="tsv")
+    assert kept.splits == {"": 8} and kept.doubtful == ()
+    clean = export(path, tmp_path / "clean", fmt="tsv", keep=ExportFilter(skip_doubtful=True))
+    assert clean.splits == {"": 4} and clean.doubtful == ("wrong",)
+    ids = {line.split("\t")[0] for line in (tmp_path / "clean.tsv").read_text().splitlines()}
+    assert ids == {"good"}
+    result = CliRunner().invoke(app, ["export", str(path), str(tmp_path / "c"), "--skip-doubtful"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["all: 4 pairs", "doubtful pairs left out: 1 (wrong)"]
