@@ -20,7 +20,7 @@ from pathlib import Path
 from aligner.api import Aligner, PairFailure
 from aligner.corpus import SIGNATURE_KEY, CorpusWriter, PairResult, parse_signature
 from aligner.errors import InputError
-from aligner.files import atomic_text_files
+from aligner.files import atomic_text_files, check_output
 from aligner.pairing import Pairing
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class SavedJob:
         """Create the folder, or read what an earlier run saved; the pair ids done."""
         manifest = self.dir / _MANIFEST
         if not self.dir.exists():
-            self.dir.mkdir(parents=True)
+            self.dir.mkdir()
             self._write_manifest()
             return set()
         if not self.dir.is_dir():
@@ -159,6 +159,7 @@ def write_batch(
     folder of saved progress is an error rather than silently ignored.
     """
     output = Path(output)
+    check_output(output, overwrite)  # before the parts folder could create its parent
     job = None
     done: set[str] = set()
     if resume:

@@ -344,6 +344,10 @@ def write_report(
     """Render ``corpus`` to the HTML file ``output``, written atomically."""
     options = options or ReportOptions()
     corpus, output = Path(corpus), Path(output)
+    if output.exists() and corpus.exists() and output.samefile(corpus):
+        raise InputError(
+            "the report would overwrite the corpus", path=output, fix="give an .html path"
+        )
     check_output(output, overwrite)
     beads = read_corpus(corpus).collect()
     page, summary = render(

@@ -128,3 +128,11 @@ def test_a_part_written_but_never_listed_is_dropped(use_encoder, tmp_path: Path,
     ids = read_corpus(out).collect()["pair_id"].unique(maintain_order=True).to_list()
     assert ids == ["s0", "s1", "s2", "s3"]
     assert read_corpus(out).collect().filter(pl.col("pair_id") == "s0").height == 2
+
+
+def test_a_missing_output_folder_is_an_error_even_when_saving(use_encoder, tmp_path: Path) -> None:
+    out = tmp_path / "no-such-folder" / "job.parquet"
+    al = Aligner(use_encoder)
+    with pytest.raises(InputError, match="output directory does not exist"):
+        write_batch(al, _pairing(), out, metadata=_metadata(al), resume=True)
+    assert not (tmp_path / "no-such-folder").exists()

@@ -139,3 +139,10 @@ def test_path_drawing_follows_the_beads(corpus: Path) -> None:
     assert "<rect x='60.0' y='45.0' width='30.0' height='45.0' fill='#c62828'>" in svg
     calm = path_svg(beads.filter(beads["pair_id"] == "calm"), 0.5)
     assert calm.count("fill='#2e7d32'") == 3 and "<line" not in calm
+
+
+def test_report_never_overwrites_its_corpus(corpus: Path) -> None:
+    before = corpus.read_bytes()
+    with pytest.raises(InputError, match="would overwrite the corpus"):
+        write_report(corpus, corpus, overwrite=True)
+    assert corpus.read_bytes() == before
