@@ -148,6 +148,11 @@ def align(
 
     started = time.perf_counter()
     try:
+        for source in (en, ko):
+            if output.exists() and source.exists() and output.samefile(source):
+                raise InputError(
+                    "the output is one of the inputs", path=output, fix="write to a new file"
+                )
         if output.exists() and not overwrite:
             raise OutputExistsError(f"{output}: already exists (pass --overwrite to replace it)")
         if pair not in PAIRING_MODES:

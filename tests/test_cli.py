@@ -412,3 +412,11 @@ def test_resume_after_an_interruption(tmp_path: Path, monkeypatch: pytest.Monkey
     assert frame.drop("score", "margin").equals(fresh.drop("score", "margin"))
     for column in ("score", "margin"):
         assert (frame[column] - fresh[column]).abs().max() < 1e-5
+
+
+def test_the_output_may_not_be_an_input(tmp_path: Path) -> None:
+    en = tmp_path / "en.parquet"
+    en.write_bytes(b"not really parquet")
+    line = _one_error_line(_run("align", en, KO, "-o", en, "--overwrite"))
+    assert "the output is one of the inputs" in line
+    assert en.read_bytes() == b"not really parquet"
