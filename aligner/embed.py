@@ -316,13 +316,30 @@ class SentenceTransformerEncoder:
             return np.empty((0, self.dim), dtype=np.float32)
         if self._st is None:
             self._st = self._load()
-        vecs = self._st.encode(
-            items,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        import torch
+
+        while True:
+            try:
+                vecs = self._st.encode(
+                    items,
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+                break
+            except torch.OutOfMemoryError as e:
+                # A batch that fits one GPU (or one mix of long texts) may not fit another:
+                # halve it and go on rather than lose the run.
+                if self.batch_size == 1:
+                    raise ModelError(
+                        f"{self.name} runs out of memory on {self.device} even one text at "
+                        f"a time: {e}"
+                    ) from e
+                self.batch_size = max(1, self.batch_size // 2)
+                if self.device.startswith("cuda"):
+                    torch.cuda.empty_cache()
+                log.warning("out of memory on %s; batch size now %d", self.device, self.batch_size)
         vecs = np.asarray(vecs, dtype=np.float32)
         check_encoder_output(vecs, len(items), self.dim, self.name)
         return _normalise(vecs)

@@ -426,3 +426,32 @@ def test_a_cache_that_breaks_mid_run_is_a_model_error(tmp_path: Path) -> None:
     cached.disk._conn = None  # as after a fork: the next call reconnects
     with pytest.raises(ModelError, match=r"embedding cache .*\.sqlite"):
         cached.encode(["two"])
+
+
+@pytest.mark.slow
+def test_out_of_memory_halves_the_batch_and_goes_on(tiny_st_model: Path, monkeypatch) -> None:
+    import torch
+
+    enc = load_encoder(str(tiny_st_model), device="cpu", batch_size=64)
+    want = enc.encode(EN + KO)
+    real = enc._st.encode
+    seen: list[int] = []
+
+    def fussy(items, batch_size, **kwargs):
+        seen.append(batch_size)
+        if batch_size > 8:  # as a GPU would, with too large a batch
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return real(items, batch_size=batch_size, **kwargs)
+
+    monkeypatch.setattr(enc._st, "encode", fussy)
+    np.testing.assert_allclose(enc.encode(EN + KO), want, atol=1e-6)
+    assert seen == [64, 32, 16, 8] and enc.batch_size == 8
+    enc.encode(EN)  # the smaller size stays
+    assert seen[-1] == 8
+
+    def hopeless(items, batch_size, **kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory")
+
+    monkeypatch.setattr(enc._st, "encode", hopeless)
+    with pytest.raises(ModelError, match="out of memory on cpu even one text at a time"):
+        enc.encode(EN)
