@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -70,6 +73,22 @@ def _load_side(path: Path, lang: str, presegmented: bool, clean: bool):
     for doc in docs:
         check_language(doc.text, lang, doc.source or doc.doc_id)
     return docs
+
+
+@contextlib.contextmanager
+def _progress_bar(total: int) -> Iterator[Callable[[int, int], None] | None]:
+    """A bar on stderr for batches of several pairs when stderr is a terminal (never in
+    a log file or a pipe, where it would only add noise)."""
+    if total < 2 or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    columns = ("aligning", BarColumn(), MofNCompleteColumn(), "pairs", TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("align", total=total)
+        yield lambda done, _total: bar.update(task, completed=done)
 
 
 @app.command()
@@ -178,10 +197,12 @@ def align(
             run["pair"] = pair
             if max_days is not None and pair != "link":
                 run["days"] = max_days
-        write_batch(
-            aligner, pairing, output, metadata=aligner.metadata(**run), overwrite=overwrite,
-            resume=resume, presegmented_input=presegmented,
-        )  # fmt: skip
+        with _progress_bar(len(pairing.pairs)) as progress:
+            write_batch(
+                aligner, pairing, output, metadata=aligner.metadata(**run),
+                overwrite=overwrite, resume=resume, presegmented_input=presegmented,
+                progress=progress,
+            )  # fmt: skip
         done = summarize(read_corpus(output).collect(), read_documents(output), min_score)
     except AlignerError as error:
         _fail(error)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from aligner.api import Aligner, PairFailure
@@ -129,6 +129,18 @@ def _changes(then_text: object, now_text: str) -> str:
     )
 
 
+def _reporting(
+    items: Iterable[PairResult | PairFailure],
+    start: int,
+    total: int,
+    progress: Callable[[int, int], None],
+) -> Iterator[PairResult | PairFailure]:
+    progress(start, total)
+    for k, item in enumerate(items, start=start + 1):
+        yield item
+        progress(k, total)
+
+
 def add_item(writer: CorpusWriter, item: PairResult | PairFailure) -> None:
     """An aligned pair's beads and documents, or a failed pair's documents and reason."""
     if isinstance(item, PairResult):
@@ -150,13 +162,15 @@ def write_batch(
     overwrite: bool = False,
     resume: bool = False,
     presegmented_input: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """Align every pair of ``pairing`` into the corpus ``output``, with the unpaired
     articles in its documents table.
 
     With ``resume``, progress is saved part by part beside the output and pairs that an
     earlier run with the same signature saved are not aligned again. Without it, a
-    folder of saved progress is an error rather than silently ignored.
+    folder of saved progress is an error rather than silently ignored. ``progress(done,
+    total)`` is called after each pair (pairs saved earlier count as done).
     """
     output = Path(output)
     check_output(output, overwrite)  # before the parts folder could create its parent
@@ -174,6 +188,8 @@ def write_batch(
         )
     todo = [p for p in pairing.pairs if p[0] not in done]
     items = aligner.align_many(todo, presegmented_input=presegmented_input)
+    if progress is not None:
+        items = _reporting(items, len(pairing.pairs) - len(todo), len(pairing.pairs), progress)
     with CorpusWriter(output, metadata=metadata, overwrite=overwrite) as writer:
         if job is None:
             for item in items:

@@ -136,3 +136,14 @@ def test_a_missing_output_folder_is_an_error_even_when_saving(use_encoder, tmp_p
     with pytest.raises(InputError, match="output directory does not exist"):
         write_batch(al, _pairing(), out, metadata=_metadata(al), resume=True)
     assert not (tmp_path / "no-such-folder").exists()
+
+
+def test_progress_counts_saved_pairs_as_done(use_encoder, tmp_path: Path, monkeypatch) -> None:
+    out = _stopped_after_one_pair(use_encoder, tmp_path, monkeypatch)
+    calls: list[tuple[int, int]] = []
+    again = Aligner(use_encoder)
+    write_batch(
+        again, _pairing(), out, metadata=_metadata(again), resume=True,
+        progress=lambda done, total: calls.append((done, total)),
+    )  # fmt: skip
+    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
