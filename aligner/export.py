@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import polars as pl
 
-from aligner.corpus import read_corpus
+from aligner.corpus import SIGNATURE_KEY, read_corpus, read_metadata
 from aligner.errors import InputError
 from aligner.files import atomic_text_files
 from aligner.report import doubtful_pairs, pair_table
@@ -142,12 +142,26 @@ def export(
     else:
         parts = {"": frame}
     paths = [p for split in splits for p in targets[split]]
-    with atomic_text_files(paths, overwrite) as handles:
-        by_path = dict(zip(paths, handles, strict=True))
+    counts = {split: parts[split].height for split in targets}
+    provenance = {
+        "corpus": str(corpus),
+        "corpus_signature": read_metadata(corpus).get(SIGNATURE_KEY, ""),
+        "format": fmt,
+        "filters": asdict(keep),
+        "test_fraction": test_fraction,
+        "seed": seed,
+        "files": {split or "all": [p.name for p in targets[split]] for split in splits},
+        "rows": {split or "all": n for split, n in counts.items()},
+        "repeated_dropped": every.height - frame.height,
+        "doubtful_left_out": list(left_out),
+    }
+    record = Path(f"{prefix}.export.json")
+    with atomic_text_files([*paths, record], overwrite) as handles:
+        by_path = dict(zip(paths, handles[:-1], strict=True))
         for split in splits:
             split_handles = [by_path[p] for p in targets[split]]
             for line in _lines(parts[split], fmt):
                 for h, text in zip(split_handles, line, strict=True):
                     h.write(text)
-    counts = {split: parts[split].height for split in targets}
+        handles[-1].write(json.dumps(provenance, ensure_ascii=False, indent=1) + "\n")
     return ExportCounts(counts, every.height - frame.height, left_out)

@@ -138,3 +138,22 @@ def test_skip_doubtful_leaves_out_pairs_that_look_wrong(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["export", str(path), str(tmp_path / "c"), "--skip-doubtful"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == ["all: 4 pairs", "doubtful pairs left out: 1 (wrong)"]
+
+
+def test_every_export_records_where_it_came_from(corpus: Path, tmp_path: Path) -> None:
+    keep = ExportFilter(kinds=("1-1",), min_margin=0.03, unique=True)
+    counts = export(corpus, tmp_path / "e", keep=keep, test_fraction=0.3, seed=1)
+    record = json.loads((tmp_path / "e.export.json").read_text(encoding="utf-8"))
+    assert record["corpus"] == str(corpus)
+    assert record["filters"] == {
+        "kinds": ["1-1"], "min_score": None, "min_margin": 0.03, "unique": True,
+        "skip_doubtful": False,
+    }  # fmt: skip
+    assert record["rows"] == {"train": counts.splits["train"], "test": counts.splits["test"]}
+    assert record["files"] == {
+        "train": ["e.train.en", "e.train.ko"],
+        "test": ["e.test.en", "e.test.ko"],
+    }
+    assert (record["test_fraction"], record["seed"], record["format"]) == (0.3, 1, "text")
+    with pytest.raises(OutputExistsError):
+        export(corpus, tmp_path / "e", keep=keep, test_fraction=0.3, seed=1)
