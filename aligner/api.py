@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -78,6 +79,22 @@ class Aligner:
         # when they are aligned.
         self._segmented: dict[tuple[str, str, bool], list[Sentence]] = {}
         self._lead_vectors: dict[str, np.ndarray] = {}
+
+    def __getstate__(self) -> dict[str, object]:
+        # A copy sent to a worker process needs the encoder and the settings, not the
+        # sentences and vectors kept for pairs of this process.
+        state = self.__dict__.copy()
+        state["_segmented"] = {}
+        state["_lead_vectors"] = {}
+        state["timings"] = dict.fromkeys(STAGES, 0.0)
+        return state
+
+    def share_cpus(self, workers: int) -> None:
+        """Give the encoder its share of the CPUs when ``workers`` copies of this aligner
+        run side by side (BLAS threads that outnumber the cores spin and slow every one)."""
+        inner = getattr(self.encoder, "inner", self.encoder)
+        if hasattr(inner, "threads"):
+            inner.threads = max(1, (os.cpu_count() or 1) // max(1, workers))
 
     # ------------------------------------------------------------------ pieces
 

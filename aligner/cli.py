@@ -136,6 +136,14 @@ def align(
             "(ISO 8601 'date' field; undated articles are compared with all).",
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Processes that segment, encode and align pairs side by side, each with "
+            "its share of the CPUs (the corpus is the same).",
+        ),
+    ] = 1,
     resume: Annotated[
         bool,
         typer.Option(
@@ -201,7 +209,7 @@ def align(
             write_batch(
                 aligner, pairing, output, metadata=aligner.metadata(**run),
                 overwrite=overwrite, resume=resume, presegmented_input=presegmented,
-                progress=progress,
+                progress=progress, workers=workers,
             )  # fmt: skip
         done = summarize(read_corpus(output).collect(), read_documents(output), min_score)
     except AlignerError as error:

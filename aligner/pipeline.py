@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from aligner.api import Aligner, PairFailure
@@ -22,10 +24,12 @@ from aligner.corpus import SIGNATURE_KEY, CorpusWriter, PairResult, parse_signat
 from aligner.errors import InputError
 from aligner.files import atomic_text_files, check_output
 from aligner.pairing import Pairing
+from aligner.types import Document
 
 log = logging.getLogger(__name__)
 
 PART_PAIRS = 64  # pairs per saved part: one encoding batch of Aligner.align_many
+WORKER_PAIRS = 16  # pairs per task sent to a worker process
 _MANIFEST = "job.json"
 
 
@@ -129,6 +133,46 @@ def _changes(then_text: object, now_text: str) -> str:
     )
 
 
+_WORKER: Aligner | None = None
+
+
+def _start_worker(aligner: Aligner, workers: int) -> None:
+    global _WORKER
+    aligner.share_cpus(workers)
+    _WORKER = aligner
+
+
+def _work(
+    task: tuple[list[tuple[str, Document, Document]], bool],
+) -> list[PairResult | PairFailure]:
+    pairs, presegmented_input = task
+    assert _WORKER is not None
+    return list(_WORKER.align_many(pairs, presegmented_input=presegmented_input))
+
+
+def _in_processes(
+    aligner: Aligner,
+    pairs: list[tuple[str, Document, Document]],
+    presegmented_input: bool,
+    workers: int,
+) -> Iterator[PairResult | PairFailure]:
+    """``aligner.align_many`` spread over worker processes, results in input order.
+
+    Workers are started fresh ("spawn"), not forked: numba's and BLAS's thread pools do
+    not survive a fork safely.
+    """
+    tasks = [
+        (pairs[k : k + WORKER_PAIRS], presegmented_input)
+        for k in range(0, len(pairs), WORKER_PAIRS)
+    ]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(aligner, workers)
+    ) as pool:
+        for results in pool.map(_work, tasks):
+            yield from results
+
+
 def _reporting(
     items: Iterable[PairResult | PairFailure],
     start: int,
@@ -163,6 +207,7 @@ def write_batch(
     resume: bool = False,
     presegmented_input: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> None:
     """Align every pair of ``pairing`` into the corpus ``output``, with the unpaired
     articles in its documents table.
@@ -170,8 +215,12 @@ def write_batch(
     With ``resume``, progress is saved part by part beside the output and pairs that an
     earlier run with the same signature saved are not aligned again. Without it, a
     folder of saved progress is an error rather than silently ignored. ``progress(done,
-    total)`` is called after each pair (pairs saved earlier count as done).
+    total)`` is called after each pair (pairs saved earlier count as done). With
+    ``workers`` above 1, pairs are segmented, encoded and aligned by that many processes,
+    each with a copy of ``aligner`` and its share of the CPUs; the corpus is the same.
     """
+    if workers < 1:
+        raise InputError(f"workers must be at least 1 (got {workers})", fix="give 1 or more")
     output = Path(output)
     check_output(output, overwrite)  # before the parts folder could create its parent
     job = None
@@ -187,7 +236,10 @@ def write_batch(
             fix="pass --resume to continue it, or remove the folder to start over",
         )
     todo = [p for p in pairing.pairs if p[0] not in done]
-    items = aligner.align_many(todo, presegmented_input=presegmented_input)
+    if workers > 1 and len(todo) > WORKER_PAIRS:
+        items = _in_processes(aligner, todo, presegmented_input, workers)
+    else:
+        items = aligner.align_many(todo, presegmented_input=presegmented_input)
     if progress is not None:
         items = _reporting(items, len(pairing.pairs) - len(todo), len(pairing.pairs), progress)
     with CorpusWriter(output, metadata=metadata, overwrite=overwrite) as writer:

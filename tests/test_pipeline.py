@@ -147,3 +147,36 @@ def test_progress_counts_saved_pairs_as_done(use_encoder, tmp_path: Path, monkey
         progress=lambda done, total: calls.append((done, total)),
     )  # fmt: skip
     assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+@pytest.mark.slow
+def test_worker_processes_write_the_same_corpus(use_encoder, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(pipeline, "WORKER_PAIRS", 1)  # four tasks for two workers
+    one, two = tmp_path / "one.parquet", tmp_path / "two.parquet"
+    al = Aligner(use_encoder)
+    write_batch(al, _pairing(), one, metadata=_metadata(al))
+    calls: list[tuple[int, int]] = []
+    write_batch(
+        al, _pairing(), two, metadata=_metadata(al), workers=2,
+        progress=lambda done, total: calls.append((done, total)),
+    )  # fmt: skip
+    a, b = read_corpus(one).collect(), read_corpus(two).collect()
+    assert a.drop("score", "margin").equals(b.drop("score", "margin"))
+    assert (a["score"] - b["score"]).abs().max() < 1e-5
+    assert read_documents(one).drop("doc_score").equals(read_documents(two).drop("doc_score"))
+    assert calls[-1] == (4, 4)
+    with pytest.raises(InputError, match="workers must be at least 1"):
+        write_batch(al, _pairing(), tmp_path / "x.parquet", metadata=_metadata(al), workers=0)
+
+
+def test_a_copy_for_a_worker_leaves_the_pairing_caches_behind(use_encoder) -> None:
+    import pickle
+
+    al = Aligner(use_encoder)
+    al._segmented[("x", "en", False)] = []
+    al._lead_vectors["text"] = None
+    copy = pickle.loads(pickle.dumps(al))
+    assert copy._segmented == {} and copy._lead_vectors == {}
+    assert copy.params == al.params and copy.encoder.name == al.encoder.name
+    copy.share_cpus(64)
+    assert copy.encoder.threads == 1
