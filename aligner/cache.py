@@ -2,8 +2,8 @@
 
 :class:`CachedEncoder` wraps any encoder and sends it only texts it has not seen: an
 in-memory LRU first, then (with ``cache_dir``) one SQLite file per encoder name, keyed by
-the SHA-1 of the text, that several processes and later runs share. Caching never changes
-a result: ``name`` and ``dim`` are the wrapped encoder's.
+the SHA-1 of the text, that several processes and later runs share. ``name`` and ``dim`` are the wrapped
+encoder's: a cached vector is the one it gave, in whatever batch it was computed.
 """
 
 from __future__ import annotations
