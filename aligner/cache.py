@@ -2,8 +2,9 @@
 
 :class:`CachedEncoder` wraps any encoder and sends it only texts it has not seen: an
 in-memory LRU first, then (with ``cache_dir``) one SQLite file per encoder name, keyed by
-the SHA-1 of the text, that several processes and later runs share. ``name`` and ``dim`` are the wrapped
-encoder's: a cached vector is the one it gave, in whatever batch it was computed.
+the SHA-1 of the text, that several processes and later runs share. ``name`` and ``dim``
+are the wrapped encoder's: a cached vector is the one it gave, in whatever batch it was
+computed.
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ class CachedEncoder:
 
     Vectors live in an in-memory LRU of at most ``max_items`` texts and, with ``cache_dir``,
     in an SQLite file per encoder name keyed by the SHA-1 of the text, shared across runs
-    and processes. ``name`` and ``dim`` are the wrapped encoder's: caching changes no result.
+    and processes. ``name`` and ``dim`` are the wrapped encoder's.
     ``hits``/``misses`` count texts served from a cache / sent to the encoder.
     """
 
