@@ -18,7 +18,7 @@ import polars as pl
 from aligner.corpus import SIGNATURE_KEY, read_corpus, read_metadata
 from aligner.errors import InputError
 from aligner.files import atomic_text_files
-from aligner.report import doubtful_pairs, pair_table
+from aligner.report import DOUBTFUL_SCORE, doubtful_pairs, pair_table
 
 FORMATS = ("text", "tsv", "jsonl")
 
@@ -48,24 +48,17 @@ def _is_test(pair_id: str, fraction: float, seed: int) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < fraction
 
 
-DOUBTFUL_SCORE = 0.5  # mean bead score under which a pair is doubtful (as align's default)
-
-
 def doubtful(corpus: str | Path) -> list[str]:
     """The pairs of ``corpus`` that look wrong, as ``aligner align`` names them."""
     pairs = pair_table(read_corpus(corpus).collect(), DOUBTFUL_SCORE)
     return doubtful_pairs(pairs, DOUBTFUL_SCORE)["pair_id"].to_list()
 
 
-def select(
-    corpus: str | Path, keep: ExportFilter, left_out: Sequence[str] | None = None
-) -> pl.DataFrame:
-    """The corpus rows that pass ``keep``, in corpus order, with both texts non-empty.
-    ``left_out``: the doubtful pairs, when the caller has them already."""
+def select(corpus: str | Path, keep: ExportFilter) -> pl.DataFrame:
+    """The corpus rows that pass ``keep``, in corpus order, with both texts non-empty."""
     lf = read_corpus(corpus).filter((pl.col("en_text") != "") & (pl.col("ko_text") != ""))
     if keep.skip_doubtful:
-        skipped = doubtful(corpus) if left_out is None else list(left_out)
-        lf = lf.filter(~pl.col("pair_id").is_in(skipped))
+        lf = lf.filter(~pl.col("pair_id").is_in(doubtful(corpus)))
     if keep.kinds:
         lf = lf.filter(pl.col("kind").cast(pl.String).is_in(list(keep.kinds)))
     if keep.min_score is not None:
@@ -129,7 +122,9 @@ def export(
         raise InputError("output directory does not exist", path=prefix.parent, fix="create it")
     keep = keep or ExportFilter()
     left_out = tuple(doubtful(corpus)) if keep.skip_doubtful else ()
-    every = select(corpus, replace(keep, unique=False), left_out)
+    every = select(corpus, replace(keep, unique=False, skip_doubtful=False)).filter(
+        ~pl.col("pair_id").is_in(list(left_out))
+    )
     frame = _drop_repeats(every) if keep.unique else every
     splits = ("train", "test") if test_fraction > 0 else ("",)
     targets = _targets(prefix, fmt, splits)

@@ -45,8 +45,7 @@ class SavedJob:
     """
 
     def __init__(self, output: Path, signature: str, metadata: dict[str, str]) -> None:
-        self.output = Path(output)
-        self.dir = parts_dir(self.output)
+        self.dir = parts_dir(Path(output))
         self.signature = signature
         self.metadata = metadata
         self.parts: list[dict[str, object]] = []

@@ -68,6 +68,7 @@ def _num(value: float | None) -> str:
 
 
 THIN_COVERAGE = 0.8  # a pair with fewer of its sentences linked than this is doubtful
+DOUBTFUL_SCORE = 0.5  # the mean bead score below which a pair is doubtful (align's default)
 
 
 def pair_table(beads: pl.DataFrame, min_score: float) -> pl.DataFrame:
@@ -170,13 +171,18 @@ def _choose(pairs: pl.DataFrame, options: ReportOptions, path: Path) -> pl.DataF
     return pairs.head(options.max_pairs)
 
 
-def _header(name: str, meta: dict[str, str], beads: pl.DataFrame, docs: pl.DataFrame) -> str:
-    kinds = beads["kind"].cast(pl.String).value_counts(sort=True)
-    kind_text = ", ".join(f"{k} {n}" for k, n in kinds.iter_rows())
-    scores = beads["score"].drop_nulls()
-    median = _num(scores.median()) if len(scores) else "n/a"
-    status = docs.filter(pl.col("role") == "en")["status"].value_counts(sort=True)
-    status_text = ", ".join(f"{n} {s}" for s, n in status.iter_rows()) or "none"
+def _header(
+    name: str, meta: dict[str, str], beads: pl.DataFrame, docs: pl.DataFrame, min_score: float
+) -> str:
+    summary = summarize(beads, docs, min_score)
+    kind_text = ", ".join(f"{k} {n}" for k, n in summary.kinds)
+    median = _num(summary.median_score) if summary.median_score is not None else "n/a"
+    counts = (
+        (summary.aligned, "aligned"),
+        (summary.failed, "failed"),
+        (summary.unpaired_en, "unpaired"),
+    )
+    status_text = ", ".join(f"{n} {status}" for n, status in counts if n) or "none"
     parts = [
         f"<h1>aligner report: {_e(name)}</h1>",
         f"<p><code>{_e(meta.get('aligner.signature', ''))}</code></p>",
@@ -325,7 +331,7 @@ def render(
             "<!DOCTYPE html>",
             "<html lang='en'><head><meta charset='utf-8'>",
             f"<title>aligner report: {_e(name)}</title><style>{_CSS}</style></head><body>",
-            _header(name, metadata, beads, documents),
+            _header(name, metadata, beads, documents, options.min_score),
             _index(chosen, pairs.height, options),
             *sections,
             "</body></html>",
