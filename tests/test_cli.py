@@ -420,3 +420,21 @@ def test_the_output_may_not_be_an_input(tmp_path: Path) -> None:
     line = _one_error_line(_run("align", en, KO, "-o", en, "--overwrite"))
     assert "the output is one of the inputs" in line
     assert en.read_bytes() == b"not really parquet"
+
+
+@pytest.mark.slow
+def test_workers_write_the_same_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aligner import pipeline
+
+    en_dir, ko_dir = _seed_collections(tmp_path, "seed", "seed")
+    (en_dir / "short.en.txt").write_text("The border is closed.\n\nTrade has not resumed.\n")
+    (ko_dir / "short.ko.txt").write_text("국경은 닫혀 있다.\n\n무역은 재개되지 않았다.\n")
+    monkeypatch.setattr(pipeline, "WORKER_PAIRS", 1)  # one task per pair, two processes
+    one, two = tmp_path / "one.parquet", tmp_path / "two.parquet"
+    assert _run("align", en_dir, ko_dir, "-o", one).exit_code == 0
+    result = _run("align", en_dir, ko_dir, "-o", two, "--workers", "2")
+    assert result.exit_code == 0, result.output
+    assert "pairs: 2 aligned, 0 failed" in result.stdout
+    a, b = read_corpus(one).collect(), read_corpus(two).collect()
+    assert a.drop("score", "margin").equals(b.drop("score", "margin"))
+    assert (a["score"] - b["score"]).abs().max() < 1e-5
