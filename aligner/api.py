@@ -89,12 +89,13 @@ class Aligner:
         state["timings"] = dict.fromkeys(STAGES, 0.0)
         return state
 
-    def share_cpus(self, workers: int) -> None:
-        """Give the encoder its share of the CPUs when ``workers`` copies of this aligner
-        run side by side (BLAS threads that outnumber the cores spin and slow every one)."""
+    def share_cpus(self, workers: int, cpus: int | None = None) -> None:
+        """Give the encoder its share of ``cpus`` (default: this machine's) when
+        ``workers`` copies of this aligner run side by side (BLAS threads that outnumber
+        the cores spin and slow every one)."""
         inner = getattr(self.encoder, "inner", self.encoder)
         if hasattr(inner, "threads"):
-            inner.threads = max(1, (os.cpu_count() or 1) // max(1, workers))
+            inner.threads = max(1, (cpus or os.cpu_count() or 1) // max(1, workers))
 
     # ------------------------------------------------------------------ pieces
 

@@ -137,13 +137,28 @@ def align(
         ),
     ] = None,
     workers: Annotated[
-        int,
+        int | None,
         typer.Option(
             min=1,
-            help="Processes that segment, encode and align pairs side by side, each with "
-            "its share of the CPUs (the corpus is the same).",
+            help="Processes (or Ray workers) that segment, encode and align pairs side by "
+            "side, each with its share of the CPUs; the corpus is the same. Default: 1, "
+            "or with Ray one per 4 CPUs of the cluster.",
         ),
-    ] = 1,
+    ] = None,
+    backend: Annotated[
+        str,
+        typer.Option(
+            help="Where the workers run: local (this machine's processes) or ray (a Ray "
+            "cluster; needs aligner[ray]).",
+        ),
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            envvar="RAY_ADDRESS",
+            help="Ray cluster to join with --backend ray (default: start a local one).",
+        ),
+    ] = None,
     resume: Annotated[
         bool,
         typer.Option(
@@ -170,7 +185,7 @@ def align(
     from aligner.corpus import read_corpus, read_documents
     from aligner.errors import InputError, OutputExistsError
     from aligner.pairing import ContentParams, Pairing
-    from aligner.pipeline import parts_dir, write_batch
+    from aligner.pipeline import BACKENDS, parts_dir, write_batch
     from aligner.report import THIN_COVERAGE, summarize
 
     started = time.perf_counter()
@@ -185,6 +200,10 @@ def align(
         if pair not in PAIRING_MODES:
             raise InputError(
                 f"unknown --pair {pair!r}", fix=f"use one of: {', '.join(PAIRING_MODES)}"
+            )
+        if backend not in BACKENDS:
+            raise InputError(
+                f"unknown --backend {backend!r}", fix=f"use one of: {', '.join(BACKENDS)}"
             )
         en_docs = _load_side(en, "en", presegmented, clean)
         ko_docs = _load_side(ko, "ko", presegmented, clean)
@@ -209,7 +228,7 @@ def align(
             write_batch(
                 aligner, pairing, output, metadata=aligner.metadata(**run),
                 overwrite=overwrite, resume=resume, presegmented_input=presegmented,
-                progress=progress, workers=workers,
+                progress=progress, workers=workers, backend=backend, ray_address=ray_address,
             )  # fmt: skip
         done = summarize(read_corpus(output).collect(), read_documents(output), min_score)
     except AlignerError as error:

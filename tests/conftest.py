@@ -120,3 +120,29 @@ class Recorder:
         self.seen.extend(texts)
         self.calls.append(len(texts))
         return self.inner.encode(texts)
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A local Ray cluster of two CPUs for the whole session, shut down at the end.
+
+    Ray's sockets live under its temp dir, and pytest's temp paths are too long for a
+    Unix socket name, hence a short one under /tmp.
+    """
+    import logging
+    import shutil
+    import tempfile
+
+    import ray
+
+    temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        object_store_memory=100 * 2**20,
+        logging_level=logging.WARNING,
+        _temp_dir=temp,
+    )
+    yield ray
+    ray.shutdown()
+    shutil.rmtree(temp, ignore_errors=True)

@@ -150,23 +150,28 @@ def test_progress_counts_saved_pairs_as_done(use_encoder, tmp_path: Path, monkey
 
 
 @pytest.mark.slow
-def test_worker_processes_write_the_same_corpus(use_encoder, tmp_path: Path, monkeypatch) -> None:
+@pytest.mark.parametrize("backend", ["local", "ray"])
+def test_workers_write_the_same_corpus(
+    use_encoder, backend: str, request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if backend == "ray":
+        ray = request.getfixturevalue("ray_cluster")
     monkeypatch.setattr(pipeline, "WORKER_PAIRS", 1)  # four tasks for two workers
     one, two = tmp_path / "one.parquet", tmp_path / "two.parquet"
     al = Aligner(use_encoder)
     write_batch(al, _pairing(), one, metadata=_metadata(al))
     calls: list[tuple[int, int]] = []
     write_batch(
-        al, _pairing(), two, metadata=_metadata(al), workers=2,
+        al, _pairing(), two, metadata=_metadata(al), workers=2, backend=backend,
         progress=lambda done, total: calls.append((done, total)),
     )  # fmt: skip
     a, b = read_corpus(one).collect(), read_corpus(two).collect()
     assert a.drop("score", "margin").equals(b.drop("score", "margin"))
     assert (a["score"] - b["score"]).abs().max() < 1e-5
     assert read_documents(one).drop("doc_score").equals(read_documents(two).drop("doc_score"))
-    assert calls[-1] == (4, 4)
-    with pytest.raises(InputError, match="workers must be at least 1"):
-        write_batch(al, _pairing(), tmp_path / "x.parquet", metadata=_metadata(al), workers=0)
+    assert calls == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]
+    if backend == "ray":
+        assert ray.is_initialized()  # a session the caller opened is left open
 
 
 def test_a_copy_for_a_worker_leaves_the_pairing_caches_behind(use_encoder) -> None:
@@ -180,3 +185,75 @@ def test_a_copy_for_a_worker_leaves_the_pairing_caches_behind(use_encoder) -> No
     assert copy.params == al.params and copy.encoder.name == al.encoder.name
     copy.share_cpus(64)
     assert copy.encoder.threads == 1
+
+
+def test_ray_shares_split_the_cluster_and_fit_the_largest_node() -> None:
+    from aligner.pipeline import ray_shares
+
+    assert ray_shares(16, 16, None) == (4, 4)  # one worker per 4 CPUs by default
+    assert ray_shares(2, 2, None) == (1, 2)
+    assert ray_shares(16, 16, 2) == (2, 8)
+    assert ray_shares(64, 16, 2) == (2, 16)  # 32 each would fit on no node
+    assert ray_shares(2, 2, 8) == (8, 1)
+
+
+@pytest.mark.slow
+def test_ray_resumes_a_job_that_stopped(
+    use_encoder, ray_cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = _stopped_after_one_pair(use_encoder, tmp_path, monkeypatch)
+    monkeypatch.undo()
+    al = Aligner(use_encoder)
+    write_batch(al, _pairing(), out, metadata=_metadata(al), resume=True, backend="ray")
+    assert read_corpus(out).collect()["pair_id"].unique(maintain_order=True).to_list() == [
+        "s0", "s1", "s2", "s3"
+    ]  # fmt: skip
+    assert not parts_dir(out).exists()
+
+
+class _BrokenEncoder:
+    """An encoder whose model cannot be loaded where the worker runs."""
+
+    name, dim = "broken", 512
+
+    def encode(self, texts):
+        from aligner.errors import ModelError
+
+        raise ModelError("model weights are missing on this node")
+
+
+@pytest.mark.slow
+def test_a_ray_worker_error_is_the_aligner_error_it_raised(ray_cluster, tmp_path: Path) -> None:
+    import sys
+
+    from aligner.errors import ModelError
+
+    # the actors cannot import this test module, so it travels with the task
+    ray_cluster.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    try:
+        al = Aligner(_BrokenEncoder())
+        out = tmp_path / "out.parquet"
+        with pytest.raises(ModelError, match="missing on this node") as err:
+            write_batch(al, _pairing(), out, metadata=_metadata(al), backend="ray")
+        # the error itself, not Ray's wrapper with the worker's traceback in its text
+        assert type(err.value) is ModelError and "\n" not in str(err.value)
+        assert not out.exists()
+    finally:
+        ray_cluster.cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+
+
+def test_bad_workers_or_backend_or_missing_ray_is_an_input_error(
+    use_encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    al = Aligner(use_encoder)
+    out = tmp_path / "out.parquet"
+    with pytest.raises(InputError, match="unknown backend 'dask'"):
+        write_batch(al, _pairing(), out, metadata=_metadata(al), backend="dask")
+    with pytest.raises(InputError, match="workers must be at least 1"):
+        write_batch(al, _pairing(), out, metadata=_metadata(al), workers=0)
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    with pytest.raises(InputError, match=r"pip install 'aligner\[ray\]'"):
+        write_batch(al, _pairing(), out, metadata=_metadata(al), backend="ray")
+    assert not out.exists()
