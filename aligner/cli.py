@@ -410,16 +410,39 @@ def report(
     min_score: Annotated[
         float, typer.Option(help="Mark beads whose cosine score is below this.")
     ] = 0.5,
+    heatmap: Annotated[
+        bool,
+        typer.Option(
+            help="Add a similarity heatmap per pair: the bead texts shown are embedded again "
+            "with the corpus's encoder."
+        ),
+    ] = False,
+    model: Annotated[
+        str | None,
+        typer.Option(help="Encoder for --heatmap (default: the one the corpus was aligned with)."),
+    ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
 ) -> None:
     """Write a self-contained HTML page showing the corpus's pairs side by side."""
+    from aligner.corpus import read_metadata
+    from aligner.embed import load_encoder, model_from_name
     from aligner.report import ReportOptions, write_report
 
     options = ReportOptions(
         pairs=tuple(pair or ()), max_pairs=max_pairs, order=order, min_score=min_score
     )
     try:
-        summary = write_report(corpus, output, options, overwrite=overwrite)
+        encoder = None
+        if heatmap:
+            recorded = read_metadata(corpus).get("aligner.encoder", "")
+            encoder = load_encoder(model or model_from_name(recorded))
+            if recorded and encoder.name != recorded:
+                typer.echo(
+                    f"note: the heatmap uses {encoder.name}; the corpus was aligned with "
+                    f"{recorded}, so its scores may differ",
+                    err=True,
+                )
+        summary = write_report(corpus, output, options, overwrite=overwrite, encoder=encoder)
     except AlignerError as error:
         _fail(error)
     typer.echo(f"wrote {output}: {summary.pairs_shown} of {summary.pairs_total} pairs")

