@@ -294,6 +294,9 @@ def _on_ray(
                 f"a Ray worker stopped ({e.__class__.__name__}: killed, or out of memory?); "
                 "with --resume, a rerun goes on from the last saved part"
             ) from None
+        except ray.exceptions.RayError as e:  # lost objects, a cluster going away, ...
+            first = (str(e).strip().splitlines() or [""])[0]
+            raise AlignerError(f"Ray failed: {e.__class__.__name__}: {first}") from None
     finally:
         if started:
             ray.shutdown()
