@@ -16,6 +16,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import socket
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -230,6 +231,22 @@ def ray_shares(total_cpus: int, largest_node_cpus: int, workers: int | None) -> 
     return workers, cpus
 
 
+def _unreachable(address: str, timeout: float = 5.0) -> str | None:
+    """Why no TCP connection opens to ``host:port`` (``ray://host:port`` too), or None.
+
+    Ray itself retries an unreachable head for minutes before it gives up; this answers
+    in seconds. Addresses without a port ("auto", "local") are left to Ray.
+    """
+    host, sep, port = address.split("://", 1)[-1].rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        return None
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            return None
+    except OSError as e:
+        return e.strerror or str(e) or e.__class__.__name__
+
+
 def _start_ray(address: str | None) -> bool:
     """Connect to the cluster at ``address`` (or ``RAY_ADDRESS``), or start a local one;
     whether this call started it. A Ray session the caller opened is used as it is."""
@@ -242,6 +259,13 @@ def _start_ray(address: str | None) -> bool:
         ) from None
     if ray.is_initialized():
         return False
+    target = address or os.environ.get("RAY_ADDRESS")
+    why = _unreachable(target) if target else None
+    if why:
+        raise InputError(
+            f"cannot reach the Ray cluster at {target} ({why})",
+            fix="check --ray-address (or RAY_ADDRESS) and that the cluster is up",
+        )
     try:
         ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING)
     except (ConnectionError, RuntimeError, ValueError) as e:

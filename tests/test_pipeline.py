@@ -257,3 +257,32 @@ def test_bad_workers_or_backend_or_missing_ray_is_an_input_error(
     with pytest.raises(InputError, match=r"pip install 'aligner\[ray\]'"):
         write_batch(al, _pairing(), out, metadata=_metadata(al), backend="ray")
     assert not out.exists()
+
+
+def test_an_unreachable_ray_address_fails_in_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    import ray
+
+    listening = socket.create_server(("127.0.0.1", 0))
+    closed = socket.create_server(("127.0.0.1", 0))
+    free_port = closed.getsockname()[1]
+    closed.close()
+    try:
+        assert pipeline._unreachable(f"127.0.0.1:{listening.getsockname()[1]}") is None
+        assert pipeline._unreachable(f"ray://127.0.0.1:{listening.getsockname()[1]}") is None
+    finally:
+        listening.close()
+    assert pipeline._unreachable(f"127.0.0.1:{free_port}") == "Connection refused"
+    assert pipeline._unreachable("auto") is None  # Ray finds a local cluster itself
+
+    def never(**kwargs):
+        raise AssertionError("ray.init would retry for minutes")
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", never)
+    with pytest.raises(InputError, match=rf"cannot reach the Ray cluster at 127.0.0.1:{free_port}"):
+        pipeline._start_ray(f"127.0.0.1:{free_port}")
+    monkeypatch.setenv("RAY_ADDRESS", f"127.0.0.1:{free_port}")
+    with pytest.raises(InputError, match="Connection refused"):
+        pipeline._start_ray(None)
