@@ -219,16 +219,32 @@ def _inner_encoder(aligner: Aligner) -> object:
     return getattr(aligner.encoder, "inner", aligner.encoder)
 
 
-def ray_shares(total_cpus: int, largest_node_cpus: int, workers: int | None) -> tuple[int, int]:
-    """How many Ray workers to start, and the CPUs each one asks for.
+def ray_plan(
+    total_cpus: int, largest_node_cpus: int, workers: int | None, gpus: int | None = None
+) -> tuple[int, int, int]:
+    """How many Ray workers to start, and the CPUs and GPUs each one asks for.
 
-    By default one worker per ``CPUS_PER_RAY_WORKER`` CPUs of the cluster. A worker never
-    asks for more CPUs than the largest node has, or Ray would wait for it forever.
+    On the CPU: by default one worker per ``CPUS_PER_RAY_WORKER`` CPUs of the cluster.
+    With a CUDA encoder (``gpus``: the cluster's GPU count), one worker per GPU, each with
+    a GPU of its own. A worker never asks for more than the cluster can give, or Ray would
+    hold it, and the tasks sent to it, waiting forever: an impossible request is an error.
     """
-    if workers is None:
+    if gpus is not None:
+        if gpus < 1:
+            raise InputError(
+                "the encoder runs on CUDA but the Ray cluster has no GPU",
+                fix="use --device cpu, or a cluster with GPUs",
+            )
+        if workers is not None and workers > gpus:
+            raise InputError(
+                f"{workers} workers on CUDA need a GPU each, and the Ray cluster has {gpus}",
+                fix=f"give --workers {gpus} or fewer",
+            )
+        workers = workers or gpus
+    elif workers is None:
         workers = max(1, total_cpus // CPUS_PER_RAY_WORKER)
     cpus = max(1, min(largest_node_cpus, total_cpus // workers))
-    return workers, cpus
+    return workers, cpus, 0 if gpus is None else 1
 
 
 def _unreachable(address: str, timeout: float = 5.0) -> str | None:
@@ -297,8 +313,14 @@ def _on_ray(
     try:
         nodes = [node for node in ray.nodes() if node.get("Alive")]
         largest = max((int(node["Resources"].get("CPU", 0)) for node in nodes), default=1)
-        count, cpus = ray_shares(int(ray.cluster_resources().get("CPU", 1)), largest, workers)
-        gpus = 1 if str(getattr(_inner_encoder(aligner), "device", "")).startswith("cuda") else 0
+        resources = ray.cluster_resources()
+        cuda = str(getattr(_inner_encoder(aligner), "device", "")).startswith("cuda")
+        count, cpus, gpus = ray_plan(
+            int(resources.get("CPU", 1)),
+            largest,
+            workers,
+            int(resources.get("GPU", 0)) if cuda else None,
+        )
         log.info("ray: %d workers with %d CPUs and %d GPU each", count, cpus, gpus)
         actor = ray.remote(num_cpus=cpus, num_gpus=gpus)(_RayWorker)
         shared = ray.put(aligner)

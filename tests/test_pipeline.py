@@ -187,14 +187,32 @@ def test_a_copy_for_a_worker_leaves_the_pairing_caches_behind(use_encoder) -> No
     assert copy.encoder.threads == 1
 
 
-def test_ray_shares_split_the_cluster_and_fit_the_largest_node() -> None:
-    from aligner.pipeline import ray_shares
+def test_ray_plan_splits_the_cluster_and_asks_only_for_what_it_has() -> None:
+    from aligner.pipeline import ray_plan
 
-    assert ray_shares(16, 16, None) == (4, 4)  # one worker per 4 CPUs by default
-    assert ray_shares(2, 2, None) == (1, 2)
-    assert ray_shares(16, 16, 2) == (2, 8)
-    assert ray_shares(64, 16, 2) == (2, 16)  # 32 each would fit on no node
-    assert ray_shares(2, 2, 8) == (8, 1)
+    assert ray_plan(16, 16, None) == (4, 4, 0)  # one worker per 4 CPUs by default
+    assert ray_plan(2, 2, None) == (1, 2, 0)
+    assert ray_plan(16, 16, 2) == (2, 8, 0)
+    assert ray_plan(64, 16, 2) == (2, 16, 0)  # 32 each would fit on no node
+    assert ray_plan(2, 2, 8) == (8, 1, 0)
+    assert ray_plan(32, 16, None, gpus=4) == (4, 8, 1)  # CUDA: one worker per GPU
+    assert ray_plan(32, 16, 2, gpus=4) == (2, 16, 1)
+    with pytest.raises(InputError, match="has no GPU"):
+        ray_plan(32, 16, None, gpus=0)
+    with pytest.raises(InputError, match=r"the Ray cluster has 2 \(give --workers 2 or fewer\)"):
+        ray_plan(32, 16, 3, gpus=2)
+
+
+def test_a_ray_worker_sees_its_own_gpu_as_cuda() -> None:
+    from aligner.embed import USEEncoder
+
+    class OnGpu:
+        name, dim, device = "gpu-model", 512, "cuda:3"
+
+    worker = pipeline._RayWorker(Aligner(OnGpu()), cpus=2)
+    assert worker.aligner.encoder.device == "cuda"  # Ray shows the actor one GPU, as 0
+    plain = pipeline._RayWorker(Aligner(USEEncoder(threads=1)), cpus=2)
+    assert plain.aligner.encoder.threads == 2  # the CPUs Ray gave it, not the machine's
 
 
 @pytest.mark.slow
