@@ -149,7 +149,7 @@ def align(
         str,
         typer.Option(
             help="Where the workers run: local (this machine's processes) or ray (a Ray "
-            "cluster; needs aligner[ray]).",
+            "cluster; needs the ray extra of the package).",
         ),
     ] = "local",
     ray_address: Annotated[
