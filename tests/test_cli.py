@@ -423,9 +423,14 @@ def test_the_output_may_not_be_an_input(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_workers_write_the_same_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("backend", ["local", "ray"])
+def test_workers_write_the_same_corpus(
+    backend: str, request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from aligner import pipeline
 
+    if backend == "ray":
+        request.getfixturevalue("ray_cluster")
     en_dir, ko_dir = _seed_collections(tmp_path, "seed", "seed")
     (en_dir / "short.en.txt").write_text("The border is closed.\n\nTrade has not resumed.\n")
     (ko_dir / "short.ko.txt").write_text("국경은 닫혀 있다.\n\n무역은 재개되지 않았다.\n")
@@ -435,32 +440,15 @@ def test_workers_write_the_same_corpus(tmp_path: Path, monkeypatch: pytest.Monke
     first = _run("align", en_dir, ko_dir, "-o", one, "--cache", cache)
     assert first.exit_code == 0, first.output
     computed = int(re.search(r"embeddings: (\d+) computed, 0 from", first.stdout)[1])
-    result = _run("align", en_dir, ko_dir, "-o", two, "--workers", "2", "--cache", cache)
+    result = _run(
+        "align", en_dir, ko_dir, "-o", two, "--workers", "2", "--backend", backend,
+        "--cache", cache,
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "pairs: 2 aligned, 0 failed" in result.stdout
     # the workers' cache counts reach the summary: all served, none computed again
     served = int(re.search(r"embeddings: 0 computed, (\d+) from the cache", result.stdout)[1])
     assert served >= computed
-    a, b = read_corpus(one).collect(), read_corpus(two).collect()
-    assert a.drop("score", "margin").equals(b.drop("score", "margin"))
-    assert (a["score"] - b["score"]).abs().max() < 1e-5
-
-
-@pytest.mark.slow
-def test_ray_backend_writes_the_same_corpus(
-    ray_cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from aligner import pipeline
-
-    en_dir, ko_dir = _seed_collections(tmp_path, "seed", "seed")
-    (en_dir / "short.en.txt").write_text("The border is closed.\n\nTrade has not resumed.\n")
-    (ko_dir / "short.ko.txt").write_text("국경은 닫혀 있다.\n\n무역은 재개되지 않았다.\n")
-    monkeypatch.setattr(pipeline, "WORKER_PAIRS", 1)  # one task per pair, two actors
-    one, two = tmp_path / "one.parquet", tmp_path / "two.parquet"
-    assert _run("align", en_dir, ko_dir, "-o", one).exit_code == 0
-    result = _run("align", en_dir, ko_dir, "-o", two, "--backend", "ray", "--workers", "2")
-    assert result.exit_code == 0, result.output
-    assert "pairs: 2 aligned, 0 failed" in result.stdout
     a, b = read_corpus(one).collect(), read_corpus(two).collect()
     assert a.drop("score", "margin").equals(b.drop("score", "margin"))
     assert (a["score"] - b["score"]).abs().max() < 1e-5
