@@ -132,6 +132,7 @@ DOCUMENT_COLUMNS: dict[str, Any] = {
     "doc_score": pl.Float64,
     "source": pl.String,
     "url": pl.String,
+    "original_url": pl.String,  # the link an English article gave to its original
 }
 
 
@@ -266,6 +267,7 @@ def _document_row(doc: Document, role: str, result: PairResult, n: int) -> dict[
         "doc_score": _finite_or_none(result.doc_score),
         "source": doc.source,
         "url": doc.url,
+        "original_url": doc.original_url,
     }
 
 
@@ -391,6 +393,7 @@ class CorpusWriter:
                 "doc_score": _finite_or_none(doc_score),
                 "source": doc.source,
                 "url": doc.url,
+                "original_url": doc.original_url,
             }
         )
 

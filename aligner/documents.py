@@ -9,7 +9,8 @@ What counts as furniture
 Cleaning removes whole lines only, and only lines that have no counterpart in the
 other language: on the English side translator credits ("*Translated by S & J"),
 contact lines ("Please direct any comments or questions ... to ...", a bare e-mail
-address), "Read in Korean" links and the author bio at the very end; on the Korean
+address), "Read in Korean" links (a URL on such a line becomes the article's
+``original_url``, see ``korean_link``) and the author bio at the very end; on the Korean
 side reporter bylines ("홍길동 기자 abc@example.com"), copyright lines ("ⓒ ... 무단전재
 및 재배포 금지") and "영문 기사 보기" links. Left in, each would be a 1-0 or 0-1 bead
 that aligners tend to merge into a neighbour's bead.
@@ -148,6 +149,19 @@ class CleanRules:
 
 
 _EMAIL = r"[\w.+-]+(?:@|\s?\(at\)\s?)[\w-]+(?:\.[\w-]+)+\.?"
+_URL = r"(https?://[^\s<>()\[\]\"']+)"
+
+# A "Read in Korean" line that carries its link (Markdown, plain or HTML, as scrapes
+# keep it): the English article naming its original. Group 1 is the URL.
+KOREAN_LINKS = _rx(
+    r"\[\s*(?:read|view)[^\]]{0,40}\bkorean\s*\]\(\s*" + _URL + r"\s*\)\.?",
+    r"(?:read|view)(?:\s+(?:this|the))?(?:\s+(?:article|story))?\s+in\s+korean\s*[:\-–—]?\s*"
+    r"[(<]?" + _URL + r"[)>]?\.?",
+    r"(?:the\s+)?korean\s+(?:version|original)(?:\s+of\s+this\s+(?:article|story))?"
+    r"\s*[:\-–—]\s*[(<]?" + _URL + r"[)>]?\.?",
+    r"<a\s[^>]*?href\s*=\s*[\"']" + _URL + r"[\"'][^>]*>\s*(?:read|view)[^<]{0,40}\bkorean"
+    r"\s*</a>\.?",
+)
 
 EN_RULES = CleanRules(
     anywhere=_rx(
@@ -158,7 +172,8 @@ EN_RULES = CleanRules(
         r"(?:read|view)(?:\s+(?:this|the))?(?:\s+(?:article|story))?\s+in\s+korean\.?",
         r"\[?\(?(?:the\s+)?korean\s+version(?:\s+of\s+this\s+(?:article|story))?\)?\]?\.?",
         r"(?:©|ⓒ|\(c\)|copyright\b).{0,120}(?:rights\s+reserved|daily\s?nk).{0,60}",
-    ),
+    )
+    + KOREAN_LINKS,
     trailing=_rx(
         # "<Name> is one of Daily NK's reporters ...": needs the outlet, "covers" or a
         # contact, so that a last body sentence about reporters is not taken for a bio.
@@ -200,6 +215,22 @@ def rules_for(lang: str, *, drop_captions: bool = False) -> CleanRules:
 
 def _matches(patterns: tuple[re.Pattern[str], ...], line: str) -> bool:
     return any(p.fullmatch(line) for p in patterns)
+
+
+def korean_link(text: str) -> str:
+    """The URL of the first "Read in Korean" link line of an English article, or ``""``.
+
+    Scraped articles often keep the link to their original ("[Read in Korean](URL)",
+    "Read in Korean: URL", an ``<a href>``), which pairs them by link even when the
+    record has no ``original_url``.
+    """
+    for line in text.split("\n"):
+        stripped = line.strip()
+        for pattern in KOREAN_LINKS:
+            match = pattern.fullmatch(stripped)
+            if match:
+                return match.group(1).rstrip(".,;")
+    return ""
 
 
 def clean(text: str, lang: str, rules: CleanRules | None = None) -> tuple[str, tuple[str, ...]]:
@@ -274,8 +305,12 @@ def load_document(
         path=p,
         fix="check the file, or load it with clean_furniture=False",
     )
-    text, removed = _finish(read_text(p), lang, clean_furniture, err)
-    return Document(doc_id or stem, lang, text, source=str(path), removed=removed)
+    raw = read_text(p)
+    link = korean_link(raw) if lang == "en" else ""
+    text, removed = _finish(raw, lang, clean_furniture, err)
+    return Document(
+        doc_id or stem, lang, text, source=str(path), removed=removed, original_url=link
+    )
 
 
 _OPTIONAL = ("title", "url", "original_url", "date")
@@ -311,8 +346,11 @@ def _record(
     if not text.strip():
         raise bad("field 'text' is empty", "drop the record or fill in its text")
     err = bad("no text left after removing page furniture", "load it with clean_furniture=False")
+    link = korean_link(text) if code == "en" else ""
     text, removed = _finish(text, code, clean_furniture, err)
     extra = {k: "" if rec.get(k) is None else str(rec[k]) for k in _OPTIONAL}
+    if not extra["original_url"] and link:
+        extra["original_url"] = link  # the record's own field wins
     source = f"{path}:{line}" if row is None else f"{path}#{row}"
     return Document(str(rec["id"]), code, text, source=source, removed=removed, **extra)
 

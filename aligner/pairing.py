@@ -1,7 +1,7 @@
 """Pair English articles with their Korean originals, by explicit link or by content.
 
 By link: an English article names its original through ``original_url`` (matched against
-a Korean article's ``url``) or shares its ``doc_id`` (``story.en.txt`` with
+a Korean article's ``url``, both as :func:`url_key`) or shares its ``doc_id`` (``story.en.txt`` with
 ``story.ko.txt``, or the same ``id`` in two collections). An explicit link wins over a
 shared id.
 
@@ -22,6 +22,7 @@ every article.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -45,14 +46,28 @@ def _pair_id(en: Document, ko: Document) -> str:
     return en.doc_id if en.doc_id == ko.doc_id else f"{en.doc_id}__{ko.doc_id}"
 
 
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+def url_key(url: str) -> str:
+    """A URL as link pairing compares it: without scheme, ``www.``, fragment or trailing
+    slash, host in lower case. A link written ``http://www.example.com/a/`` on the
+    English page finds the Korean article stored as ``https://example.com/a``."""
+    rest = _SCHEME.sub("", url.strip()).split("#", 1)[0]
+    host, _, path = rest.partition("/")
+    host = host.lower().removeprefix("www.")
+    path = path.rstrip("/")
+    return f"{host}/{path}" if path else host
+
+
 def pair_by_link(en_docs: Sequence[Document], ko_docs: Sequence[Document]) -> Pairing:
-    by_url = {d.url: d for d in ko_docs if d.url}
+    by_url = {url_key(d.url): d for d in ko_docs if d.url}
     by_id = {d.doc_id: d for d in ko_docs}
     pairs: list[tuple[str, Document, Document]] = []
     unpaired_en: list[tuple[Document, str]] = []
     used: set[str] = set()
     for en in en_docs:
-        ko = by_url.get(en.original_url) if en.original_url else None
+        ko = by_url.get(url_key(en.original_url)) if en.original_url else None
         if ko is None:
             ko = by_id.get(en.doc_id)
         if ko is None:

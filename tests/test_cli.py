@@ -260,6 +260,44 @@ def test_jsonl_collections_pair_by_original_url(tmp_path: Path) -> None:
     assert frame["kind"].cast(pl.String).to_list() == ["1-1", "1-1"]
 
 
+def test_text_files_pair_by_their_read_in_korean_links(tmp_path: Path) -> None:
+    import json
+
+    en_dir = tmp_path / "en"
+    en_dir.mkdir()
+    (en_dir / "trains.en.txt").write_text(
+        "Freight trains have not crossed the border.\n\nTrade is still closed.\n\n"
+        "[Read in Korean](http://www.example.org/ko/77/)\n",
+        encoding="utf-8",
+    )
+    (en_dir / "rain.en.txt").write_text(
+        "Heavy rain fell in Seoul.\n\nRead in Korean: https://example.org/ko/78\n",
+        encoding="utf-8",
+    )
+    rows = [
+        {"id": "k78", "url": "https://example.org/ko/78", "text": "서울에 폭우가 내렸다."},
+        {
+            "id": "k77",
+            "url": "https://example.org/ko/77",
+            "text": "화물열차는 국경을 넘지 않았다.\n\n무역은 여전히 닫혀 있다.",
+        },
+    ]
+    ko = tmp_path / "ko.jsonl"
+    ko.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    out = tmp_path / "l.parquet"
+    result = _run("align", en_dir, ko, "-o", out, "--pair", "link")
+    assert result.exit_code == 0, result.output
+    assert "pairs: 2 aligned, 0 failed; 0 English articles without an original" in result.stdout
+    frame = read_corpus(out).collect()
+    assert sorted(frame["pair_id"].unique()) == ["rain__k78", "trains__k77"]
+    assert "Korean" not in " ".join(frame["en_text"])  # the link lines are furniture
+    docs = read_documents(out).filter(pl.col("role") == "en").sort("doc_id")
+    assert docs["original_url"].to_list() == [
+        "https://example.org/ko/78",
+        "http://www.example.org/ko/77/",
+    ]
+
+
 def test_align_with_a_local_sentence_transformers_model(
     tiny_st_model: Path, tmp_path: Path
 ) -> None:

@@ -40,7 +40,10 @@ def sentences(doc: Document, parts: list[str]) -> tuple[Sentence, ...]:
 
 
 def aligned_pair(pair_id: str = "p1") -> PairResult:
-    en = Document(f"{pair_id}-en", "en", EN_TEXT, source="en/a.txt", url="https://e/a")
+    en = Document(
+        f"{pair_id}-en", "en", EN_TEXT, source="en/a.txt", url="https://e/a",
+        original_url="https://k/a",
+    )  # fmt: skip
     ko = Document(f"{pair_id}-ko", "ko", KO_TEXT, source="ko/a.txt", url="https://k/a")
     beads = (
         Bead((0, 1), (0,), 0.8, 0.1),
@@ -168,6 +171,7 @@ def test_documents_table(corpus: Path) -> None:
         "doc_score",
         "source",
         "url",
+        "original_url",
     ]
     assert docs["doc_id"].to_list() == ["p1-en", "p1-ko", "p2-en"]
     assert docs["role"].to_list() == ["en", "ko", "en"]
@@ -179,6 +183,7 @@ def test_documents_table(corpus: Path) -> None:
     assert docs["doc_score"].to_list() == [0.75, 0.75, None]
     assert docs["source"].to_list() == ["en/a.txt", "ko/a.txt", "en/b.txt"]
     assert docs["url"].to_list() == ["https://e/a", "https://k/a", ""]
+    assert docs["original_url"].to_list() == ["https://k/a", "", ""]
     assert docs.schema["n_sentences"] == pl.Int32
 
 
@@ -199,6 +204,7 @@ def test_add_document_records_unmatched_originals(tmp_path: Path) -> None:
         "doc_score": None,
         "source": "",
         "url": "",
+        "original_url": "",
     }
 
 

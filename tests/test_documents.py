@@ -452,3 +452,45 @@ def test_seed_gold_covers_every_sentence() -> None:
         ko += ast.literal_eval(right)
     assert en == list(range(counts["en"]))
     assert ko == list(range(counts["ko"]))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[Read in Korean](https://www.dailynk.com/korean/20230215-3/)",
+        "Read in Korean: https://www.dailynk.com/korean/20230215-3/",
+        "Read this article in Korean (https://www.dailynk.com/korean/20230215-3/).",
+        '<a href="https://www.dailynk.com/korean/20230215-3/">Read in Korean</a>',
+        "Korean version: https://www.dailynk.com/korean/20230215-3/",
+    ],
+)
+def test_a_read_in_korean_link_names_the_original_and_is_removed(tmp_path: Path, line: str):
+    body = "Trade resumed on Monday.\n\nOfficials confirmed it."
+    path = tmp_path / "story.en.txt"
+    path.write_text(f"{body}\n\n*Translated by S & J\n{line}\n", encoding="utf-8")
+    doc = load_document(path, "en")
+    assert doc.original_url == "https://www.dailynk.com/korean/20230215-3/"
+    assert doc.text == body and line in doc.removed
+    kept = load_document(path, "en", clean_furniture=False)  # found, and left in the text
+    assert kept.original_url == doc.original_url and line in kept.text
+
+
+def test_link_in_the_text_fills_only_a_missing_original_url(tmp_path: Path) -> None:
+    text = "Trade resumed.\n[Read in Korean](https://example.kr/ko/1)"
+    rows = [
+        {"id": "a", "lang": "en", "text": text},
+        {"id": "b", "lang": "en", "text": text, "original_url": "https://example.kr/ko/2"},
+        {
+            "id": "c",
+            "lang": "ko",
+            "text": "무역이 재개되었다.\n[Read in Korean](https://example.kr/x)",
+        },
+        {"id": "d", "lang": "en", "text": "We read in Korean: https://example.kr/ko/3 daily."},
+    ]
+    path = tmp_path / "c.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    docs = {d.doc_id: d for d in read_jsonl(path)}
+    assert docs["a"].original_url == "https://example.kr/ko/1"
+    assert docs["b"].original_url == "https://example.kr/ko/2"  # the record's field wins
+    assert docs["c"].original_url == ""  # only English articles name an original
+    assert docs["d"].original_url == "" and "daily" in docs["d"].text  # prose, not a link

@@ -165,3 +165,16 @@ def test_bad_dates_and_windows_are_input_errors() -> None:
     assert len(pair_by_content(en, ko, np.ones((1, 2)), np.ones((1, 2))).pairs) == 1
     with pytest.raises(InputError, match="must not be negative"):
         ContentParams(max_days=-1)
+
+
+def test_links_match_whatever_the_scheme_www_or_trailing_slash() -> None:
+    from aligner.pairing import url_key
+
+    assert url_key("http://WWW.DailyNK.com/korean/123/") == "dailynk.com/korean/123"
+    assert url_key("https://dailynk.com/korean/123#top") == "dailynk.com/korean/123"
+    assert url_key("https://x.kr/view?id=5") == "x.kr/view?id=5"
+    assert url_key("https://x.kr/view?id=5") != url_key("https://x.kr/view?id=6")
+    en = Document("e1", "en", "x", original_url="http://www.dailynk.com/korean/123/")
+    ko = Document("k9", "ko", "y", url="https://dailynk.com/korean/123")
+    result = pair_by_link([en], [ko])
+    assert [(pid, e.doc_id, k.doc_id) for pid, e, k in result.pairs] == [("e1__k9", "e1", "k9")]
