@@ -133,6 +133,7 @@ DOCUMENT_COLUMNS: dict[str, Any] = {
     "source": pl.String,
     "url": pl.String,
     "original_url": pl.String,  # the link an English article gave to its original
+    "translation_url": pl.String,  # the link a Korean article gave to its English version
 }
 
 
@@ -268,6 +269,7 @@ def _document_row(doc: Document, role: str, result: PairResult, n: int) -> dict[
         "source": doc.source,
         "url": doc.url,
         "original_url": doc.original_url,
+        "translation_url": doc.translation_url,
     }
 
 
@@ -394,6 +396,7 @@ class CorpusWriter:
                 "source": doc.source,
                 "url": doc.url,
                 "original_url": doc.original_url,
+                "translation_url": doc.translation_url,
             }
         )
 

@@ -189,6 +189,15 @@ EN_RULES = CleanRules(
     ),
 )
 
+_ENGLISH_LABEL = (
+    r"(?:(?:영문|영어)\s*(?:기사|버전|판)\s*(?:보기|읽기)?|read\s+(?:this\s+)?in\s+english)"
+)
+ENGLISH_LINKS = _rx(
+    r"\[\s*" + _ENGLISH_LABEL + r"\s*\]\(\s*" + _URL + r"\s*\)\.?",
+    _ENGLISH_LABEL + r"\s*[:\-–—]?\s*[(<]?" + _URL + r"[)>]?\.?",
+    r"<a\s[^>]*?href\s*=\s*[\"']" + _URL + r"[\"'][^>]*>\s*" + _ENGLISH_LABEL + r"\s*</a>\.?",
+)
+
 KO_RULES = CleanRules(
     anywhere=_rx(
         r"[\[(<]?\s*(?:데일리\s?NK\s+)?[가-힣]{2,4}\s*(?:기자|특파원|통신원|객원기자)"
@@ -197,7 +206,8 @@ KO_RULES = CleanRules(
         r"<?.{0,40}무단\s*전재.{0,40}>?",
         r"(?:e-?mail\s*:?\s*|이메일\s*:?\s*)?" + _EMAIL,
         r"(?:영문|영어)\s*(?:기사|버전|판)\s*(?:보기|읽기)?|read\s+(?:this\s+)?in\s+english\.?",
-    ),
+    )
+    + ENGLISH_LINKS,
     captions=_rx(
         r".{3,400}?/\s*사진\s*=.{1,60}",
         r".{3,400}?\(\s*사진\s*=.{1,60}\)\.?",
@@ -217,6 +227,16 @@ def _matches(patterns: tuple[re.Pattern[str], ...], line: str) -> bool:
     return any(p.fullmatch(line) for p in patterns)
 
 
+def _first_link(text: str, patterns: tuple[re.Pattern[str], ...]) -> str:
+    for line in text.split("\n"):
+        stripped = line.strip()
+        for pattern in patterns:
+            match = pattern.fullmatch(stripped)
+            if match:
+                return match.group(1).rstrip(".,;")
+    return ""
+
+
 def korean_link(text: str) -> str:
     """The URL of the first "Read in Korean" link line of an English article, or ``""``.
 
@@ -224,13 +244,22 @@ def korean_link(text: str) -> str:
     "Read in Korean: URL", an ``<a href>``), which pairs them by link even when the
     record has no ``original_url``.
     """
-    for line in text.split("\n"):
-        stripped = line.strip()
-        for pattern in KOREAN_LINKS:
-            match = pattern.fullmatch(stripped)
-            if match:
-                return match.group(1).rstrip(".,;")
-    return ""
+    return _first_link(text, KOREAN_LINKS)
+
+
+def english_link(text: str) -> str:
+    """The URL of the first "영문 기사 보기" (or "Read in English") link line of a Korean
+    article, or ``""``: the Korean original naming its English version."""
+    return _first_link(text, ENGLISH_LINKS)
+
+
+def page_link(text: str, lang: str) -> tuple[str, str]:
+    """(original_url, translation_url) that the article's own link lines give."""
+    if lang == "en":
+        return korean_link(text), ""
+    if lang == "ko":
+        return "", english_link(text)
+    return "", ""
 
 
 def clean(text: str, lang: str, rules: CleanRules | None = None) -> tuple[str, tuple[str, ...]]:
@@ -306,14 +335,20 @@ def load_document(
         fix="check the file, or load it with clean_furniture=False",
     )
     raw = read_text(p)
-    link = korean_link(raw) if lang == "en" else ""
+    original, translation = page_link(raw, lang)
     text, removed = _finish(raw, lang, clean_furniture, err)
     return Document(
-        doc_id or stem, lang, text, source=str(path), removed=removed, original_url=link
+        doc_id or stem,
+        lang,
+        text,
+        source=str(path),
+        removed=removed,
+        original_url=original,
+        translation_url=translation,
     )
 
 
-_OPTIONAL = ("title", "url", "original_url", "date")
+_OPTIONAL = ("title", "url", "original_url", "translation_url", "date")
 
 
 def _record(
@@ -346,11 +381,11 @@ def _record(
     if not text.strip():
         raise bad("field 'text' is empty", "drop the record or fill in its text")
     err = bad("no text left after removing page furniture", "load it with clean_furniture=False")
-    link = korean_link(text) if code == "en" else ""
+    links = dict(zip(("original_url", "translation_url"), page_link(text, code), strict=True))
     text, removed = _finish(text, code, clean_furniture, err)
     extra = {k: "" if rec.get(k) is None else str(rec[k]) for k in _OPTIONAL}
-    if not extra["original_url"] and link:
-        extra["original_url"] = link  # the record's own field wins
+    for key, link in links.items():
+        extra[key] = extra[key] or link  # the record's own field wins
     source = f"{path}:{line}" if row is None else f"{path}#{row}"
     return Document(str(rec["id"]), code, text, source=source, removed=removed, **extra)
 
@@ -377,8 +412,8 @@ def read_jsonl(
     path: str | Path, lang: str | None = None, *, clean_furniture: bool = True
 ) -> list[Document]:
     """Articles from JSONL: one object per line with ``id``, ``lang``, ``text`` and
-    optionally ``title``, ``url``, ``original_url``, ``date``. With ``lang``, records
-    may omit ``lang`` and records in other languages are skipped."""
+    optionally ``title``, ``url``, ``original_url``, ``translation_url``, ``date``. With
+    ``lang``, records may omit ``lang`` and records in other languages are skipped."""
     p = Path(path)
     lang = _check_lang(lang, p) if lang else None
     raw = _decode(p)
@@ -403,7 +438,8 @@ def read_parquet(
     path: str | Path, lang: str | None = None, *, clean_furniture: bool = True
 ) -> list[Document]:
     """Articles from a Parquet file with columns ``id``, ``lang``, ``text`` (and optional
-    ``title``, ``url``, ``original_url``, ``date``); ``lang`` as in ``read_jsonl``."""
+    ``title``, ``url``, ``original_url``, ``translation_url``, ``date``); ``lang`` as in
+    ``read_jsonl``."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 

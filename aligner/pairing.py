@@ -1,9 +1,10 @@
 """Pair English articles with their Korean originals, by explicit link or by content.
 
 By link: an English article names its original through ``original_url`` (matched against
-a Korean article's ``url``, both as :func:`url_key`) or shares its ``doc_id`` (``story.en.txt`` with
-``story.ko.txt``, or the same ``id`` in two collections). An explicit link wins over a
-shared id.
+a Korean article's ``url``, both as :func:`url_key`), a Korean article names its English
+version through ``translation_url`` (matched against the English ``url``), or the two
+share a ``doc_id`` (``story.en.txt`` with ``story.ko.txt``, or the same ``id`` in two
+collections). An explicit link wins over a shared id.
 
 By content: articles left over are compared through one vector per article (the mean of
 its lead sentences' embeddings). A pair is accepted only when each article is the other's
@@ -62,12 +63,15 @@ def url_key(url: str) -> str:
 
 def pair_by_link(en_docs: Sequence[Document], ko_docs: Sequence[Document]) -> Pairing:
     by_url = {url_key(d.url): d for d in ko_docs if d.url}
+    by_translation = {url_key(d.translation_url): d for d in ko_docs if d.translation_url}
     by_id = {d.doc_id: d for d in ko_docs}
     pairs: list[tuple[str, Document, Document]] = []
     unpaired_en: list[tuple[Document, str]] = []
     used: set[str] = set()
     for en in en_docs:
         ko = by_url.get(url_key(en.original_url)) if en.original_url else None
+        if ko is None and en.url:
+            ko = by_translation.get(url_key(en.url))
         if ko is None:
             ko = by_id.get(en.doc_id)
         if ko is None:

@@ -15,8 +15,9 @@ class Document:
     source: str = ""
     title: str = ""
     url: str = ""
-    original_url: str = ""
+    original_url: str = ""  # an English article: the URL of its Korean original
     date: str = ""
+    translation_url: str = ""  # a Korean article: the URL of its English version
     removed: tuple[str, ...] = field(default=())
 
 

@@ -298,6 +298,27 @@ def test_text_files_pair_by_their_read_in_korean_links(tmp_path: Path) -> None:
     ]
 
 
+def test_korean_text_files_pair_by_their_links_to_the_english_version(tmp_path: Path) -> None:
+    import json
+
+    en = tmp_path / "en.jsonl"
+    en.write_text(
+        json.dumps({"id": "e5", "url": "https://example.org/en/5", "text": "Heavy rain fell."}),
+        encoding="utf-8",
+    )
+    ko_dir = tmp_path / "ko"
+    ko_dir.mkdir()
+    (ko_dir / "k5.ko.txt").write_text(
+        "폭우가 내렸다.\n\n[영문 기사 보기](https://www.example.org/en/5/)\n", encoding="utf-8"
+    )
+    out = tmp_path / "r.parquet"
+    result = _run("align", en, ko_dir, "-o", out, "--pair", "link")
+    assert result.exit_code == 0, result.output
+    assert read_corpus(out).collect()["pair_id"].unique().to_list() == ["e5__k5"]
+    ko_doc = read_documents(out).filter(pl.col("role") == "ko")
+    assert ko_doc["translation_url"].to_list() == ["https://www.example.org/en/5/"]
+
+
 def test_align_with_a_local_sentence_transformers_model(
     tiny_st_model: Path, tmp_path: Path
 ) -> None:

@@ -172,6 +172,7 @@ def test_documents_table(corpus: Path) -> None:
         "source",
         "url",
         "original_url",
+        "translation_url",
     ]
     assert docs["doc_id"].to_list() == ["p1-en", "p1-ko", "p2-en"]
     assert docs["role"].to_list() == ["en", "ko", "en"]
@@ -205,6 +206,7 @@ def test_add_document_records_unmatched_originals(tmp_path: Path) -> None:
         "source": "",
         "url": "",
         "original_url": "",
+        "translation_url": "",
     }
 
 

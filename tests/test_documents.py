@@ -494,3 +494,20 @@ def test_link_in_the_text_fills_only_a_missing_original_url(tmp_path: Path) -> N
     assert docs["b"].original_url == "https://example.kr/ko/2"  # the record's field wins
     assert docs["c"].original_url == ""  # only English articles name an original
     assert docs["d"].original_url == "" and "daily" in docs["d"].text  # prose, not a link
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[영문 기사 보기](https://www.dailynk.com/english/trade-01/)",
+        "영문 기사 보기: https://www.dailynk.com/english/trade-01/",
+        '<a href="https://www.dailynk.com/english/trade-01/">Read in English</a>',
+    ],
+)
+def test_a_korean_link_to_the_english_version_is_kept_and_removed(tmp_path: Path, line: str):
+    path = tmp_path / "story.ko.txt"
+    path.write_text(f"무역이 재개되었다.\n\n관리들이 확인했다.\n{line}\n", encoding="utf-8")
+    doc = load_document(path, "ko")
+    assert doc.translation_url == "https://www.dailynk.com/english/trade-01/"
+    assert doc.original_url == "" and line in doc.removed
+    assert doc.text == "무역이 재개되었다.\n\n관리들이 확인했다."

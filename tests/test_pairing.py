@@ -178,3 +178,17 @@ def test_links_match_whatever_the_scheme_www_or_trailing_slash() -> None:
     ko = Document("k9", "ko", "y", url="https://dailynk.com/korean/123")
     result = pair_by_link([en], [ko])
     assert [(pid, e.doc_id, k.doc_id) for pid, e, k in result.pairs] == [("e1__k9", "e1", "k9")]
+
+
+def test_a_korean_article_can_name_its_english_version() -> None:
+    en = [
+        Document("e1", "en", "x", url="https://example.com/en/trade"),
+        Document("e2", "en", "x", url="https://example.com/en/rain"),
+    ]
+    ko = [
+        Document("k7", "ko", "y", translation_url="http://www.example.com/en/trade/"),
+        Document("e2", "ko", "y"),  # shares the id: paired that way
+    ]
+    result = pair_by_link(en, ko)
+    assert [(e.doc_id, k.doc_id) for _, e, k in result.pairs] == [("e1", "k7"), ("e2", "e2")]
+    assert not result.unpaired_en and not result.unpaired_ko
