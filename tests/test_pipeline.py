@@ -304,3 +304,48 @@ def test_an_unreachable_ray_address_fails_in_seconds(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("RAY_ADDRESS", f"127.0.0.1:{free_port}")
     with pytest.raises(InputError, match="Connection refused"):
         pipeline._start_ray(None)
+
+
+@pytest.mark.slow
+def test_ray_on_two_nodes_fits_a_worker_on_the_larger_one(use_encoder, tmp_path: Path) -> None:
+    """A simulated cluster of a 1-CPU head and a 2-CPU node (3 CPUs in all): one worker
+    asks for 2 CPUs, not 3, which no node has; the corpus is the local one."""
+    import subprocess
+    import sys
+    import textwrap
+
+    out = tmp_path / "two-nodes.parquet"
+    script = textwrap.dedent(f"""
+        import logging, shutil, sys, tempfile
+        import ray
+        from ray.cluster_utils import Cluster
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from test_pipeline import _metadata, _pairing
+        from aligner.api import Aligner
+        from aligner.pipeline import write_batch
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+        temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # short: socket paths
+        head = {{"num_cpus": 1, "include_dashboard": False, "temp_dir": temp}}
+        cluster = Cluster(initialize_head=True, head_node_args=head)
+        cluster.add_node(num_cpus=2)
+        cluster.wait_for_nodes()
+        ray.init(address=cluster.address, logging_level=logging.WARNING)
+        try:
+            al = Aligner()
+            write_batch(al, _pairing(), {str(out)!r}, metadata=_metadata(al), backend="ray",
+                        workers=1)
+        finally:
+            ray.shutdown()
+            cluster.shutdown()
+            shutil.rmtree(temp, ignore_errors=True)
+    """)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=180
+    )  # a worker asking for more CPUs than any node has would wait until this timeout
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "ray: 1 workers with 2 CPUs and 0 GPU each" in result.stderr
+    local = tmp_path / "local.parquet"
+    al = Aligner(use_encoder)
+    write_batch(al, _pairing(), local, metadata=_metadata(al))
+    a, b = read_corpus(local).collect(), read_corpus(out).collect()
+    assert a.drop("score", "margin").equals(b.drop("score", "margin"))
