@@ -15,9 +15,11 @@ How it works, in four steps:
    vectors, which costs no encoder call. A bead earns, per sentence it covers, its
    margin-adjusted cosine above a threshold set from the document's own typical best
    score, less a length-ratio term and a penalty per extra sentence (more for 2-2). When
-   the document's typical best cosine is below ``loose_cosine`` (a loose translation),
-   the threshold drops by ``loose_weight`` times the shortfall, so that weak but true
-   pairs are not left out.
+   the document's sure pairs (mutual nearest neighbours) have a median cosine below
+   ``loose_cosine`` (a loose translation), the threshold drops by ``loose_weight`` times
+   the shortfall, so that weak but true pairs are not left out. The expected length
+   ratio is read from the sure pairs too, so an abridged translation is not pushed to
+   merge.
    Mutual nearest neighbours earn a bonus. Two terms keep unaligned sentences apart:
    leaving a sentence out costs in proportion to how well it matches its best partner
    (so a sentence with no good partner is cheap to leave as 1-0/0-1, one with a strong
@@ -84,7 +86,7 @@ class AlignParams:
     skip_weight: float = 2.0
     number_weight: float = 0.2
     contribution_weight: float = 16.0
-    loose_cosine: float = 0.65
+    loose_cosine: float = 0.7
     loose_weight: float = 3.0
     band_radius: int = 8
     full_cells: int = 250_000
@@ -209,8 +211,11 @@ class _Problem:
         self.re, self.rk = neighbourhoods(self.sims, band.lo, band.hi, band.off, self.n, self.m, k)
         self.len_en = len_en.astype(np.float64)
         self.len_ko = len_ko.astype(np.float64)
-        total_ko = float(self.len_ko.sum())
-        self.rho = float(self.len_en.sum()) / total_ko if total_ko > 0 else 1.0
+        # Sentences that are each other's best match are the document's sure pairs:
+        # document-wide statistics are taken from them, not from every sentence, so that
+        # an untranslated stretch (an abridged translation) does not bend them.
+        self.anchors = self._mutual_cells()
+        self.rho = self._length_ratio()
         typical_adjusted, typical_cosine, best_cos = self._typical_best()
         # Leaving a sentence out costs in proportion to how well it matches its best partner.
         floor = params.skip_floor * typical_cosine
@@ -221,8 +226,13 @@ class _Problem:
         # In a loosely translated document (or a language pair the encoder serves less
         # well) even true pairs match weakly, so a weak best match is weak evidence that
         # a sentence has no partner: lowering the bar raises the price of leaving one out.
+        # How well true pairs match is read from the sure pairs: over all sentences, an
+        # untranslated half would make a faithful translation look loose.
+        pair_cosine = (
+            float(np.median(self.sims[self.anchors])) if len(self.anchors) else typical_cosine
+        )
         self.threshold = params.threshold * typical_adjusted - params.loose_weight * max(
-            0.0, params.loose_cosine - typical_cosine
+            0.0, params.loose_cosine - pair_cosine
         )
         self.scalars = np.array(
             [
@@ -253,6 +263,33 @@ class _Problem:
         cols = b.lo[rows] + (np.arange(b.cells) - b.off[rows])
         return rows, cols
 
+    def _mutual_cells(self) -> np.ndarray:
+        """Cells (within the band) of sentence pairs that are each other's best match."""
+        rows, cols = self._cell_coords()
+        ok = np.flatnonzero((rows > 0) & (cols > 0))
+        sims = self.sims[ok]
+        best = []
+        for side in (rows[ok], cols[ok]):
+            order = np.lexsort((-sims, side))
+            first = np.ones(len(order), dtype=bool)
+            first[1:] = side[order][1:] != side[order][:-1]
+            best.append(ok[order[first]])
+        return np.intersect1d(*best)
+
+    def _length_ratio(self) -> float:
+        """English length over Korean length, as the sure pairs show it (the median of
+        their log ratios); the ratio of the document totals when there are fewer than
+        three. Totals count untranslated text too, and an English version that covers
+        half the original would then ask every bead for Korean twice as long."""
+        rows, cols = self._cell_coords()
+        en = self.len_en[rows[self.anchors] - 1]
+        ko = self.len_ko[cols[self.anchors] - 1]
+        both = (en > 0) & (ko > 0)
+        if both.sum() >= 3:
+            return float(np.exp(np.median(np.log(en[both] / ko[both]))))
+        total_ko = float(self.len_ko.sum())
+        return float(self.len_en.sum()) / total_ko if total_ko > 0 else 1.0
+
     def _reward_mutual_pairs(self) -> None:
         """Add ``mutual_bonus`` to 1-1 beads whose sentences are each other's best match.
 
@@ -263,18 +300,7 @@ class _Problem:
         bonus = self.params.mutual_bonus
         if bonus == 0.0:
             return
-        rows, cols = self._cell_coords()
-        ok = np.flatnonzero((rows > 0) & (cols > 0))
-        sims = self.sims[ok]
-        order = np.lexsort((-sims, rows[ok]))
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = rows[ok][order][1:] != rows[ok][order][:-1]
-        row_best = ok[order[first]]
-        order = np.lexsort((-sims, cols[ok]))
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = cols[ok][order][1:] != cols[ok][order][:-1]
-        col_best = ok[order[first]]
-        mutual = np.intersect1d(row_best, col_best)
+        mutual = self.anchors
         t11 = int(np.flatnonzero((self.tk == 1) & (self.tl == 1))[0])
         keep = self.gains[t11, mutual] > NEG
         self.gains[t11, mutual[keep]] += bonus

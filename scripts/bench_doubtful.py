@@ -7,7 +7,9 @@ original, then with another article's original (a random derangement, as a wrong
 a mixed-up file name would give). For both runs it prints the per-pair mean score and
 share of sentences linked, how many pairs the rule names as doubtful (mean score below
 0.5 or under 80% of sentences linked), and how many 1-1 beads a margin filter alone would
-let through to an MT test set.
+let through to an MT test set. A third run pairs each original with only the first half
+of its English article (a partial translation), which the coverage part of the rule is
+meant to catch.
 """
 
 from __future__ import annotations
@@ -60,13 +62,25 @@ def main() -> None:
     rng = random.Random(args.seed)
     while any(i == j for i, j in enumerate(order)):
         rng.shuffle(order)
+    # Partial translations: the English article stops after half of its sentences.
+    half = [
+        Document(d.name, "en", d.en_text[: d.en_spans[max(2, len(d.en) // 2) - 1][1]]) for d in docs
+    ]
     al = Aligner()
     with tempfile.TemporaryDirectory() as tmp:
         right = run(al, [(e.doc_id, e, k) for e, k in zip(en, ko, strict=True)], Path(tmp, "r"))
         wrong = run(al, [(e.doc_id, e, ko[j]) for e, j in zip(en, order, strict=True)],
                     Path(tmp, "w"))  # fmt: skip
+        partial = run(al, [(e.doc_id, e, k) for e, k in zip(half, ko, strict=True)], Path(tmp, "p"))
     describe("right pairs", right)
     describe("wrong pairs", wrong)
+    describe("half-translated", partial)
+    flagged = doubtful_pairs(pair_table(partial, 0.5), 0.5)
+    low = flagged.filter(pl.col("mean_score") < 0.5).height
+    print(
+        f"half-translated pairs flagged: {flagged.height} "
+        f"({low} by the mean score, the rest by coverage)"
+    )
 
 
 if __name__ == "__main__":

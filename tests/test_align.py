@@ -191,6 +191,34 @@ def test_a_weak_pair_is_kept_only_in_a_loosely_translated_document(
     assert around_5[1] == (["1-1"] if kept else ["0-1", "1-0"])
 
 
+def test_an_abridged_translation_leaves_the_untranslated_half_out() -> None:
+    """English covers the first half of a Korean article; the rest is on the same topic.
+
+    The expected length ratio and the looseness are read from the sure pairs, so the
+    English half is not asked for Korean twice as long (which pulled tail sentences into
+    the last beads), and the untranslated half does not make the document look loose.
+    """
+    n, m, dim = 8, 16, 48
+    exact = 0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        topic = rng.normal(size=dim)
+        topic /= np.linalg.norm(topic)
+        base = rng.normal(size=(m, dim))
+        base /= np.linalg.norm(base, axis=1, keepdims=True)
+        ko = 0.9 * base + 0.45 * topic + 0.1 * rng.normal(size=(m, dim))
+        en = 0.9 * base[:n] + 0.45 * topic + 0.1 * rng.normal(size=(n, dim))
+        en /= np.linalg.norm(en, axis=1, keepdims=True)
+        ko /= np.linalg.norm(ko, axis=1, keepdims=True)
+        lengths = rng.integers(60, 140, size=m)
+        beads = align(
+            en.astype(np.float32), ko.astype(np.float32), en_lengths=lengths[:n], ko_lengths=lengths
+        )
+        want = [((i,), (i,)) for i in range(n)] + [((), (j,)) for j in range(n, m)]
+        exact += pairs(beads) == want
+    assert exact == 20  # with the document totals instead: 6 of 20
+
+
 def test_scores_are_the_cosines_of_the_aligned_groups() -> None:
     doc = SyntheticPair(["1-1"] * 8 + ["2-1"] + ["1-1"] * 8 + ["1-3"] + ["1-1"] * 8, seed=3)
     beads = doc.align()

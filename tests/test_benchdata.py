@@ -253,6 +253,20 @@ def test_ntrex_running_text(shared_data):
 
 
 @pytest.mark.data
+def test_ntrex_abridged_keeps_half_the_english(shared_data):
+    full = benchdata.ntrex_running_text(shared_data)
+    docs = benchdata.ntrex_abridged(shared_data)
+    assert len(docs) == len(full) == 123
+    for doc, whole in zip(docs, full, strict=True):
+        assert_spans(doc)
+        k = max(2, len(whole.en) // 2)
+        assert doc.en == whole.en[:k] and doc.ko == whole.ko
+        assert whole.en_text.startswith(doc.en_text) and doc.en_text.endswith(doc.en[-1])
+        assert doc.gold[:k] == tuple(((i,), (i,)) for i in range(k))
+        assert doc.gold[k:] == tuple(((), (j,)) for j in range(k, len(doc.ko)))
+
+
+@pytest.mark.data
 def test_wmt24pp_news(shared_data):
     docs = benchdata.wmt24pp_news(shared_data)
     assert len(docs) == 17
