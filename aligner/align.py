@@ -278,14 +278,14 @@ class _Problem:
 
     def _length_ratio(self) -> float:
         """English length over Korean length, as the sure pairs show it (the median of
-        their log ratios); the ratio of the document totals when there are fewer than
-        three. Totals count untranslated text too, and an English version that covers
-        half the original would then ask every bead for Korean twice as long."""
+        their log ratios); the ratio of the document totals when there is none. Totals
+        count untranslated text too, and an English version that covers half the
+        original would then ask every bead for Korean twice as long."""
         rows, cols = self._cell_coords()
         en = self.len_en[rows[self.anchors] - 1]
         ko = self.len_ko[cols[self.anchors] - 1]
         both = (en > 0) & (ko > 0)
-        if both.sum() >= 3:
+        if both.any():
             return float(np.exp(np.median(np.log(en[both] / ko[both]))))
         total_ko = float(self.len_ko.sum())
         return float(self.len_en.sum()) / total_ko if total_ko > 0 else 1.0
