@@ -44,3 +44,22 @@ def test_flores_perturbed(shared_data: Path, use_encoder) -> None:
     scores = _score(docs, Aligner(use_encoder))
     assert scores.strict_f1 >= 0.97
     assert scores.lax_f1 >= 0.995
+
+
+@pytest.mark.slow
+@pytest.mark.data
+def test_an_abridged_translation_leaves_its_untranslated_half_out(
+    shared_data: Path, use_encoder
+) -> None:
+    """NTREX articles whose English stops after half its sentences (sentence input):
+    the untranslated Korean half must stay 0-1, not be merged into the English beads.
+    With document statistics taken over all sentences this read .91 strict F1 and linked
+    177 of the 1,033 untranslated sentences; now .97 and 62."""
+    docs = benchdata.ntrex_abridged(shared_data)
+    aligner = Aligner(use_encoder)
+    preds = [[(b.en, b.ko) for b in aligner.align_sentences(d.en, d.ko)] for d in docs]
+    scores = evaluate([d.gold for d in docs], preds)
+    tail = {(k, j) for k, d in enumerate(docs) for e, o in d.gold if not e for j in o}
+    linked = {(k, j) for k, p in enumerate(preds) for e, o in p if e for j in o}
+    assert scores.strict_f1 >= 0.95
+    assert len(tail & linked) <= 0.08 * len(tail)
