@@ -89,11 +89,16 @@ class Aligner:
         state["timings"] = dict.fromkeys(STAGES, 0.0)
         return state
 
+    @property
+    def model_encoder(self) -> Encoder:
+        """The encoder that runs the model, under the embedding cache if there is one."""
+        return getattr(self.encoder, "inner", self.encoder)
+
     def share_cpus(self, workers: int, cpus: int | None = None) -> None:
         """Give the encoder its share of ``cpus`` (default: this machine's) when
         ``workers`` copies of this aligner run side by side (BLAS threads that outnumber
         the cores spin and slow every one)."""
-        inner = getattr(self.encoder, "inner", self.encoder)
+        inner = self.model_encoder
         if hasattr(inner, "threads"):
             inner.threads = max(1, (cpus or os.cpu_count() or 1) // max(1, workers))
 

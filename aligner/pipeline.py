@@ -147,6 +147,14 @@ Task = tuple[list[tuple[str, Document, Document]], bool]
 TaskResult = tuple[list[PairResult | PairFailure], tuple[int, int]]
 
 
+def _tasks(pairs: list[tuple[str, Document, Document]], presegmented_input: bool) -> list[Task]:
+    """The pairs cut into tasks of ``WORKER_PAIRS`` for worker processes or Ray actors."""
+    return [
+        (pairs[k : k + WORKER_PAIRS], presegmented_input)
+        for k in range(0, len(pairs), WORKER_PAIRS)
+    ]
+
+
 def _encoder_counts(aligner: Aligner) -> tuple[int, int]:
     """Texts sent to the model and texts served from a cache (with a caching encoder)."""
     return getattr(aligner.encoder, "misses", 0), getattr(aligner.encoder, "hits", 0)
@@ -186,10 +194,7 @@ def _in_processes(
     Workers are started fresh ("spawn"), not forked: numba's and BLAS's thread pools do
     not survive a fork safely.
     """
-    tasks = [
-        (pairs[k : k + WORKER_PAIRS], presegmented_input)
-        for k in range(0, len(pairs), WORKER_PAIRS)
-    ]
+    tasks = _tasks(pairs, presegmented_input)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start_worker, initargs=(aligner, workers)
@@ -206,17 +211,13 @@ class _RayWorker:
 
     def __init__(self, aligner: Aligner, cpus: int) -> None:
         aligner.share_cpus(1, cpus=cpus)
-        inner = _inner_encoder(aligner)
+        inner = aligner.model_encoder
         if str(getattr(inner, "device", "")).startswith("cuda"):
             inner.device = "cuda"  # Ray shows each actor only the GPU it was given
         self.aligner = aligner
 
     def align(self, task: Task) -> TaskResult:
         return _align_task(self.aligner, task)
-
-
-def _inner_encoder(aligner: Aligner) -> object:
-    return getattr(aligner.encoder, "inner", aligner.encoder)
 
 
 def ray_plan(
@@ -314,17 +315,14 @@ def _on_ray(
         nodes = [node for node in ray.nodes() if node.get("Alive")]
         largest = max((int(node["Resources"].get("CPU", 0)) for node in nodes), default=1)
         resources = ray.cluster_resources()
-        cuda = str(getattr(_inner_encoder(aligner), "device", "")).startswith("cuda")
+        cuda = str(getattr(aligner.model_encoder, "device", "")).startswith("cuda")
         count, cpus, gpus = ray_plan(
             int(resources.get("CPU", 1)),
             largest,
             workers,
             int(resources.get("GPU", 0)) if cuda else None,
         )
-        tasks = [
-            (pairs[k : k + WORKER_PAIRS], presegmented_input)
-            for k in range(0, len(pairs), WORKER_PAIRS)
-        ]
+        tasks = _tasks(pairs, presegmented_input)
         count = min(count, len(tasks))  # each worker loads an encoder: none idle
         log.info("ray: %d workers with %d CPUs and %d GPU each", count, cpus, gpus)
         actor = ray.remote(num_cpus=cpus, num_gpus=gpus)(_RayWorker)
