@@ -214,9 +214,10 @@ class _Problem:
         # Sentences that are each other's best match are the document's sure pairs:
         # document-wide statistics are taken from them, not from every sentence, so that
         # an untranslated stretch (an abridged translation) does not bend them.
-        self.anchors = self._mutual_cells()
-        self.rho = self._length_ratio()
-        typical_adjusted, typical_cosine, best_cos = self._typical_best()
+        rows, cols = self._cell_coords()
+        self.anchors = self._mutual_cells(rows, cols)
+        self.rho = self._length_ratio(rows, cols)
+        typical_adjusted, typical_cosine, best_cos = self._typical_best(rows, cols)
         # Leaving a sentence out costs in proportion to how well it matches its best partner.
         floor = params.skip_floor * typical_cosine
         self.skip_en, self.skip_ko = (
@@ -263,9 +264,8 @@ class _Problem:
         cols = b.lo[rows] + (np.arange(b.cells) - b.off[rows])
         return rows, cols
 
-    def _mutual_cells(self) -> np.ndarray:
+    def _mutual_cells(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Cells (within the band) of sentence pairs that are each other's best match."""
-        rows, cols = self._cell_coords()
         ok = np.flatnonzero((rows > 0) & (cols > 0))
         sims = self.sims[ok]
         best = []
@@ -276,12 +276,11 @@ class _Problem:
             best.append(ok[order[first]])
         return np.intersect1d(*best)
 
-    def _length_ratio(self) -> float:
+    def _length_ratio(self, rows: np.ndarray, cols: np.ndarray) -> float:
         """English length over Korean length, as the sure pairs show it (the median of
         their log ratios); the ratio of the document totals when there is none. Totals
         count untranslated text too, and an English version that covers half the
         original would then ask every bead for Korean twice as long."""
-        rows, cols = self._cell_coords()
         en = self.len_en[rows[self.anchors] - 1]
         ko = self.len_ko[cols[self.anchors] - 1]
         both = (en > 0) & (ko > 0)
@@ -306,14 +305,15 @@ class _Problem:
         self.gains[t11, mutual[keep]] += bonus
         self.mutual = set(mutual[keep].tolist())
 
-    def _typical_best(self) -> tuple[float, float, tuple[np.ndarray, np.ndarray]]:
+    def _typical_best(
+        self, rows: np.ndarray, cols: np.ndarray
+    ) -> tuple[float, float, tuple[np.ndarray, np.ndarray]]:
         """Median over sentences of their best margin-adjusted 1-1 score, the median of
         their best cosine, and each side's best cosines.
 
         Deletion is priced against this, so a document whose true pairs score low overall
         (a weaker language pair, literary text) does not lose them all to 1-0/0-1.
         """
-        rows, cols = self._cell_coords()
         ok = (rows > 0) & (cols > 0)
         rows, cols = rows[ok] - 1, cols[ok] - 1
         hood = 0.5 * self.params.margin_weight * (self.re[rows] + self.rk[cols])
