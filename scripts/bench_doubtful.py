@@ -55,7 +55,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seed", type=int, default=5)
     args = ap.parse_args()
-    docs = benchdata.ntrex_running_text(benchdata.require_data_dir())
+    data = benchdata.require_data_dir()
+    docs = benchdata.ntrex_running_text(data)
     en = [Document(d.name, "en", d.en_text) for d in docs]
     ko = [Document(d.name, "ko", d.ko_text) for d in docs]
     order = list(range(len(docs)))
@@ -63,9 +64,8 @@ def main() -> None:
     while any(i == j for i, j in enumerate(order)):
         rng.shuffle(order)
     # Partial translations: the English article stops after half of its sentences.
-    half = [
-        Document(d.name, "en", d.en_text[: d.en_spans[max(2, len(d.en) // 2) - 1][1]]) for d in docs
-    ]
+    abridged = benchdata.ntrex_abridged(data)
+    half = [Document(e.doc_id, "en", a.en_text) for e, a in zip(en, abridged, strict=True)]
     al = Aligner()
     with tempfile.TemporaryDirectory() as tmp:
         right = run(al, [(e.doc_id, e, k) for e, k in zip(en, ko, strict=True)], Path(tmp, "r"))
