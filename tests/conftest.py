@@ -122,20 +122,38 @@ class Recorder:
         return self.inner.encode(texts)
 
 
+def _short_temp_dir() -> Path:
+    """A new empty folder with a short path: under $TMPDIR when that is short, else /tmp.
+
+    Ray puts Unix sockets under its temp dir, and a socket path has a limit of about 107
+    bytes; pytest's temp paths (and a CI's fresh TMPDIR) can be too long for it.
+    """
+    import tempfile
+
+    base = tempfile.gettempdir()
+    return Path(tempfile.mkdtemp(prefix="ray", dir=base if len(base) <= 40 else "/tmp"))
+
+
+@pytest.fixture
+def short_temp_dir():
+    """A new empty folder with a short path (see ``_short_temp_dir``), removed afterwards."""
+    import shutil
+
+    temp = _short_temp_dir()
+    yield temp
+    shutil.rmtree(temp, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def ray_cluster():
-    """A local Ray cluster of two CPUs for the whole session, shut down at the end.
-
-    Ray's sockets live under its temp dir, and pytest's temp paths are too long for a
-    Unix socket name, hence a short one under /tmp.
-    """
+    """A local Ray cluster of two CPUs for the whole session, shut down at the end, in a
+    temp dir of its own with a short path (Ray's Unix sockets live there)."""
     import logging
     import shutil
-    import tempfile
 
     import ray
 
-    temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")
+    temp = str(_short_temp_dir())
     ray.init(
         num_cpus=2,
         include_dashboard=False,
