@@ -3,12 +3,13 @@
 >>> from aligner import Aligner
 >>> al = Aligner()                      # loads the bundled encoder once
 >>> beads = al.align_sentences(["Hello."], ["안녕하세요."])
->>> result = al.align_texts(en_text, ko_text)
+>>> result = al.align_texts(en_text, ko_text)   # removes page furniture, as the CLI does
 >>> aligner.write_corpus("out.parquet", [result], metadata=al.metadata())
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
@@ -22,6 +23,7 @@ from aligner import __version__
 from aligner.align import AlignParams, align, number_marks
 from aligner.cache import CachedEncoder
 from aligner.corpus import PairResult, signature
+from aligner.documents import clean as clean_furniture
 from aligner.embed import Encoder, load_encoder
 from aligner.errors import AlignerError, AlignmentError
 from aligner.pairing import ContentParams, Pairing, merge_pairings, pair_by_content, pair_by_link
@@ -42,6 +44,11 @@ class PairFailure:
     en_doc: Document
     ko_doc: Document
     reason: str
+
+
+def _text_id(lang: str, text: str) -> str:
+    """A default document id from the text itself: the same text, the same id."""
+    return f"{lang}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:10]}"
 
 
 class Aligner:
@@ -348,16 +355,29 @@ class Aligner:
         en_text: str,
         ko_text: str,
         *,
-        en_id: str = "en",
-        ko_id: str = "ko",
+        en_id: str | None = None,
+        ko_id: str | None = None,
+        pair_id: str | None = None,
+        clean: bool = True,
         presegmented_input: bool = False,
     ) -> PairResult:
-        """Align two texts (already cleaned); offsets in the result point into them."""
-        return self.align_documents(
-            Document(doc_id=en_id, lang="en", text=en_text),
-            Document(doc_id=ko_id, lang="ko", text=ko_text),
-            presegmented_input=presegmented_input,
-        )
+        """Segment and align two texts.
+
+        As on the command line, page furniture (translator credits, contact lines, "Read
+        in Korean", bylines, copyright lines) is removed first unless ``clean=False`` or
+        ``presegmented_input``; the result's documents hold the text that was aligned,
+        and sentence offsets point into it. Ids default to a hash of each text
+        (``en-1a2b3c4d5e``), so pairs of different texts get different pair ids
+        (``EN_ID__KO_ID`` unless ``pair_id`` is given).
+        """
+        docs = []
+        for given, lang, doc_id in ((en_text, "en", en_id), (ko_text, "ko", ko_id)):
+            text, removed = given, ()
+            if clean and not presegmented_input:
+                text, removed = clean_furniture(given, lang)
+            doc_id = doc_id or _text_id(lang, given)
+            docs.append(Document(doc_id=doc_id, lang=lang, text=text, removed=removed))
+        return self.align_documents(*docs, pair_id=pair_id, presegmented_input=presegmented_input)
 
     def signature(self, **extra: object) -> str:
         fields: dict[str, object] = {

@@ -7,7 +7,6 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -16,9 +15,13 @@ import typer
 from aligner import __version__
 from aligner.errors import AlignerError
 
+# -h as well as --help, for the group and every command
+HELP = {"help_option_names": ["-h", "--help"]}
+
 app = typer.Typer(
     help="Align English news translations with their Korean originals into a Parquet corpus.",
     no_args_is_help=True,
+    context_settings=HELP,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
@@ -37,19 +40,36 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+# --version / -V, accepted before the command and after it (every command takes it)
+Version = Annotated[
+    bool,
+    typer.Option(
+        "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+]
+
+
+def _choices(*values: str) -> str:
+    """The metavar of a fixed-choice option, so that --help shows the choices."""
+    return "[" + "|".join(values) + "]"
+
+
+PAIR_CHOICES = ("auto", "link", "content")
+BACKEND_CHOICES = ("local", "ray")
+LANG_CHOICES = ("en", "ko")
+FORMAT_CHOICES = ("text", "tsv", "jsonl")
+ORDER_CHOICES = ("corpus", "worst")
+
+
 @app.callback()
 def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")] = False,
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
-    ] = False,
+    version: Version = False,
 ) -> None:
     """Align English news translations with their Korean originals into a Parquet corpus."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    from aligner.terminal import setup_logging
+
+    setup_logging(verbose)
 
 
 def _load(path: Path, lang: str, presegmented: bool, clean: bool):
@@ -61,37 +81,37 @@ def _load(path: Path, lang: str, presegmented: bool, clean: bool):
     return doc
 
 
+COLLECTION_SUFFIXES = (".jsonl", ".ndjson", ".parquet", ".pq")
+
+
+def _is_collection(path: Path) -> bool:
+    """A directory, .jsonl or .parquet is a collection; any other file is one text file,
+    whatever its extension (doc.en and doc.ko, as parallel corpora name them)."""
+    return path.is_dir() or path.suffix.lower() in COLLECTION_SUFFIXES
+
+
 def _load_side(path: Path, lang: str, presegmented: bool, clean: bool):
-    """A single text file is one article; a directory, .jsonl or .parquet is a collection."""
+    """A single text file is one article; a directory, .jsonl or .parquet is a collection.
+    Lines given one sentence per line are taken as given, in every form."""
     from aligner.documents import read_collection
 
-    if path.suffix == ".txt" or not path.exists():
+    if not _is_collection(path) or not path.exists():
         return [_load(path, lang, presegmented, clean)]
     from aligner.segment import check_language
 
-    docs = read_collection(path, lang)
+    docs = read_collection(path, lang, clean_furniture=clean and not presegmented)
     for doc in docs:
         check_language(doc.text, lang, doc.source or doc.doc_id)
     return docs
 
 
-@contextlib.contextmanager
-def _progress_bar(total: int) -> Iterator[Callable[[int, int], None] | None]:
-    """A bar on stderr for batches of several pairs when stderr is a terminal (never in
-    a log file or a pipe, where it would only add noise)."""
-    if total < 2 or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    columns = ("aligning", BarColumn(), MofNCompleteColumn(), "pairs", TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("align", total=total)
-        yield lambda done, _total: bar.update(task, completed=done)
+def _show_progress() -> bool:
+    """A bar on stderr only when stderr is a terminal (never in a log file or a pipe,
+    where it would only add noise)."""
+    return sys.stderr.isatty()
 
 
-@app.command()
+@app.command(context_settings=HELP)
 def align(
     en: Annotated[
         Path, typer.Argument(help="English article(s): a .txt file, a folder, .jsonl or .parquet.")
@@ -124,8 +144,9 @@ def align(
     pair: Annotated[
         str,
         typer.Option(
+            metavar=_choices(*PAIR_CHOICES),
             help="How collections are paired: link (original_url/url or shared id), "
-            "content (article embeddings), or auto (link, then content for the rest)."
+            "content (article embeddings), or auto (link, then content for the rest).",
         ),
     ] = "auto",
     max_days: Annotated[
@@ -148,6 +169,7 @@ def align(
     backend: Annotated[
         str,
         typer.Option(
+            metavar=_choices(*BACKEND_CHOICES),
             help="Where the workers run: local (this machine's processes) or ray (a Ray "
             "cluster; needs the ray extra of the package).",
         ),
@@ -174,6 +196,7 @@ def align(
         ),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
+    version: Version = False,
 ) -> None:
     """Align English articles with their Korean originals and write a Parquet corpus.
 
@@ -187,8 +210,10 @@ def align(
     from aligner.pairing import ContentParams, Pairing
     from aligner.pipeline import BACKENDS, parts_dir, write_batch
     from aligner.report import THIN_COVERAGE, summarize
+    from aligner.terminal import stage_display
 
     started = time.perf_counter()
+    stack = contextlib.ExitStack()
     try:
         for source in (en, ko):
             if output.exists() and source.exists() and output.samefile(source):
@@ -205,6 +230,8 @@ def align(
             raise InputError(
                 f"unknown --backend {backend!r}", fix=f"use one of: {', '.join(BACKENDS)}"
             )
+        display = stack.enter_context(stage_display(_show_progress()))
+        display.stage("reading")
         en_docs = _load_side(en, "en", presegmented, clean)
         ko_docs = _load_side(ko, "ko", presegmented, clean)
         aligner = Aligner(
@@ -216,24 +243,28 @@ def align(
             cache_dir=cache,
         )
         run: dict[str, object] = {"presegmented": presegmented, "clean": clean}
-        if en.suffix == ".txt" and ko.suffix == ".txt":
+        if not _is_collection(en) and not _is_collection(ko):
             # two files are one pair, whatever their names
             pairing = Pairing(((en_docs[0].doc_id, en_docs[0], ko_docs[0]),), (), ())
         else:
+            display.stage("pairing")
             pairing = aligner.pair(en_docs, ko_docs, mode=pair, presegmented_input=presegmented)
             run["pair"] = pair
             if max_days is not None and pair != "link":
                 run["days"] = max_days
-        with _progress_bar(len(pairing.pairs)) as progress:
-            write_batch(
-                aligner, pairing, output, metadata=aligner.metadata(**run),
-                overwrite=overwrite, resume=resume, presegmented_input=presegmented,
-                progress=progress, workers=workers, backend=backend, ray_address=ray_address,
-            )  # fmt: skip
+        write_batch(
+            aligner, pairing, output, metadata=aligner.metadata(**run),
+            overwrite=overwrite, resume=resume, presegmented_input=presegmented,
+            progress=display.pairs, workers=workers, backend=backend, ray_address=ray_address,
+            stage=display.stage,
+        )  # fmt: skip
+        stack.close()  # the bar goes before the summary is printed
         done = summarize(read_corpus(output).collect(), read_documents(output), min_score)
     except AlignerError as error:
+        stack.close()
         _fail(error)
     except KeyboardInterrupt:
+        stack.close()
         if resume:
             typer.echo(
                 f"interrupted; finished pairs are saved in {parts_dir(output)}: run the same "
@@ -271,14 +302,22 @@ def align(
     typer.echo(f"wrote {output} in {time.perf_counter() - started:.1f} s")
 
 
-@app.command()
+@app.command(context_settings=HELP)
 def segment(
     file: Annotated[Path, typer.Argument(help="UTF-8 text file.")],
-    lang: Annotated[str, typer.Option(help="Language of the text: en or ko.")],
+    lang: Annotated[
+        str, typer.Option(metavar=_choices(*LANG_CHOICES), help="Language of the text.")
+    ],
     clean: Annotated[bool, typer.Option(help="Remove page furniture first.")] = True,
     format: Annotated[
-        str, typer.Option("--format", help="text (one per line), tsv or jsonl.")
+        str,
+        typer.Option(
+            "--format",
+            metavar=_choices(*FORMAT_CHOICES),
+            help="text (one per line), tsv or jsonl.",
+        ),
     ] = "text",
+    version: Version = False,
 ) -> None:
     """Split a text into sentences; tsv and jsonl carry offsets and paragraph numbers."""
     from aligner.errors import InputError
@@ -309,17 +348,27 @@ def segment(
             typer.echo(json.dumps(record, ensure_ascii=False))
 
 
-@app.command()
+@app.command(context_settings=HELP)
 def evaluate(
     gold: Annotated[Path, typer.Argument(help="Gold links: a file, a directory, or a corpus.")],
     pred: Annotated[Path, typer.Argument(help="Predicted links: a file, directory or corpus.")],
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    pair: Annotated[
+        str | None,
+        typer.Option(
+            help="Score only this pair of a corpus or folder: a pair id or the English document id."
+        ),
+    ] = None,
+    version: Version = False,
 ) -> None:
-    """Strict and lax precision, recall and F1 of PRED against GOLD (vecalign's rules)."""
+    """Strict and lax precision, recall and F1 of PRED against GOLD (vecalign's rules).
+
+    Files of a gold folder match a corpus's pairs by pair id or English document id.
+    """
     from aligner.scoring import evaluate_paths
 
     try:
-        scores = evaluate_paths(gold, pred)
+        scores = evaluate_paths(gold, pred, pair=pair)
     except AlignerError as error:
         _fail(error)
     if json_output:
@@ -334,12 +383,17 @@ def evaluate(
     typer.echo(f"gold links {scores.n_gold}, predicted links {scores.n_pred}")
 
 
-@app.command()
+@app.command(context_settings=HELP)
 def export(
     corpus: Annotated[Path, typer.Argument(help="Corpus written by aligner align.")],
     prefix: Annotated[Path, typer.Argument(help="Output path without extension.")],
     format: Annotated[
-        str, typer.Option("--format", help="text (PREFIX.en + PREFIX.ko), tsv or jsonl.")
+        str,
+        typer.Option(
+            "--format",
+            metavar=_choices(*FORMAT_CHOICES),
+            help="text (PREFIX.en + PREFIX.ko), tsv or jsonl.",
+        ),
     ] = "text",
     kinds: Annotated[
         str, typer.Option(help="Comma-separated bead kinds to keep, e.g. 1-1 (default: all).")
@@ -366,6 +420,7 @@ def export(
     ] = 0.0,
     seed: Annotated[int, typer.Option(help="Seed of the article split.")] = 13,
     overwrite: Annotated[bool, typer.Option(help="Replace existing files.")] = False,
+    version: Version = False,
 ) -> None:
     """Write aligned pairs for MT evaluation (sacrebleu, COMET), filtered, split by article."""
     from aligner.export import ExportFilter
@@ -396,7 +451,7 @@ def export(
         )
 
 
-@app.command()
+@app.command(context_settings=HELP)
 def report(
     corpus: Annotated[Path, typer.Argument(help="Corpus written by aligner align.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")],
@@ -405,7 +460,11 @@ def report(
     ] = None,
     max_pairs: Annotated[int, typer.Option(min=1, help="Show at most this many pairs.")] = 50,
     order: Annotated[
-        str, typer.Option(help="corpus (as written) or worst (most doubtful beads first).")
+        str,
+        typer.Option(
+            metavar=_choices(*ORDER_CHOICES),
+            help="corpus (as written) or worst (most doubtful beads first).",
+        ),
     ] = "corpus",
     min_score: Annotated[
         float, typer.Option(help="Mark beads whose cosine score is below this.")
@@ -422,6 +481,7 @@ def report(
         typer.Option(help="Encoder for --heatmap (default: the one the corpus was aligned with)."),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
+    version: Version = False,
 ) -> None:
     """Write a self-contained HTML page showing the corpus's pairs side by side."""
     from aligner.corpus import read_metadata

@@ -51,7 +51,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from aligner import __version__
-from aligner.errors import InputError, OutputExistsError
+from aligner.errors import AlignerError, InputError, OutputExistsError
 from aligner.files import check_output, create_temp, exists_message, fsync
 from aligner.types import Bead, Document, Sentence
 
@@ -310,6 +310,7 @@ class CorpusWriter:
         self._documents: list[dict[str, Any]] = []
         self._columns = _empty_columns()
         self._buffered = 0
+        self._pair_ids: set[str] = set()
         self.n_pairs = 0
         self.n_beads = 0
         self._closed = False
@@ -342,6 +343,7 @@ class CorpusWriter:
         """Add one pair: its beads as rows and its documents to the documents table."""
         if self._closed:
             raise ValueError("CorpusWriter is closed")
+        self._claim(result.pair_id)
         n = _append_bead_rows(self._columns, result)
         self._documents.extend(_document_rows(result))
         self._buffered += n
@@ -350,12 +352,25 @@ class CorpusWriter:
         if self._buffered >= self._row_group_size:
             self._flush()
 
+    def _claim(self, pair_id: str) -> None:
+        """Pair ids are the key of a corpus (evaluate, report and export select by them):
+        a second pair under the same id is refused."""
+        if pair_id in self._pair_ids:
+            raise AlignerError(
+                f"{self.path}: two pairs share the pair id {pair_id!r} (give each pair its "
+                "own id, e.g. align_texts(..., pair_id=...))"
+            )
+        self._pair_ids.add(pair_id)
+
     def add_corpus(self, path: str | os.PathLike[str]) -> int:
         """Append every row and document of another corpus file (a saved part of a batch
         job); returns the number of rows. Rows are streamed a row group at a time."""
         if self._closed:
             raise ValueError("CorpusWriter is closed")
         documents = read_documents(path)
+        for pair_id in documents.filter(pl.col("role") == "en")["pair_id"].unique().to_list():
+            if pair_id:
+                self._claim(pair_id)
         self._flush()
         rows = 0
         for batch in pq.ParquetFile(Path(path)).iter_batches(batch_size=self._row_group_size):

@@ -471,10 +471,13 @@ def read_parquet(
     return _dedupe(out, p)
 
 
-def read_collection(path: str | Path, lang: str | None = None) -> list[Document]:
+def read_collection(
+    path: str | Path, lang: str | None = None, *, clean_furniture: bool = True
+) -> list[Document]:
     """A directory of ``.txt`` files (searched recursively; language from an ``.en.txt``/
     ``.ko.txt`` suffix, else ``lang``; with ``lang``, files named for another language are
-    skipped), a single ``.txt`` file, a ``.jsonl`` or a ``.parquet`` collection."""
+    skipped), a single ``.txt`` file, a ``.jsonl`` or a ``.parquet`` collection.
+    ``clean_furniture=False`` keeps every line of every article."""
     p = Path(path)
     if lang:
         lang = _check_lang(lang, p)
@@ -482,9 +485,9 @@ def read_collection(path: str | Path, lang: str | None = None) -> list[Document]
         raise InputError("not found", path=p, fix="check the path")
     suffix = p.suffix.lower()
     if p.is_file() and suffix in (".jsonl", ".ndjson"):
-        return read_jsonl(p, lang)
+        return read_jsonl(p, lang, clean_furniture=clean_furniture)
     if p.is_file() and suffix in (".parquet", ".pq"):
-        return read_parquet(p, lang)
+        return read_parquet(p, lang, clean_furniture=clean_furniture)
     if p.is_file() and suffix != ".txt":
         raise InputError(
             f"unsupported file type {suffix or '(none)'!r}",
@@ -503,7 +506,8 @@ def read_collection(path: str | Path, lang: str | None = None) -> list[Document]
                 path=f,
                 fix="name it <id>.en.txt / <id>.ko.txt, or pass lang",
             )
-        out.append((load_document(f, file_lang or lang), str(f)))
+        doc = load_document(f, file_lang or lang, clean_furniture=clean_furniture)
+        out.append((doc, str(f)))
     if not out:
         raise InputError(
             f"no {'.' + lang + ' ' if lang else ''}.txt files found",

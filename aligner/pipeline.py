@@ -384,6 +384,7 @@ def write_batch(
     workers: int | None = None,
     backend: str = "local",
     ray_address: str | None = None,
+    stage: Callable[[str], None] | None = None,
 ) -> None:
     """Align every pair of ``pairing`` into the corpus ``output``, with the unpaired
     articles in its documents table.
@@ -394,6 +395,8 @@ def write_batch(
     total)`` is called after each pair (pairs saved earlier count as done). With
     ``workers`` above 1, pairs are segmented, encoded and aligned by that many processes,
     each with a copy of ``aligner`` and its share of the CPUs; the corpus is the same.
+    ``stage(name)`` is told "encoding" before the first pair (its batch is encoded
+    first) and "writing" after the last, when the corpus file is put together.
     With ``backend="ray"`` they are Ray actors on the cluster at ``ray_address`` (or
     ``RAY_ADDRESS``, or a local one), one per 4 CPUs unless ``workers`` says otherwise.
     """
@@ -424,10 +427,14 @@ def write_batch(
         items = aligner.align_many(todo, presegmented_input=presegmented_input)
     if progress is not None:
         items = _reporting(items, len(pairing.pairs) - len(todo), len(pairing.pairs), progress)
+    tell = stage or (lambda _name: None)
     with CorpusWriter(output, metadata=metadata, overwrite=overwrite) as writer:
+        if todo:
+            tell("encoding")
         if job is None:
             for item in items:
                 add_item(writer, item)
+            tell("writing")
         else:
             batch: list[PairResult | PairFailure] = []
             for item in items:
@@ -436,6 +443,7 @@ def write_batch(
                     job.save(batch)
                     batch = []
             job.save(batch)
+            tell("writing")
             job.copy_into(writer)
         for side, role in ((pairing.unpaired_en, "en"), (pairing.unpaired_ko, "ko")):
             for doc, reason in side:

@@ -323,29 +323,101 @@ def _show(keys: Iterable[str]) -> str:
     return shown
 
 
-def evaluate_paths(gold_path: str | os.PathLike[str], pred_path: str | os.PathLike[str]) -> Scores:
+def _english_ids(path: str | os.PathLike[str], kind: str) -> dict[str, str]:
+    """A corpus's English document id by pair id (empty for links files)."""
+    if kind != "corpus":
+        return {}
+    try:
+        docs = read_documents(path)
+    except InputError:
+        return {}
+    return {
+        str(pair_id): str(doc_id)
+        for pair_id, doc_id in docs.filter(docs["role"] == "en")
+        .select("pair_id", "doc_id")
+        .iter_rows()
+        if pair_id
+    }
+
+
+def _rekey(
+    links: dict[str, list[Link]], english: dict[str, str], other: Iterable[str]
+) -> dict[str, list[Link]]:
+    """A pair that the other side does not know by its pair id takes its English document
+    id as key when the other side knows that: gold ``story.gold`` is the gold of pair
+    ``story__ko-003`` (pairing by link names pairs after both articles)."""
+    other = set(other)
+    taken: dict[str, int] = defaultdict(int)
+    for key in links:
+        taken[english.get(key, key)] += 1
+    out: dict[str, list[Link]] = {}
+    for key, value in links.items():
+        doc = english.get(key)
+        if key not in other and doc in other and taken[doc] == 1 and doc not in links:
+            out[doc] = value
+        else:
+            out[key] = value
+    return out
+
+
+def _pick(
+    links: dict[str, list[Link]], english: dict[str, str], wanted: str, path: object
+) -> list[Link]:
+    """The links of one pair, named by its pair id or its English document id."""
+    names = {wanted, english.get(wanted, wanted)}
+    names |= {pair for pair, doc in english.items() if doc == wanted}
+    found = [key for key in links if key in names]
+    if len(found) != 1:
+        what = "no pair" if not found else f"{len(found)} pairs"
+        raise InputError(
+            f"{what} named {wanted!r} (by pair id or English document id)",
+            path=str(path),
+            fix=f"pick one of: {_show(links)}",
+        )
+    return links[found[0]]
+
+
+def evaluate_paths(
+    gold_path: str | os.PathLike[str],
+    pred_path: str | os.PathLike[str],
+    *,
+    pair: str | None = None,
+) -> Scores:
     """Evaluate predictions against gold, each given as a path ``load_links`` accepts.
 
-    Documents are matched by key, and every key must be on both sides. Two single
-    links files are compared with each other whatever their names.
+    Documents are matched by key, and every key must be on both sides; a pair of a corpus
+    also matches under its English document id (gold ``story.gold`` for the pair
+    ``story__ko-003``). Two single links files are compared with each other whatever
+    their names. With ``pair``, only that pair (a pair id or an English document id) is
+    scored: picked from each side that holds several, compared with a single file as is.
     """
     gold, gold_kind = _load(gold_path)
     pred, pred_kind = _load(pred_path)
+    english = {**_english_ids(gold_path, gold_kind), **_english_ids(pred_path, pred_kind)}
+    if pair is not None:
+        picked = [
+            next(iter(links.values())) if kind == "file" else _pick(links, english, pair, path)
+            for links, kind, path in ((gold, gold_kind, gold_path), (pred, pred_kind, pred_path))
+        ]
+        return evaluate([picked[0]], [picked[1]])
     if gold_kind == pred_kind == "file":
         return evaluate(list(gold.values()), list(pred.values()))
+    pred = _rekey(pred, english, gold)
+    gold = _rekey(gold, english, pred)
     missing = gold.keys() - pred.keys()
     if missing:
         raise InputError(
             f"no prediction for {len(missing)} gold document(s): {_show(missing)}",
             path=pred_path,
-            fix="name prediction files or pair ids after the gold files",
+            fix="name prediction files after the gold files (pair ids or English document "
+            "ids), or score one pair with --pair",
         )
     extra = pred.keys() - gold.keys()
     if extra:
         raise InputError(
             f"no gold for {len(extra)} predicted document(s): {_show(extra)}",
             path=gold_path,
-            fix="evaluate only documents that have gold alignments",
+            fix="evaluate only documents that have gold alignments, or one pair with --pair",
         )
     keys = sorted(gold)
     return evaluate([gold[k] for k in keys], [pred[k] for k in keys])
