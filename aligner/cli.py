@@ -276,8 +276,9 @@ def align(
         raise typer.Exit(130) from None
     if done.aligned + done.failed != 1 or done.unpaired_en or done.unused_ko:
         typer.echo(
-            f"pairs: {done.aligned} aligned, {done.failed} failed; {done.unpaired_en} English "
-            f"articles without an original, {done.unused_ko} Korean articles unused"
+            f"article pairs: {done.aligned} aligned, {done.failed} failed; "
+            f"{done.unpaired_en} English articles without an original, "
+            f"{done.unused_ko} Korean articles unused"
         )
     typer.echo(f"aligned {done.n_en} English and {done.n_ko} Korean sentences into "
                f"{done.beads} beads")  # fmt: skip
@@ -289,7 +290,7 @@ def align(
             f"{pid} ({mean:.2f}, {share:.0%})" for pid, mean, share in done.doubtful[:3]
         )
         typer.echo(
-            f"{len(done.doubtful)} doubtful pairs (mean score below {min_score} or under "
+            f"{len(done.doubtful)} doubtful article pairs (mean score below {min_score} or under "
             f"{THIN_COVERAGE:.0%} of sentences linked: a wrong pairing or a partial "
             f"translation?): {worst}; `aligner report {output} --order worst` shows them"
         )
@@ -441,13 +442,14 @@ def export(
     except AlignerError as error:
         _fail(error)
     for split, n in counts.splits.items():
-        typer.echo(f"{split or 'all'}: {n} pairs")
+        typer.echo(f"{split or 'all'}: {n} sentence pairs")
     if unique:
-        typer.echo(f"repeated pairs dropped: {counts.repeated}")
+        typer.echo(f"repeated sentence pairs dropped: {counts.repeated}")
     if skip_doubtful:
         shown = ", ".join(counts.doubtful[:5]) + (", ..." if len(counts.doubtful) > 5 else "")
         typer.echo(
-            f"doubtful pairs left out: {len(counts.doubtful)}" + (f" ({shown})" if shown else "")
+            f"doubtful article pairs left out: {len(counts.doubtful)}"
+            + (f" ({shown})" if shown else "")
         )
 
 
@@ -505,4 +507,4 @@ def report(
         summary = write_report(corpus, output, options, overwrite=overwrite, encoder=encoder)
     except AlignerError as error:
         _fail(error)
-    typer.echo(f"wrote {output}: {summary.pairs_shown} of {summary.pairs_total} pairs")
+    typer.echo(f"wrote {output}: {summary.pairs_shown} of {summary.pairs_total} article pairs")

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 STAGES = ("reading", "pairing", "encoding", "aligning", "writing")
-WARMUP_PAIRS = 64  # one encoding batch of Aligner.align_many: bursts average out past it
+# two encoding batches of Aligner.align_many (64 pairs each): past them, the bursts in
+# which pairs finish average out to within about one batch's time
+WARMUP_PAIRS = 128
 
 
 def console() -> Console:
@@ -57,8 +59,9 @@ class Eta:
     are aligned one after the other in a blink. A speed measured over the last seconds
     swings between those two (and the first batch also pays for compiling the kernels),
     so the estimate here is the mean rate from the first finished pair to now, given only
-    once ``warmup`` pairs have finished, when the window spans a whole burst cycle.
-    Measured at the moment of asking, it also grows while a batch is being encoded.
+    once ``warmup`` pairs (two batches) have finished since: from then on it is off by at
+    most about one batch's time, where a speed over the last seconds is off by a factor
+    of several. Measured at the moment of asking, it also grows while a batch is encoded.
     """
 
     def __init__(self, warmup: int = WARMUP_PAIRS) -> None:
@@ -101,10 +104,10 @@ class StageDisplay:
     """Receives the stage and the pairs done; draws them when ``progress`` is a rich
     Progress, records them otherwise (``stages`` lists every stage entered, in order)."""
 
-    def __init__(self, progress=None) -> None:
+    def __init__(self, progress=None, eta: Eta | None = None) -> None:
         self.progress = progress
         self.stages: list[str] = []
-        self.eta = Eta()
+        self.eta = eta or Eta()
         self._task = None if progress is None else progress.add_task("reading", total=None)
 
     def stage(self, name: str) -> None:
@@ -133,19 +136,18 @@ def stage_display(show: bool) -> Iterator[StageDisplay]:
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn
 
-    holder: list[StageDisplay] = []
+    eta = Eta()
 
     class EtaColumn(ProgressColumn):
         def render(self, task: Task) -> Text:
-            return _eta_text(holder[0].eta)
+            return _eta_text(eta)
 
     columns = (
         "{task.description:<9}",
         BarColumn(),
         MofNCompleteColumn(),
-        "pairs",
+        "article pairs",
         EtaColumn(),
     )
     with Progress(*columns, console=console(), transient=True) as progress:
-        holder.append(StageDisplay(progress))
-        yield holder[0]
+        yield StageDisplay(progress, eta)

@@ -60,7 +60,7 @@ def test_align_texts_and_write_a_corpus(counted: CountingEncoder, tmp_path: Path
     al = Aligner(counted)
     en_text = " ".join(EN[:3]) + "\n\n" + EN[3]
     ko_text = " ".join(KO)
-    result = al.align_texts(en_text, ko_text, en_id="a", ko_id="b")
+    result = al.align_texts(en_text, ko_text, en_id="a", ko_id="b", clean=False)
     assert [s.paragraph for s in result.en_sents] == [0, 0, 0, 1]
     for s in result.en_sents:
         assert en_text[s.start : s.end] == s.text

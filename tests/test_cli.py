@@ -177,7 +177,7 @@ def test_collections_are_paired_by_id_and_unpaired_articles_are_reported(tmp_pat
     result = _run("align", en_dir, ko_dir, "-o", out)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == (
-        "pairs: 2 aligned, 0 failed; 1 English articles without an original, "
+        "article pairs: 2 aligned, 0 failed; 1 English articles without an original, "
         "1 Korean articles unused"
     )
     frame = read_corpus(out).collect()
@@ -212,7 +212,7 @@ def test_collections_without_ids_in_common_are_paired_by_content(tmp_path: Path)
     result = _run("align", en_dir, ko_dir, "-o", out, "--pair", "content")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == (
-        "pairs: 1 aligned, 0 failed; 1 English articles without an original, "
+        "article pairs: 1 aligned, 0 failed; 1 English articles without an original, "
         "0 Korean articles unused"
     )
     assert read_corpus(out).collect()["pair_id"].unique().to_list() == [
@@ -287,7 +287,10 @@ def test_text_files_pair_by_their_read_in_korean_links(tmp_path: Path) -> None:
     out = tmp_path / "l.parquet"
     result = _run("align", en_dir, ko, "-o", out, "--pair", "link")
     assert result.exit_code == 0, result.output
-    assert "pairs: 2 aligned, 0 failed; 0 English articles without an original" in result.stdout
+    assert (
+        "article pairs: 2 aligned, 0 failed; 0 English articles without an original"
+        in result.stdout
+    )
     frame = read_corpus(out).collect()
     assert sorted(frame["pair_id"].unique()) == ["rain__k78", "trains__k77"]
     assert "Korean" not in " ".join(frame["en_text"])  # the link lines are furniture
@@ -427,7 +430,9 @@ def test_a_wrong_pairing_is_named_in_the_summary(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = [x for x in result.stdout.splitlines() if "doubtful" in x]
     assert len(lines) == 1
-    assert re.match(r"1 doubtful pairs \(mean score below 0\.5 .*\): bank \(0\.\d\d, ", lines[0])
+    assert re.match(
+        r"1 doubtful article pairs \(mean score below 0\.5 .*\): bank \(0\.\d\d, ", lines[0]
+    )
     assert "seed" not in lines[0] and f"aligner report {out} --order worst" in lines[0]
 
 
@@ -462,7 +467,7 @@ def test_resume_after_an_interruption(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "unfinished job" in _one_error_line(refused) and "--resume" in refused.stderr
     resumed = _run("align", en_dir, ko_dir, "-o", out, "--resume")
     assert resumed.exit_code == 0, resumed.output
-    assert "pairs: 2 aligned, 0 failed" in resumed.stdout
+    assert "article pairs: 2 aligned, 0 failed" in resumed.stdout
     assert not (tmp_path / "r.parquet.parts").exists()
     frame = read_corpus(out).collect()
     assert frame["pair_id"].unique(maintain_order=True).to_list() == ["seed", "short"]
@@ -504,7 +509,7 @@ def test_workers_write_the_same_corpus(
         "--cache", cache,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "pairs: 2 aligned, 0 failed" in result.stdout
+    assert "article pairs: 2 aligned, 0 failed" in result.stdout
     # the workers' cache counts reach the summary: all served, none computed again
     served = int(re.search(r"embeddings: 0 computed, (\d+) from the cache", result.stdout)[1])
     assert served >= computed

@@ -405,10 +405,14 @@ def test_read_parquet_not_parquet(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ read_collection
 
 
-def test_read_collection_seeds() -> None:
-    docs = read_collection(SEEDS)
+def test_read_collection_seeds(tmp_path: Path) -> None:
+    for path in (SEED_EN, SEED_KO):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    docs = read_collection(tmp_path)
     assert sorted((d.doc_id, d.lang) for d in docs) == [(SEED_ID, "en"), (SEED_ID, "ko")]
-    assert [d.lang for d in read_collection(SEEDS, "ko")] == ["ko"]
+    assert [d.lang for d in read_collection(tmp_path, "ko")] == ["ko"]
+    news = read_collection(SEEDS / "news" / "en", "en")  # the README's example folders
+    assert sorted(d.doc_id for d in news) == ["dandong", "rates-hold", "ulsan-title"]
 
 
 def test_read_collection_directory(tmp_path: Path) -> None:

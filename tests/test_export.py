@@ -119,7 +119,10 @@ def test_unique_keeps_the_first_of_repeated_pairs(tmp_path: Path) -> None:
         app, ["export", str(path), str(tmp_path / "cli"), "--kinds", "1-1", "--unique"]
     )
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == ["all: 5 pairs", "repeated pairs dropped: 1"]
+    assert result.stdout.splitlines() == [
+        "all: 5 sentence pairs",
+        "repeated sentence pairs dropped: 1",
+    ]
 
 
 def test_skip_doubtful_leaves_out_pairs_that_look_wrong(tmp_path: Path) -> None:
@@ -137,7 +140,10 @@ def test_skip_doubtful_leaves_out_pairs_that_look_wrong(tmp_path: Path) -> None:
     assert ids == {"good"}
     result = CliRunner().invoke(app, ["export", str(path), str(tmp_path / "c"), "--skip-doubtful"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == ["all: 4 pairs", "doubtful pairs left out: 1 (wrong)"]
+    assert result.stdout.splitlines() == [
+        "all: 4 sentence pairs",
+        "doubtful article pairs left out: 1 (wrong)",
+    ]
 
 
 def test_every_export_records_where_it_came_from(corpus: Path, tmp_path: Path) -> None:

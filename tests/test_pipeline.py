@@ -321,6 +321,10 @@ def test_ray_on_two_nodes_fits_a_worker_on_the_larger_one(
     import textwrap
 
     out = tmp_path / "two-nodes.parquet"
+    # Ray's Cluster writes ray_current_cluster under $RAY_TMPDIR/ray, which must exist:
+    # a folder of the test's own, never whatever an earlier run left in /tmp/ray.
+    temp = short_temp_dir / "ray"
+    temp.mkdir()
     script = textwrap.dedent(f"""
         import logging, sys
         import ray
@@ -344,10 +348,6 @@ def test_ray_on_two_nodes_fits_a_worker_on_the_larger_one(
             ray.shutdown()
             cluster.shutdown()
     """)
-    # Ray's Cluster writes ray_current_cluster under $RAY_TMPDIR/ray, which must exist:
-    # a folder of the test's own, never whatever an earlier run left in /tmp/ray.
-    temp = short_temp_dir / "ray"
-    temp.mkdir()
     env = {**os.environ, "RAY_TMPDIR": str(short_temp_dir)}
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=180, env=env

@@ -116,7 +116,7 @@ def test_report_command(corpus: Path, tmp_path: Path) -> None:
     args = ["report", str(corpus), "-o", str(out), "--order", "worst", "--max-pairs", "2"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == f"wrote {out}: 2 of 3 pairs"
+    assert result.stdout.strip() == f"wrote {out}: 2 of 3 article pairs"
     assert _index_order(out.read_text(encoding="utf-8")) == ["rough", "mixed"]
     again = runner.invoke(app, args)
     assert again.exit_code == 1
