@@ -93,7 +93,7 @@ def _decode(path: str | Path) -> str:
         raise InputError(f"cannot read: {e.strerror}", path=p, fix="check permissions") from e
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(
-            "is UTF-16, not UTF-8", path=p, fix=f"convert it: `iconv -f UTF-16 -t UTF-8 {p.name}`"
+            "is UTF-16, not UTF-8", path=p, fix=f"convert it: `iconv -f UTF-16 -t UTF-8 {p}`"
         )
     skip = len(_BOM) if data.startswith(_BOM) else 0
     nul = data.find(b"\x00")
@@ -112,7 +112,7 @@ def _decode(path: str | Path) -> str:
             f"not UTF-8: byte 0x{data[offset]:02X} at byte offset {offset}",
             path=p,
             line=_line_of(data, offset),
-            fix=_ICONV_FIX.format(name=p.name),
+            fix=_ICONV_FIX.format(name=p),
         ) from None
 
 
