@@ -152,6 +152,8 @@ def environment() -> dict[str, str]:
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     old = env.get("PYTHONPATH", "")
     env["PYTHONPATH"] = str(REPO) + (os.pathsep + old if old else "")
+    for name in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
+        env.pop(name, None)  # under `make test`, a nested make would say where it is
     env.setdefault("HF_HUB_OFFLINE", "1")
     env["COLUMNS"] = "100"
     env["NO_COLOR"] = "1"

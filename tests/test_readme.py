@@ -80,6 +80,16 @@ def test_the_harness_compares_lines_with_ellipsis_and_times() -> None:
     assert not rx.matches(["wrote x in 3.0 s"], ["wrote y in 3.0 s"])
 
 
+def test_the_examples_run_as_in_a_shell_of_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under `make test`, make's variables would make `make demo` print where it is."""
+    monkeypatch.setenv("MAKELEVEL", "1")
+    monkeypatch.setenv("MAKEFLAGS", "w")
+    env = rx.environment()
+    assert "MAKELEVEL" not in env and "MAKEFLAGS" not in env
+    assert env["PATH"].split(":")[0] == str(Path(sys.executable).parent)
+    assert env["PYTHONPATH"].split(":")[0] == str(rx.REPO)
+
+
 def test_the_harness_rewrites_only_what_differs(tmp_path: Path) -> None:
     text = (
         "```console\n$ echo one\ntwo\n$ echo three\nthree\n$ echo x in 9 s; echo y\nx in 1 s\n```\n"
