@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aligner.corpus import read_corpus, read_documents
+from aligner.corpus import collect_corpus, read_corpus, read_documents
 from aligner.errors import AlignerError, InputError
 
 __all__ = [
@@ -251,11 +251,11 @@ def links_from_corpus(path: str | os.PathLike[str]) -> dict[str, list[Link]]:
     Pairs listed in the documents table but without beads (unpaired or failed) map to
     an empty list, so that they count against recall.
     """
-    frame = (
+    frame = collect_corpus(
         read_corpus(path)
         .select("pair_id", "bead", "en_idx", "ko_idx")
-        .sort("pair_id", "bead", maintain_order=True)
-        .collect()
+        .sort("pair_id", "bead", maintain_order=True),
+        path,
     )
     out: dict[str, list[Link]] = {}
     try:
