@@ -308,22 +308,49 @@ def _stem_lang(path: Path) -> tuple[str, str | None]:
     return (path.stem[: m.start()], m.group(1)) if m else (path.stem, None)
 
 
+NO_CLEAN_FIX = "keep the furniture with --no-clean (clean_furniture=False in Python)"
+
+
+def furniture_only(removed: tuple[str, ...]) -> str:
+    """Why an article has no text left after cleaning, with an example of what went."""
+    example = removed[0] if removed else ""
+    if len(example) > 60:
+        example = example[:57] + "..."
+    return (
+        f"nothing but page furniture: all {len(removed)} line(s) were removed as credits, "
+        f"contact or link lines (e.g. {example!r})"
+    )
+
+
 def _finish(
-    text: str, lang: str, clean_furniture: bool, err: InputError
+    text: str, lang: str, clean_furniture: bool, err: InputError, *, allow_empty: bool = False
 ) -> tuple[str, tuple[str, ...]]:
-    """Clean ``text``; raise ``err`` when nothing is left."""
+    """Clean ``text``; raise ``err`` when nothing is left (unless ``allow_empty``: an
+    article of a collection is then kept with no text, and fails alone later)."""
     removed: tuple[str, ...] = ()
     if clean_furniture:
         text, removed = clean(text, lang)
     if not text.strip():
+        if allow_empty and removed:
+            logger.warning("%s: %s", err.path, furniture_only(removed))
+            return "", removed
         raise err
     return text, removed
 
 
 def load_document(
-    path: str | Path, lang: str, *, doc_id: str | None = None, clean_furniture: bool = True
+    path: str | Path,
+    lang: str,
+    *,
+    doc_id: str | None = None,
+    clean_furniture: bool = True,
+    allow_empty: bool = False,
 ) -> Document:
-    """One article from a text file; ``doc_id`` defaults to the stem without ``.en``/``.ko``."""
+    """One article from a text file; ``doc_id`` defaults to the stem without ``.en``/``.ko``.
+
+    An article that is nothing but page furniture is an error, or with ``allow_empty``
+    (an article of a collection) a document with no text, which fails alone when its
+    pair is aligned and is recorded as ``failed`` with the reason."""
     p = Path(path)
     lang = _check_lang(lang, p)
     stem, suffix_lang = _stem_lang(p)
@@ -332,11 +359,11 @@ def load_document(
     err = InputError(
         "no text left after removing page furniture",
         path=p,
-        fix="check the file, or load it with clean_furniture=False",
+        fix=f"check the file, or {NO_CLEAN_FIX}",
     )
     raw = read_text(p)
     original, translation = page_link(raw, lang)
-    text, removed = _finish(raw, lang, clean_furniture, err)
+    text, removed = _finish(raw, lang, clean_furniture, err, allow_empty=allow_empty)
     return Document(
         doc_id or stem,
         lang,
@@ -380,9 +407,9 @@ def _record(
     text = normalise(rec["text"])
     if not text.strip():
         raise bad("field 'text' is empty", "drop the record or fill in its text")
-    err = bad("no text left after removing page furniture", "load it with clean_furniture=False")
+    err = bad("no text left after removing page furniture", NO_CLEAN_FIX)
     links = dict(zip(("original_url", "translation_url"), page_link(text, code), strict=True))
-    text, removed = _finish(text, code, clean_furniture, err)
+    text, removed = _finish(text, code, clean_furniture, err, allow_empty=True)
     extra = {k: "" if rec.get(k) is None else str(rec[k]) for k in _OPTIONAL}
     for key, link in links.items():
         extra[key] = extra[key] or link  # the record's own field wins
@@ -471,10 +498,15 @@ def read_parquet(
     return _dedupe(out, p)
 
 
-def read_collection(path: str | Path, lang: str | None = None) -> list[Document]:
+def read_collection(
+    path: str | Path, lang: str | None = None, *, clean_furniture: bool = True
+) -> list[Document]:
     """A directory of ``.txt`` files (searched recursively; language from an ``.en.txt``/
     ``.ko.txt`` suffix, else ``lang``; with ``lang``, files named for another language are
-    skipped), a single ``.txt`` file, a ``.jsonl`` or a ``.parquet`` collection."""
+    skipped), a single ``.txt`` file, a ``.jsonl`` or a ``.parquet`` collection.
+
+    An article that is nothing but page furniture is kept with no text (and a warning):
+    its pair fails alone, recorded as ``failed``, and the batch goes on."""
     p = Path(path)
     if lang:
         lang = _check_lang(lang, p)
@@ -482,9 +514,9 @@ def read_collection(path: str | Path, lang: str | None = None) -> list[Document]
         raise InputError("not found", path=p, fix="check the path")
     suffix = p.suffix.lower()
     if p.is_file() and suffix in (".jsonl", ".ndjson"):
-        return read_jsonl(p, lang)
+        return read_jsonl(p, lang, clean_furniture=clean_furniture)
     if p.is_file() and suffix in (".parquet", ".pq"):
-        return read_parquet(p, lang)
+        return read_parquet(p, lang, clean_furniture=clean_furniture)
     if p.is_file() and suffix != ".txt":
         raise InputError(
             f"unsupported file type {suffix or '(none)'!r}",
@@ -503,7 +535,8 @@ def read_collection(path: str | Path, lang: str | None = None) -> list[Document]
                 path=f,
                 fix="name it <id>.en.txt / <id>.ko.txt, or pass lang",
             )
-        out.append((load_document(f, file_lang or lang), str(f)))
+        doc = load_document(f, file_lang or lang, clean_furniture=clean_furniture, allow_empty=True)
+        out.append((doc, str(f)))
     if not out:
         raise InputError(
             f"no {'.' + lang + ' ' if lang else ''}.txt files found",
