@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -607,6 +608,24 @@ def read_parquet(
     return _dedupe(out, p)
 
 
+def _text_files(root: Path) -> list[Path]:
+    """The ``.txt`` files under ``root``, sorted, following symlinked folders (a
+    collection assembled from links to other folders) but entering each real folder
+    once, so a link back up the tree does not loop."""
+    seen: set[str] = set()
+    out: list[Path] = []
+    for folder, dirs, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            logger.warning("%s: already read through another path (a symlink loop?)", folder)
+            dirs.clear()
+            continue
+        seen.add(real)
+        dirs.sort()
+        out.extend(Path(folder) / n for n in names if n.endswith(".txt"))
+    return sorted(f for f in out if f.is_file())
+
+
 def read_collection(
     path: str | Path, lang: str | None = None, *, clean_furniture: bool = True
 ) -> list[Document]:
@@ -632,7 +651,7 @@ def read_collection(
             path=p,
             fix="pass a directory of .txt files, a .txt, a .jsonl or a .parquet file",
         )
-    files = [p] if p.is_file() else sorted(f for f in p.rglob("*.txt") if f.is_file())
+    files = [p] if p.is_file() else _text_files(p)
     out: list[tuple[Document, str]] = []
     for f in files:
         _, file_lang = _stem_lang(f)
