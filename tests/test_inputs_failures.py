@@ -6,10 +6,12 @@ the fix, with exit 1.
 
 from __future__ import annotations
 
+import itertools
 import tracemalloc
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -177,20 +179,12 @@ def test_corpus_with_wrong_column_types_is_one_line(command: str, tmp_path: Path
     assert str(bad) in line and "wrong column type" in line
     assert "score is string" in line and "bead is double" in line
     assert not list(tmp_path.glob("x*")) and not (tmp_path / "r.html").exists()
-
-
-def test_corpus_rewritten_by_polars_still_reads(tmp_path: Path) -> None:
-    """Polars writes strings as large strings and ``kind`` as a categorical: still a corpus."""
-    import polars as pl
-
-    from aligner.corpus import collect_corpus, read_corpus
-
-    source = _real_corpus(tmp_path / "c.parquet", pairs=2)
+    # Polars writes strings as large strings and kind as a categorical: still a corpus
+    # (export reads it; report also needs the documents table, which Polars drops)
     copy = tmp_path / "copy.parquet"
-    read_corpus(source).collect().write_parquet(copy)
-    assert collect_corpus(read_corpus(copy), copy).height == 50
-    assert _run("export", copy, tmp_path / "x").exit_code == 0
+    pl.read_parquet(tmp_path / "c.parquet").write_parquet(copy)
     assert pl.read_parquet(copy)["kind"].dtype == pl.Categorical
+    assert _run("export", copy, tmp_path / "y").exit_code == 0
 
 
 # --------------------------------------------------------------- heatmap memory (8)
@@ -199,8 +193,6 @@ def test_corpus_rewritten_by_polars_still_reads(tmp_path: Path) -> None:
 def test_heatmap_does_not_build_the_full_similarity_matrix() -> None:
     """6,000 units a side: the full float32 matrix is 144 MB (and the old code padded a
     copy of it). Block maxima from row chunks stay far below that."""
-    import polars as pl
-
     from aligner.report import heatmap_svg
 
     n = 6000
@@ -271,3 +263,289 @@ def test_furniture_only_article_fails_alone_and_the_batch_goes_on(tmp_path: Path
     kept = _run("align", en, ko, "-o", tmp_path / "kept.parquet", "--no-clean")
     assert kept.exit_code == 0, kept.output
     assert "2 aligned, 0 failed" in kept.stdout
+
+
+# ------------------------------------------------------------ very long lines (weak)
+
+
+def test_a_megabyte_line_without_punctuation_is_cut_before_the_encoder() -> None:
+    """A 1 MB line with no full stop was one sentence (4 GB in the encoder); it is now
+    cut at whitespace into sentences of at most MAX_SENTENCE_CHARS, offsets intact."""
+    from aligner.segment import MAX_SENTENCE_CHARS, presegmented, segment
+
+    words = ("market", "report", "korea", "trade", "rail", "freight", "station", "source")
+    text = " ".join(words[k % 8] + str(k % 7) for k in range(150_000))[:1_000_000]
+    for sentences in (segment(text, "en", doc_id="big"), presegmented(text, doc_id="big")):
+        assert len(sentences) >= 1_000_000 // MAX_SENTENCE_CHARS
+        assert max(len(s.text) for s in sentences) <= MAX_SENTENCE_CHARS
+        assert all(text[s.start : s.end] == s.text for s in sentences)
+        assert all(
+            " " not in text[a.end : b.start].strip() for a, b in itertools.pairwise(sentences)
+        )
+        assert sum(len(s.text.split()) for s in sentences) == len(text.split())
+
+
+# ----------------------------------------------------------- encodings, HTML (weak)
+
+
+def _seed_text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-16"])
+@pytest.mark.parametrize("side", ["en", "ko"])
+def test_utf16_with_or_without_a_byte_order_mark_is_decoded(
+    codec: str, side: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from aligner.documents import load_document
+
+    source = EN if side == "en" else KO
+    wide = tmp_path / f"wide.{side}.txt"
+    wide.write_bytes(_seed_text(source).encode(codec))
+    with caplog.at_level("WARNING"):
+        doc = load_document(wide, side)
+    assert doc.text == load_document(source, side).text
+    assert "UTF-16" in caplog.text and "wide" in caplog.text
+
+
+def test_utf8_cut_mid_character_is_not_sent_to_cp949(tmp_path: Path) -> None:
+    data = KO.read_bytes()
+    at = data.index("열차".encode())
+    cut = tmp_path / "cut.ko.txt"
+    cut.write_bytes(data[: at + 1] + data[at + 3 :])  # the first two bytes of 열 lost
+    line = _one_error_line(_run("align", EN, cut, "-o", tmp_path / "o.parquet"))
+    assert f"byte offset {at}" in line
+    line_no = data[:at].count(b"\n") + 1
+    assert f"cut.ko.txt:{line_no}:" in line
+    assert "invalid UTF-8" in line and "cut short or damaged" in line
+    assert "CP949" not in line
+
+
+def test_legacy_encodings_other_than_korean_are_not_sent_to_cp949(tmp_path: Path) -> None:
+    latin = tmp_path / "latin.en.txt"
+    latin.write_bytes("The café in Séoul was déjà full, the source said.\n".encode("latin-1"))
+    line = _one_error_line(_run("align", latin, KO, "-o", tmp_path / "o.parquet"))
+    assert "not UTF-8" in line and "CP949" in line  # named, as what it is not
+    assert "iconv -f ENCODING -t UTF-8 latin.en.txt" in line and "iconv -f CP949" not in line
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<!DOCTYPE html>\n<html><head><title>Trade</title></head>\n<body>The train has not "
+        "moved since April.</body></html>\n",
+        "".join(f"<p>Sentence {k} of the article, as scraped.</p>\n" for k in range(12)),
+    ],
+    ids=["page", "fragment"],
+)
+def test_html_given_as_text_is_refused(html: str, tmp_path: Path) -> None:
+    from aligner.documents import load_document
+
+    page = tmp_path / "page.en.txt"
+    page.write_text(html, encoding="utf-8")
+    line = _one_error_line(_run("align", page, KO, "-o", tmp_path / "o.parquet"))
+    assert "page.en.txt" in line and "HTML" in line and "extract the article text" in line
+    # one "Read in Korean" link is page furniture, not a page
+    linked = tmp_path / "linked.en.txt"
+    linked.write_text(
+        _seed_text(EN) + '\n\n<a href="https://www.dailynk.com/korean/a1">Read in Korean</a>\n',
+        encoding="utf-8",
+    )
+    assert load_document(linked, "en").original_url.endswith("korean/a1")
+
+
+def test_html_in_a_jsonl_record_is_refused_with_its_line(tmp_path: Path) -> None:
+    import json
+
+    records = [
+        {"id": "a", "text": _seed_text(EN)},
+        {"id": "b", "text": "<div>" + "".join(f"<p>Para {k}.</p>" for k in range(10)) + "</div>"},
+    ]
+    en = tmp_path / "en.jsonl"
+    en.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    line = _one_error_line(_run("align", en, KO, "-o", tmp_path / "o.parquet"))
+    assert "en.jsonl:2:" in line and "HTML" in line
+
+
+# ------------------------------------------------------------- wrong language (weak)
+
+CHINESE = (
+    "朝鲜与中国之间的贸易预计将于五月中旬恢复，但据消息人士透露，丹东火车站的货车仍停在原地。\n"
+)
+JAPANESE = (
+    "中朝貿易は5月中旬に再開される見通しだったが、"
+    "丹東駅の貨物列車は先月と同じ場所に止まっているという。\n"
+)
+
+
+@pytest.mark.parametrize(("text", "found"), [(CHINESE, "Chinese"), (JAPANESE, "Japanese")])
+@pytest.mark.parametrize("side", ["en", "ko"])
+def test_chinese_or_japanese_is_named(text: str, found: str, side: str, tmp_path: Path) -> None:
+    other = tmp_path / f"other.{side}.txt"
+    other.write_text(text, encoding="utf-8")
+    args = (EN, other) if side == "ko" else (other, KO)
+    line = _one_error_line(_run("align", *args, "-o", tmp_path / "o.parquet"))
+    assert "other." in line and found in line
+    assert "argument order" not in line
+
+
+# -------------------------------------------------------------- embedding cache (weak)
+
+
+class _Counting:
+    """A deterministic encoder: a unit vector per text; remembers what it was asked."""
+
+    name = "counting-8"
+    dim = 8
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def encode(self, texts):
+        import zlib
+
+        self.seen.extend(texts)
+        out = np.stack(
+            [np.random.default_rng(zlib.crc32(t.encode())).normal(size=8) for t in texts]
+        ).astype(np.float32)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def test_a_damaged_cache_file_says_to_delete_it(tmp_path: Path) -> None:
+    from aligner.cache import CachedEncoder
+    from aligner.errors import ModelError
+
+    cache = CachedEncoder(_Counting(), cache_dir=tmp_path)
+    cache.encode(["one sentence", "another sentence"])
+    cache.close()
+    (path,) = tmp_path.glob("*.sqlite")
+    for extra in tmp_path.glob("*.sqlite-*"):
+        extra.unlink()
+    data = bytearray(path.read_bytes())
+    data[:100] = b"\x13" * 100  # the SQLite header
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelError) as caught:
+        CachedEncoder(_Counting(), cache_dir=tmp_path).encode(["one sentence"])
+    message = str(caught.value)
+    assert str(path) in message and f"delete {path}" in message and "\n" not in message
+
+
+def test_nan_vectors_in_the_cache_are_computed_again(tmp_path: Path) -> None:
+    import sqlite3
+
+    from aligner.cache import CachedEncoder
+
+    texts = ["one sentence", "another sentence", "a third"]
+    first = CachedEncoder(_Counting(), cache_dir=tmp_path)
+    good = first.encode(texts)
+    first.close()
+    (path,) = tmp_path.glob("*.sqlite")
+    with sqlite3.connect(path) as conn:
+        keys = [k for (k,) in conn.execute("SELECT key FROM vec ORDER BY key")]
+        conn.execute(
+            "UPDATE vec SET v = ? WHERE key = ?",
+            (np.full(8, np.nan, np.float32).tobytes(), keys[0]),
+        )
+        conn.execute(
+            "UPDATE vec SET v = ? WHERE key = ?",
+            (np.full(8, np.inf, np.float32).tobytes(), keys[1]),
+        )
+    inner = _Counting()
+    again = CachedEncoder(inner, cache_dir=tmp_path)
+    vecs = again.encode(texts)
+    assert np.isfinite(vecs).all()
+    np.testing.assert_allclose(vecs, good, atol=1e-6)
+    assert len(inner.seen) == 2 and again.misses == 2 and again.hits == 1
+    again.close()
+    third = CachedEncoder(_Counting(), cache_dir=tmp_path)  # replaced on disk
+    third.encode(texts)
+    assert third.hits == 3
+
+
+# -------------------------------------------------------------- gold files (weak)
+
+
+GOLD = Path(f"{SEED}.gold")
+
+
+@pytest.fixture(scope="module")
+def seed_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("seed") / f"{SEED.name}.parquet"
+    result = _run("align", EN, KO, "-o", out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_empty_gold_file_is_refused(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.gold"
+    empty.write_text("\n\n", encoding="utf-8")
+    line = _one_error_line(_run("evaluate", empty, GOLD))
+    assert "empty.gold" in line and "no links" in line
+
+
+def test_duplicate_gold_link_is_refused_with_its_line(tmp_path: Path) -> None:
+    lines = GOLD.read_text(encoding="utf-8").splitlines()
+    dup = tmp_path / "dup.gold"
+    dup.write_text("\n".join([*lines[:5], lines[2], *lines[5:]]) + "\n", encoding="utf-8")
+    line = _one_error_line(_run("evaluate", dup, GOLD))
+    assert "dup.gold:6:" in line and "duplicate link" in line and "line 3" in line
+
+
+def test_gold_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    bom = tmp_path / "bom.gold"
+    bom.write_bytes(b"\xef\xbb\xbf" + GOLD.read_bytes())
+    result = _run("evaluate", bom, GOLD)
+    assert result.exit_code == 0, result.output
+    assert "strict     1.0000  1.0000  1.0000" in result.stdout
+
+
+@pytest.mark.slow
+def test_gold_index_beyond_the_pair_is_refused(seed_corpus: Path, tmp_path: Path) -> None:
+    lines = GOLD.read_text(encoding="utf-8").splitlines()
+    bad = tmp_path / f"{SEED.name}.gold"
+    bad.write_text("\n".join([*lines, "[40]:[41]"]) + "\n", encoding="utf-8")
+    line = _one_error_line(_run("evaluate", bad, seed_corpus))
+    assert f"{bad}:{len(lines) + 1}:" in line and "sentence 40 is out of range" in line
+    assert _run("evaluate", GOLD, seed_corpus).exit_code == 0
+
+
+# ------------------------------------------------------------ collections (weak)
+
+
+def test_symlinked_folders_in_a_collection_are_followed_without_looping(tmp_path: Path) -> None:
+    from aligner.documents import read_collection
+
+    (tmp_path / "en" / "a").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "b").mkdir(parents=True)
+    (tmp_path / "en" / "a" / "one.en.txt").write_bytes(EN.read_bytes())
+    (tmp_path / "elsewhere" / "b" / "two.en.txt").write_text(
+        "Freight cars are still parked at Dandong Station this week, a source said.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "en" / "linked").symlink_to(tmp_path / "elsewhere" / "b")
+    (tmp_path / "en" / "a" / "loop").symlink_to(tmp_path / "en")  # a link back up the tree
+    docs = read_collection(tmp_path / "en", "en")
+    assert sorted(d.doc_id for d in docs) == ["one", "two"]
+
+
+# ---------------------------------------------------------- option errors (weak)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["align", EN, KO],  # no --output
+        ["align", EN, KO, "-o", "x.parquet", "--workers", "0"],
+        ["align", EN, KO, "-o", "x.parquet", "--max-days", "soon"],
+        ["segment", EN, "--lang", "en", "--bogus"],
+        ["evaluate", GOLD],
+        ["export", "corpus.parquet"],
+        ["report", "corpus.parquet", "-o", "r.html", "--max-pairs", "many"],
+        ["frobnicate"],
+    ],
+    ids=["missing", "range", "type", "unknown-option", "evaluate", "export", "report", "command"],
+)
+def test_option_errors_are_one_line_with_exit_1(args: list[object]) -> None:
+    line = _one_error_line(_run(*args))
+    assert "--help)" in line
+    assert "Usage" not in line
