@@ -66,6 +66,12 @@ log = logging.getLogger(__name__)
 GroupEmbedder = Callable[[str, Sequence[tuple[int, int]]], np.ndarray]
 
 
+# Beads of up to MAX_BEAD sentences, both sides together: 45 bead types at 10, against
+# 10 at the default 5; search time and the gains table grow with the number of types.
+MIN_BEAD = 2
+MAX_BEAD = 10
+
+
 @dataclass(frozen=True, slots=True)
 class AlignParams:
     """Every knob of the aligner. All are recorded in the corpus metadata
@@ -93,8 +99,12 @@ class AlignParams:
     max_rounds: int = 6
 
     def __post_init__(self) -> None:
-        if self.max_bead < 2:
-            raise AlignmentError(f"max_bead must be at least 2 (got {self.max_bead})")
+        if not MIN_BEAD <= self.max_bead <= MAX_BEAD:
+            raise AlignmentError(
+                f"max_bead (--max-bead) must be from {MIN_BEAD} to {MAX_BEAD}, got "
+                f"{self.max_bead} (larger beads are not sentence alignment, and the search "
+                "time and memory grow with the square of it)"
+            )
         if self.knn < 1:
             raise AlignmentError(f"knn must be at least 1 (got {self.knn})")
         if self.band_radius < 1:

@@ -23,6 +23,7 @@ from aligner import __version__
 from aligner.align import AlignParams, align, number_marks
 from aligner.cache import CachedEncoder
 from aligner.corpus import PairResult, signature
+from aligner.documents import NO_CLEAN_FIX, furniture_only
 from aligner.documents import clean as clean_furniture
 from aligner.embed import Encoder, load_encoder
 from aligner.errors import AlignerError, AlignmentError
@@ -331,6 +332,11 @@ class Aligner:
     ) -> PairResult:
         if not en_sents or not ko_sents:
             empty = en_doc if not en_sents else ko_doc
+            if not empty.text.strip() and empty.removed:
+                raise AlignmentError(
+                    f"{empty.source or empty.doc_id}: {furniture_only(empty.removed)} "
+                    f"({NO_CLEAN_FIX})"
+                )
             raise AlignmentError(f"{empty.source or empty.doc_id}: no sentences found")
         beads = self._align(
             [s.text for s in en_sents],

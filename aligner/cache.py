@@ -10,6 +10,7 @@ computed.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import sqlite3
@@ -25,6 +26,16 @@ from aligner.embed import Encoder, as_text_list, check_encoder_output
 from aligner.errors import ModelError
 
 __all__ = ["CachedEncoder"]
+
+log = logging.getLogger(__name__)
+
+
+def _usable(vec: np.ndarray) -> bool:
+    """A cached vector is a finite unit vector; anything else (NaN, inf, a flipped bit
+    in the exponent) is computed again rather than aligned with."""
+    if not np.isfinite(vec).all():
+        return False
+    return abs(float(np.dot(vec, vec)) - 1.0) < 1e-3
 
 
 def _safe_filename(name: str) -> str:
@@ -47,6 +58,8 @@ class _DiskCache:
         self.dim = dim
         self._conn: sqlite3.Connection | None = None
         self._pid = -1
+        self.bad = 0  # vectors read that were not finite unit vectors
+        self._warned = False
         if directory.exists() and not directory.is_dir():
             raise ModelError(
                 f"embedding cache {directory}: not a folder (pass a folder for the cache, "
@@ -56,7 +69,21 @@ class _DiskCache:
             directory.mkdir(parents=True, exist_ok=True)
             self._connect()
         except (OSError, sqlite3.Error) as e:
-            raise ModelError(f"cannot use embedding cache {self.path}: {e}") from e
+            raise ModelError(f"cannot use embedding cache {self.path}: {e}{self._fix(e)}") from e
+
+    def _fix(self, error: Exception) -> str:
+        """What to do about a damaged cache file: it only holds vectors that can be
+        computed again, so deleting it loses nothing."""
+        damaged = isinstance(error, sqlite3.DatabaseError) and not isinstance(
+            error, sqlite3.OperationalError
+        )
+        text = str(error).lower()
+        if damaged or "malformed" in text or "not a database" in text or "corrupt" in text:
+            return (
+                f" (the cache file is damaged: delete {self.path}; it only holds vectors "
+                "that are computed again)"
+            )
+        return ""
 
     def _connect(self) -> sqlite3.Connection:
         if self._conn is None or self._pid != os.getpid():
@@ -95,10 +122,22 @@ class _DiskCache:
                 marks = ",".join("?" * len(chunk))
                 query = f"SELECT key, v FROM vec WHERE key IN ({marks})"
                 for key, blob in conn.execute(query, chunk):
-                    if len(blob) == nbytes:
-                        found[bytes(key)] = np.frombuffer(blob, dtype=np.float32)
+                    if len(blob) != nbytes:
+                        continue
+                    vec = np.frombuffer(blob, dtype=np.float32)
+                    if _usable(vec):
+                        found[bytes(key)] = vec
+                    else:
+                        self.bad += 1
         except sqlite3.Error as e:
-            raise ModelError(f"cannot read embedding cache {self.path}: {e}") from e
+            raise ModelError(f"cannot read embedding cache {self.path}: {e}{self._fix(e)}") from e
+        if self.bad and not self._warned:
+            log.warning(
+                "embedding cache %s holds vectors that are not finite unit vectors (NaN, "
+                "inf or damaged); they are computed again and replaced",
+                self.path,
+            )
+            self._warned = True
         return found
 
     def put(self, items: Iterable[tuple[bytes, np.ndarray]]) -> None:
@@ -106,12 +145,11 @@ class _DiskCache:
         try:
             conn = self._connect()
             with conn:
-                conn.executemany("INSERT OR IGNORE INTO vec VALUES (?, ?)", rows)
+                # REPLACE: a damaged vector found by get() is overwritten by the new one
+                conn.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)", rows)
         except sqlite3.Error as e:
-            raise ModelError(
-                f"cannot write embedding cache {self.path}: {e} (free some space, or use "
-                "another --cache folder)"
-            ) from e
+            fix = self._fix(e) or " (free some space, or use another --cache folder)"
+            raise ModelError(f"cannot write embedding cache {self.path}: {e}{fix}") from e
 
     def __len__(self) -> int:
         return int(self._connect().execute("SELECT COUNT(*) FROM vec").fetchone()[0])

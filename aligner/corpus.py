@@ -62,6 +62,7 @@ __all__ = [
     "CorpusWriter",
     "PairResult",
     "beads_to_table",
+    "collect_corpus",
     "parse_signature",
     "read_corpus",
     "read_documents",
@@ -511,13 +512,64 @@ def _footer(path: str | os.PathLike[str]) -> pq.FileMetaData:
     missing = [name for name in SCHEMA.names if name not in names]
     if missing:
         raise InputError(f"not an aligner corpus: missing column(s) {', '.join(missing)}", path=p)
+    _check_types(footer, p)
     return footer
 
 
+def _type_family(kind: pa.DataType) -> str:
+    """A column type as the readers see it: string columns may be plain, large, views or
+    dictionary-encoded (Polars writes them so), index lists plain or large lists."""
+    if pa.types.is_dictionary(kind):
+        return _type_family(kind.value_type)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        return "string"
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_list_view(kind):
+        return f"list<{_type_family(kind.value_type)}>"
+    return str(kind)
+
+
+def _check_types(footer: pq.FileMetaData, path: Path) -> None:
+    """Every corpus column has the type the readers rely on (a file with the right names
+    and wrong types would otherwise fail deep inside a query, or export wrong values)."""
+    try:
+        found = footer.schema.to_arrow_schema()
+    except (pa.ArrowException, ValueError) as err:
+        raise InputError(f"not an aligner corpus ({err})", path=path) from err
+    wrong = [
+        f"{field.name} is {found.field(field.name).type}, expected {field.type}"
+        for field in SCHEMA
+        if _type_family(found.field(field.name).type) != _type_family(field.type)
+    ]
+    if wrong:
+        raise InputError(
+            f"not an aligner corpus: wrong column type(s): {'; '.join(wrong)}",
+            path=path,
+            fix="write it with aligner align, or cast the columns to the corpus schema",
+        )
+
+
 def read_corpus(path: str | os.PathLike[str]) -> pl.LazyFrame:
-    """Scan a corpus lazily. ``kind`` comes back as a polars Categorical."""
+    """Scan a corpus lazily, after checking its schema. ``kind`` comes back as a polars
+    Categorical. Collect it with :func:`collect_corpus`, which turns damaged data pages
+    into an :class:`InputError` naming the file."""
     _footer(path)
     return pl.scan_parquet(Path(path))
+
+
+def collect_corpus(frame: pl.LazyFrame, path: str | os.PathLike[str]) -> pl.DataFrame:
+    """``frame.collect()`` for a query over the corpus at ``path``. The footer can be
+    intact while data pages are damaged (a bad disk, a truncated copy patched up, bytes
+    flipped in transit): reading them fails only here, and the error names the file."""
+    try:
+        return frame.collect()
+    except (pl.exceptions.PolarsError, pa.ArrowException, OSError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise InputError(
+            f"corpus data is damaged ({first})",
+            path=path,
+            fix="its footer is intact but its data pages are not: write it again with "
+            "aligner align, or restore a copy",
+        ) from err
 
 
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, str]:

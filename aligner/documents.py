@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -84,17 +85,23 @@ def _check_file(p: Path) -> None:
 
 
 def _decode(path: str | Path) -> str:
-    """File bytes to ``str``: existence, binary and UTF-8 checks; BOM dropped; not normalised."""
+    """File bytes to ``str``: existence, binary and UTF-8 checks; BOM dropped; not normalised.
+
+    UTF-16 (with a byte-order mark, or without one when its zero bytes give it away) is
+    decoded, with a warning. Bytes that are not UTF-8 get a message that says what they
+    look like: UTF-8 cut or damaged mid-character, or a legacy Korean encoding (only
+    when the bytes decode as CP949 and hold Hangul)."""
     p = Path(path)
     _check_file(p)
     try:
         data = p.read_bytes()
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", path=p, fix="check permissions") from e
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(
-            "is UTF-16, not UTF-8", path=p, fix=f"convert it: `iconv -f UTF-16 -t UTF-8 {p}`"
-        )
+    utf16 = _utf16(data)
+    if utf16 is not None:
+        codec, text = utf16
+        logger.warning("%s: decoded as %s (aligner reads UTF-8; this file is not)", p, codec)
+        return text
     skip = len(_BOM) if data.startswith(_BOM) else 0
     nul = data.find(b"\x00")
     if nul >= 0:
@@ -107,18 +114,118 @@ def _decode(path: str | Path) -> str:
     try:
         return data[skip:].decode("utf-8")
     except UnicodeDecodeError as e:
-        offset = skip + e.start
-        raise InputError(
-            f"not UTF-8: byte 0x{data[offset]:02X} at byte offset {offset}",
+        raise _not_utf8(data, skip + e.start, e.reason, p) from None
+
+
+# Characters of English or Korean text: bytes that are not UTF-16 read as UTF-16 give
+# mostly CJK ideographs and other scattered code points instead.
+_PLAUSIBLE = re.compile(
+    "[\t\n\r\x20-\x7e\u00a0-\u00ff\u2000-\u206f\u3000-\u303f\u1100-\u11ff"
+    "\u3130-\u318f\uac00-\ud7a3\uff01-\uff5e]"
+)
+
+
+def _utf16(data: bytes) -> tuple[str, str] | None:
+    """``(codec, text)`` when ``data`` is UTF-16: a byte-order mark, or else zero bytes
+    (the high byte of ASCII characters) on one side of most pairs and a strict decode."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return "UTF-16", data.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
+    if len(data) < 4 or len(data) % 2:
+        return None
+    even, odd = data[0::2].count(0), data[1::2].count(0)
+    pairs = len(data) // 2
+    for codec, zeros, others in (("UTF-16LE", odd, even), ("UTF-16BE", even, odd)):
+        if zeros >= 0.1 * pairs and zeros >= 4 * others:
+            try:
+                text = data.decode(codec.lower().replace("utf-16", "utf-16-"))
+            except UnicodeDecodeError:
+                return None
+            if len(_PLAUSIBLE.findall(text)) >= 0.9 * len(text):
+                return f"{codec} (no byte-order mark)", text
+    return None
+
+
+_HANGUL_SYLLABLE = re.compile("[\uac00-\ud7a3]")
+
+
+def _not_utf8(data: bytes, offset: int, reason: str, p: Path) -> InputError:
+    """The error for bytes that are not UTF-8, telling damaged UTF-8 from a legacy
+    Korean encoding (only suggested when the bytes decode as CP949 and hold Hangul)."""
+    line = _line_of(data, offset)
+    where = f"byte 0x{data[offset]:02X} at byte offset {offset}"
+    loose = data.decode("utf-8", "replace")
+    bad = loose.count("\ufffd")
+    good = sum(ord(ch) > 0x7F for ch in loose) - bad
+    if good >= 10 * bad:
+        cut = "the file ends" if reason == "unexpected end of data" else "the text goes on"
+        return InputError(
+            f"invalid UTF-8 ({where}, {reason}): a character cut short or damaged, and "
+            f"{cut} after it; the rest is UTF-8 ({good} non-ASCII characters read, "
+            f"{bad} damaged)",
             path=p,
-            line=_line_of(data, offset),
+            line=line,
+            fix="repair the damaged bytes or take a clean copy of the file; do not "
+            "convert it from another encoding",
+        )
+    try:
+        legacy = data.decode("cp949")
+    except UnicodeDecodeError:
+        legacy = ""
+    hangul = len(_HANGUL_SYLLABLE.findall(legacy))
+    if hangul >= 2 and 2 * hangul >= sum(ord(ch) > 0x7F for ch in legacy):
+        return InputError(
+            f"not UTF-8: {where}; it reads as Korean in CP949 (EUC-KR)",
+            path=p,
+            line=line,
             fix=_ICONV_FIX.format(name=p),
-        ) from None
+        )
+    return InputError(
+        f"not UTF-8: {where}, and not Korean CP949/EUC-KR either",
+        path=p,
+        line=line,
+        fix=f"convert it to UTF-8 from its encoding, e.g. `iconv -f ENCODING -t UTF-8 {p.name}`",
+    )
+
+
+# Markup that plain article text does not hold. One <a href> line is page furniture (a
+# "Read in Korean" link) and is fine; a page is many tags, or a document-level one.
+_HTML_TAG = re.compile(
+    r"</?(?:p|div|span|br|a|li|ul|ol|table|tr|td|th|h[1-6]|img|strong|em|b|i|section|"
+    r"article|header|footer|nav|figure|figcaption|blockquote|script|style|meta|link)\b[^<>]*>",
+    re.IGNORECASE,
+)
+_HTML_PAGE = re.compile(r"<(?:!doctype\s+html|html|head|body)\b[^<>]*>", re.IGNORECASE)
+_HTML_TAGS_MIN = 10
+
+
+_HTML_FIX = (
+    "extract the article text first (aligner reads plain text, JSONL or Parquet; it has "
+    "no HTML input)"
+)
+
+
+def html_found(text: str) -> str:
+    """What makes ``text`` an HTML page or fragment rather than article text (the markup
+    would end up in the corpus), or ``""``."""
+    page = _HTML_PAGE.search(text)
+    tags = _HTML_TAG.findall(text, 0, 200_000)
+    if page is None and len(tags) < _HTML_TAGS_MIN:
+        return ""
+    if page is not None:
+        return f"looks like an HTML page, not plain text (it has {page.group()[:40]!r})"
+    example = tags[0] if len(tags[0]) <= 40 else tags[0][:37] + "..."
+    return f"looks like HTML, not plain text ({len(tags)} tags such as {example!r})"
 
 
 def read_text(path: str | Path) -> str:
-    """Read a UTF-8 text file (BOM accepted) and return it normalised."""
+    """Read a UTF-8 text file (BOM accepted) and return it normalised. HTML is refused."""
     raw = _decode(path)
+    html = html_found(raw)
+    if html:
+        raise InputError(html, path=path, fix=_HTML_FIX)
     if not raw:
         raise InputError("file is empty", path=path, fix="pass article text")
     text = normalise(raw)
@@ -308,22 +415,49 @@ def _stem_lang(path: Path) -> tuple[str, str | None]:
     return (path.stem[: m.start()], m.group(1)) if m else (path.stem, None)
 
 
+NO_CLEAN_FIX = "keep the furniture with --no-clean (clean_furniture=False in Python)"
+
+
+def furniture_only(removed: tuple[str, ...]) -> str:
+    """Why an article has no text left after cleaning, with an example of what went."""
+    example = removed[0] if removed else ""
+    if len(example) > 60:
+        example = example[:57] + "..."
+    return (
+        f"nothing but page furniture: all {len(removed)} line(s) were removed as credits, "
+        f"contact or link lines (e.g. {example!r})"
+    )
+
+
 def _finish(
-    text: str, lang: str, clean_furniture: bool, err: InputError
+    text: str, lang: str, clean_furniture: bool, err: InputError, *, allow_empty: bool = False
 ) -> tuple[str, tuple[str, ...]]:
-    """Clean ``text``; raise ``err`` when nothing is left."""
+    """Clean ``text``; raise ``err`` when nothing is left (unless ``allow_empty``: an
+    article of a collection is then kept with no text, and fails alone later)."""
     removed: tuple[str, ...] = ()
     if clean_furniture:
         text, removed = clean(text, lang)
     if not text.strip():
+        if allow_empty and removed:
+            logger.warning("%s: %s", err.path, furniture_only(removed))
+            return "", removed
         raise err
     return text, removed
 
 
 def load_document(
-    path: str | Path, lang: str, *, doc_id: str | None = None, clean_furniture: bool = True
+    path: str | Path,
+    lang: str,
+    *,
+    doc_id: str | None = None,
+    clean_furniture: bool = True,
+    allow_empty: bool = False,
 ) -> Document:
-    """One article from a text file; ``doc_id`` defaults to the stem without ``.en``/``.ko``."""
+    """One article from a text file; ``doc_id`` defaults to the stem without ``.en``/``.ko``.
+
+    An article that is nothing but page furniture is an error, or with ``allow_empty``
+    (an article of a collection) a document with no text, which fails alone when its
+    pair is aligned and is recorded as ``failed`` with the reason."""
     p = Path(path)
     lang = _check_lang(lang, p)
     stem, suffix_lang = _stem_lang(p)
@@ -332,11 +466,11 @@ def load_document(
     err = InputError(
         "no text left after removing page furniture",
         path=p,
-        fix="check the file, or load it with clean_furniture=False",
+        fix=f"check the file, or {NO_CLEAN_FIX}",
     )
     raw = read_text(p)
     original, translation = page_link(raw, lang)
-    text, removed = _finish(raw, lang, clean_furniture, err)
+    text, removed = _finish(raw, lang, clean_furniture, err, allow_empty=allow_empty)
     return Document(
         doc_id or stem,
         lang,
@@ -380,9 +514,12 @@ def _record(
     text = normalise(rec["text"])
     if not text.strip():
         raise bad("field 'text' is empty", "drop the record or fill in its text")
-    err = bad("no text left after removing page furniture", "load it with clean_furniture=False")
+    html = html_found(text)
+    if html:
+        raise bad(f"field 'text' {html}", _HTML_FIX)
+    err = bad("no text left after removing page furniture", NO_CLEAN_FIX)
     links = dict(zip(("original_url", "translation_url"), page_link(text, code), strict=True))
-    text, removed = _finish(text, code, clean_furniture, err)
+    text, removed = _finish(text, code, clean_furniture, err, allow_empty=True)
     extra = {k: "" if rec.get(k) is None else str(rec[k]) for k in _OPTIONAL}
     for key, link in links.items():
         extra[key] = extra[key] or link  # the record's own field wins
@@ -471,13 +608,34 @@ def read_parquet(
     return _dedupe(out, p)
 
 
+def _text_files(root: Path) -> list[Path]:
+    """The ``.txt`` files under ``root``, sorted, following symlinked folders (a
+    collection assembled from links to other folders) but entering each real folder
+    once, so a link back up the tree does not loop."""
+    seen: set[str] = set()
+    out: list[Path] = []
+    for folder, dirs, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            logger.warning("%s: already read through another path (a symlink loop?)", folder)
+            dirs.clear()
+            continue
+        seen.add(real)
+        dirs.sort()
+        out.extend(Path(folder) / n for n in names if n.endswith(".txt"))
+    return sorted(f for f in out if f.is_file())
+
+
 def read_collection(
     path: str | Path, lang: str | None = None, *, clean_furniture: bool = True
 ) -> list[Document]:
     """A directory of ``.txt`` files (searched recursively; language from an ``.en.txt``/
     ``.ko.txt`` suffix, else ``lang``; with ``lang``, files named for another language are
     skipped), a single ``.txt`` file, a ``.jsonl`` or a ``.parquet`` collection.
-    ``clean_furniture=False`` keeps every line of every article."""
+    ``clean_furniture=False`` keeps every line of every article.
+
+    An article that is nothing but page furniture is kept with no text (and a warning):
+    its pair fails alone, recorded as ``failed``, and the batch goes on."""
     p = Path(path)
     if lang:
         lang = _check_lang(lang, p)
@@ -494,7 +652,7 @@ def read_collection(
             path=p,
             fix="pass a directory of .txt files, a .txt, a .jsonl or a .parquet file",
         )
-    files = [p] if p.is_file() else sorted(f for f in p.rglob("*.txt") if f.is_file())
+    files = [p] if p.is_file() else _text_files(p)
     out: list[tuple[Document, str]] = []
     for f in files:
         _, file_lang = _stem_lang(f)
@@ -506,7 +664,7 @@ def read_collection(
                 path=f,
                 fix="name it <id>.en.txt / <id>.ko.txt, or pass lang",
             )
-        doc = load_document(f, file_lang or lang, clean_furniture=clean_furniture)
+        doc = load_document(f, file_lang or lang, clean_furniture=clean_furniture, allow_empty=True)
         out.append((doc, str(f)))
     if not out:
         raise InputError(

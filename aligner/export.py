@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from aligner.corpus import SIGNATURE_KEY, read_corpus, read_metadata
+from aligner.corpus import SIGNATURE_KEY, collect_corpus, read_corpus, read_metadata
 from aligner.errors import InputError
 from aligner.files import atomic_text_files
 from aligner.report import DOUBTFUL_SCORE, doubtful_pairs, pair_table
@@ -50,7 +50,7 @@ def _is_test(pair_id: str, fraction: float, seed: int) -> bool:
 
 def doubtful(corpus: str | Path) -> list[str]:
     """The pairs of ``corpus`` that look wrong, as ``aligner align`` names them."""
-    pairs = pair_table(read_corpus(corpus).collect(), DOUBTFUL_SCORE)
+    pairs = pair_table(collect_corpus(read_corpus(corpus), corpus), DOUBTFUL_SCORE)
     return doubtful_pairs(pairs, DOUBTFUL_SCORE)["pair_id"].to_list()
 
 
@@ -65,7 +65,9 @@ def select(corpus: str | Path, keep: ExportFilter) -> pl.DataFrame:
         lf = lf.filter(pl.col("score") >= keep.min_score)
     if keep.min_margin is not None:
         lf = lf.filter(pl.col("margin") >= keep.min_margin)
-    frame = lf.select("pair_id", "kind", "en_text", "ko_text", "score", "margin").collect()
+    frame = collect_corpus(
+        lf.select("pair_id", "kind", "en_text", "ko_text", "score", "margin"), corpus
+    )
     return _drop_repeats(frame) if keep.unique else frame
 
 

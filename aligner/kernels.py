@@ -235,10 +235,15 @@ def member_shortfall(
 
 @njit(cache=True)
 def search(gains, lo, hi, off, n: int, m: int, tk, tl, skip_en, skip_ko):
-    """Best path through the band; back[c] is -1 for 1-0, -2 for 0-1, else a type index."""
+    """Best path through the band; back[c] is -1 for 1-0, -2 for 0-1, else a type index.
+
+    ``back`` is int16: there are ``b * (b - 1) / 2`` bead types for beads of up to ``b``
+    sentences, more than int8 holds from ``b = 17`` on (a type index stored there wrapped
+    round and the traceback followed the wrong bead, off the end of the document).
+    """
     cells = off[n + 1]
     score = np.full(cells, NEG, dtype=np.float64)
-    back = np.full(cells, -3, dtype=np.int8)
+    back = np.full(cells, -3, dtype=np.int16)
     score[0] = 0.0
     ntypes = tk.shape[0]
     for i in range(n + 1):

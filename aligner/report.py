@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from aligner.corpus import read_corpus, read_documents, read_metadata
+from aligner.corpus import collect_corpus, read_corpus, read_documents, read_metadata
 from aligner.errors import InputError
 from aligner.files import atomic_text_files, check_output
 
@@ -310,6 +310,28 @@ def _units(beads: pl.DataFrame) -> tuple[list[str], list[str]]:
     )
 
 
+HEATMAP_CHUNK_CELLS = 4_000_000  # cosines computed at once (16 MB of float32)
+
+
+def _block_maxima(en_vecs: np.ndarray, ko_vecs: np.ndarray, f: int) -> np.ndarray:
+    """The highest cosine in each block of ``f`` x ``f`` units, English blocks first.
+
+    The similarity matrix is computed a band of rows at a time and reduced at once, so
+    memory stays at about ``HEATMAP_CHUNK_CELLS`` cosines whatever the pair's length,
+    instead of the n x m matrix (6.4 GB for 40,000 units a side).
+    """
+    n, m = len(en_vecs), len(ko_vecs)
+    col_starts = np.arange(0, m, f)
+    blocks = np.empty((-(-n // f), len(col_starts)), dtype=np.float32)
+    rows = max(1, HEATMAP_CHUNK_CELLS // max(m, 1) // f) * f  # a whole number of blocks
+    for r0 in range(0, n, rows):
+        part = en_vecs[r0 : r0 + rows] @ ko_vecs.T
+        part = np.maximum.reduceat(part, col_starts, axis=1)
+        part = np.maximum.reduceat(part, np.arange(0, part.shape[0], f), axis=0)
+        blocks[r0 // f : r0 // f + part.shape[0]] = part
+    return blocks
+
+
 def heatmap_svg(beads: pl.DataFrame, vectors: Mapping[str, np.ndarray], size: int = 180) -> str:
     """Cosine of every English bead side against every Korean one, as an inline SVG.
 
@@ -324,14 +346,13 @@ def heatmap_svg(beads: pl.DataFrame, vectors: Mapping[str, np.ndarray], size: in
     n, m = len(en), len(ko)
     if not n or not m:
         return ""
-    sims = np.stack([vectors[t] for t in en]) @ np.stack([vectors[t] for t in ko]).T
+    en_vecs = np.stack([vectors[t] for t in en]).astype(np.float32, copy=False)
+    ko_vecs = np.stack([vectors[t] for t in ko]).astype(np.float32, copy=False)
     sx, sy = size / n, size / m
     # A long pair is drawn in blocks of f x f units (the block's highest cosine), so the
     # page stays small: at most HEATMAP_CELLS cells a side.
     f = -(-max(n, m) // HEATMAP_CELLS)
-    blocks = np.full((-(-n // f) * f, -(-m // f) * f), -1.0, dtype=np.float32)
-    blocks[:n, :m] = sims
-    blocks = blocks.reshape(blocks.shape[0] // f, f, blocks.shape[1] // f, f).max(axis=(1, 3))
+    blocks = _block_maxima(en_vecs, ko_vecs, f)
     shapes = []
     for a, b in zip(*np.nonzero(blocks >= 0.3), strict=True):
         shade = min(1.0, (float(blocks[a, b]) - 0.3) / 0.5) ** 1.5
@@ -345,7 +366,7 @@ def heatmap_svg(beads: pl.DataFrame, vectors: Mapping[str, np.ndarray], size: in
             shapes.append(
                 f"<rect x='{a * sx:.1f}' y='{b * sy:.1f}' width='{sx:.1f}' height='{sy:.1f}' "
                 f"fill='none' stroke='#e65100' stroke-width='1.2'><title>bead {r['bead']} "
-                f"{_e(r['kind'])}: {float(sims[a, b]):.3f}</title></rect>"
+                f"{_e(r['kind'])}: {float(en_vecs[a] @ ko_vecs[b]):.3f}</title></rect>"
             )
         a += bool(r["en_text"])
         b += bool(r["ko_text"])
@@ -444,7 +465,7 @@ def write_report(
             "the report would overwrite the corpus", path=output, fix="give an .html path"
         )
     check_output(output, overwrite)
-    beads = read_corpus(corpus).collect()
+    beads = collect_corpus(read_corpus(corpus), corpus)
     page, summary = render(
         beads,
         read_documents(corpus),

@@ -20,6 +20,7 @@ is ignored, and blank lines are skipped.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections import defaultdict
@@ -29,8 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
-from aligner.corpus import read_corpus, read_documents
+from aligner.corpus import collect_corpus, read_corpus, read_documents
 from aligner.errors import AlignerError, InputError
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "EvaluationError",
@@ -89,17 +92,25 @@ def _parse_link_line(line: str) -> Link | None:
 
 
 def read_gold(path: str | os.PathLike[str]) -> list[Link]:
-    """Read a links file in vecalign's format."""
+    """Read a links file in vecalign's format (a byte-order mark is accepted)."""
+    return [link for _, link in _read_links(path)]
+
+
+def _read_links(path: str | os.PathLike[str]) -> list[tuple[int, Link]]:
+    """The links of a file with their line numbers; a sentence in two links, or a file
+    with no links at all, is an error naming the file and the line."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError("no such alignment file", path=p) from None
     except UnicodeDecodeError as err:
         raise InputError("alignment file is not UTF-8 text", path=p, fix=_GOLD_FORMAT) from err
     except OSError as err:
         raise InputError(f"cannot read alignment file: {err.strerror}", path=p) from err
-    links: list[Link] = []
+    links: list[tuple[int, Link]] = []
+    first: dict[Link, int] = {}
+    seen: tuple[dict[int, int], dict[int, int]] = ({}, {})
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -109,7 +120,27 @@ def read_gold(path: str | os.PathLike[str]) -> list[Link]:
             if len(shown) > 60:
                 shown = shown[:57] + "..."
             raise InputError(f"cannot parse {shown!r}", path=p, line=number, fix=_GOLD_FORMAT)
-        links.append(link)
+        if link in first:
+            raise InputError(
+                f"duplicate link {line.strip()!r} (first on line {first[link]})",
+                path=p,
+                line=number,
+                fix="list each link once",
+            )
+        first[link] = number
+        # A sentence in two different links is odd but found in published gold
+        # (Text+Berg test1 links German sentence 218 twice): a warning, not an error.
+        for side, name, indices in zip(seen, ("source", "target"), link, strict=True):
+            for i in indices:
+                if i in side:
+                    log.warning(
+                        "%s:%d: %s sentence %d is also in the link on line %d",
+                        p, number, name, i, side[i],
+                    )  # fmt: skip
+                side[i] = number
+        links.append((number, link))
+    if not links:
+        raise InputError("alignment file holds no links", path=p, fix=_GOLD_FORMAT)
     return links
 
 
@@ -251,11 +282,11 @@ def links_from_corpus(path: str | os.PathLike[str]) -> dict[str, list[Link]]:
     Pairs listed in the documents table but without beads (unpaired or failed) map to
     an empty list, so that they count against recall.
     """
-    frame = (
+    frame = collect_corpus(
         read_corpus(path)
         .select("pair_id", "bead", "en_idx", "ko_idx")
-        .sort("pair_id", "bead", maintain_order=True)
-        .collect()
+        .sort("pair_id", "bead", maintain_order=True),
+        path,
     )
     out: dict[str, list[Link]] = {}
     try:
@@ -270,8 +301,11 @@ def links_from_corpus(path: str | os.PathLike[str]) -> dict[str, list[Link]]:
     return out
 
 
-def _load(path: str | os.PathLike[str]) -> tuple[dict[str, list[Link]], str]:
-    """Links by key, and what ``path`` was: ``"file"``, ``"dir"`` or ``"corpus"``."""
+def _load(
+    path: str | os.PathLike[str],
+) -> tuple[dict[str, list[Link]], str, dict[str, Path]]:
+    """Links by key, what ``path`` was (``"file"``, ``"dir"`` or ``"corpus"``) and the
+    links file of each key (none for a corpus)."""
     p = Path(path)
     if not p.exists():
         raise InputError("no such file or directory", path=p)
@@ -298,10 +332,10 @@ def _load(path: str | os.PathLike[str]) -> tuple[dict[str, list[Link]], str]:
                 path=p,
                 fix='give files with one link per line, like "[0]:[0, 1]", named <pair_id>.gold',
             )
-        return docs, "dir"
+        return docs, "dir", origin
     if _is_parquet(p):
-        return links_from_corpus(p), "corpus"
-    return {p.stem: read_gold(p)}, "file"
+        return links_from_corpus(p), "corpus", {}
+    return {p.stem: read_gold(p)}, "file", {p.stem: p}
 
 
 def load_links(path: str | os.PathLike[str]) -> dict[str, list[Link]]:
@@ -391,8 +425,8 @@ def evaluate_paths(
     their names. With ``pair``, only that pair (a pair id or an English document id) is
     scored: picked from each side that holds several, compared with a single file as is.
     """
-    gold, gold_kind = _load(gold_path)
-    pred, pred_kind = _load(pred_path)
+    gold, gold_kind, gold_files = _load(gold_path)
+    pred, pred_kind, _ = _load(pred_path)
     english = {**_english_ids(gold_path, gold_kind), **_english_ids(pred_path, pred_kind)}
     if pair is not None:
         picked = [
@@ -419,5 +453,42 @@ def evaluate_paths(
             path=gold_path,
             fix="evaluate only documents that have gold alignments, or one pair with --pair",
         )
+    if pred_kind == "corpus":
+        counts = _sentence_counts(Path(pred_path))
+        # Gold named after the English article checks against its pair's counts.
+        by_doc = {english[k]: v for k, v in counts.items() if k in english}
+        _check_ranges(gold_files, {**by_doc, **counts}, Path(pred_path))
     keys = sorted(gold)
     return evaluate([gold[k] for k in keys], [pred[k] for k in keys])
+
+
+def _sentence_counts(corpus: Path) -> dict[str, tuple[int, int]]:
+    """English and Korean sentence counts of each pair, from a corpus's documents table."""
+    try:
+        docs = read_documents(corpus)
+    except InputError:
+        return {}
+    counts: dict[str, dict[str, int]] = {}
+    for pair_id, role, n in docs.select("pair_id", "role", "n_sentences").iter_rows():
+        if pair_id and n is not None:
+            counts.setdefault(pair_id, {})[role] = n
+    return {k: (v["en"], v["ko"]) for k, v in counts.items() if "en" in v and "ko" in v}
+
+
+def _check_ranges(files: dict[str, Path], counts: dict[str, tuple[int, int]], corpus: Path) -> None:
+    """Gold indices must point at sentences the aligned pair has (0-based)."""
+    for key, path in files.items():
+        if key not in counts:
+            continue
+        for number, link in _read_links(path):
+            for name, indices, n in zip(("English", "Korean"), link, counts[key], strict=True):
+                beyond = [i for i in indices if i >= n]
+                if beyond:
+                    raise InputError(
+                        f"{name} sentence {beyond[0]} is out of range: pair {key!r} has {n} "
+                        f"{name} sentences in {corpus}",
+                        path=path,
+                        line=number,
+                        fix="check that the gold file belongs to this pair and that the "
+                        "corpus was aligned from the same segmentation (indices are 0-based)",
+                    )

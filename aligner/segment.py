@@ -34,6 +34,7 @@ on first use.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -43,6 +44,8 @@ from typing import TYPE_CHECKING
 
 from aligner.errors import InputError
 from aligner.types import Sentence
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from kiwipiepy import Kiwi
@@ -90,11 +93,17 @@ def segment(text: str, lang: str, doc_id: str = "") -> list[Sentence]:
 
 
 def presegmented(text: str, doc_id: str = "") -> list[Sentence]:
-    """One sentence per non-blank line, stripped; blank lines start a new paragraph."""
+    """One sentence per non-blank line, stripped; blank lines start a new paragraph. A
+    line longer than ``MAX_SENTENCE_CHARS`` is cut at whitespace, as :func:`segment` does."""
     out: list[Sentence] = []
+    long = 0
     for paragraph, lines in enumerate(_paragraphs(text)):
         for start, end in lines:
-            out.append(Sentence(doc_id, len(out), text[start:end], start, end, paragraph))
+            pieces = _capped(text, start, end)
+            long += len(pieces) > 1
+            for a, b in pieces:
+                out.append(Sentence(doc_id, len(out), text[a:b], a, b, paragraph))
+    _warn_long(long, doc_id)
     return out
 
 
@@ -119,7 +128,14 @@ def check_language(text: str, lang: str, path: str | None = None) -> None:
         return
     hangul = len(_HANGUL.findall(text))
     share = hangul / letters
+    other = _other_script(text, letters)
     if lang == "ko" and share < _MIN_HANGUL_SHARE:
+        if other:
+            raise InputError(
+                f"expected Korean text but found {other}; {share:.0%} of letters are Hangul",
+                path=path,
+                fix="aligner aligns English with Korean originals: give the Korean text",
+            )
         latin = len(_LATIN.findall(text))
         found = "mostly Latin letters" if latin > letters / 2 else "little Hangul"
         raise InputError(
@@ -133,6 +149,27 @@ def check_language(text: str, lang: str, path: str | None = None) -> None:
             path=path,
             fix="check the argument order: English first, then Korean",
         )
+    if lang == "en" and other:
+        raise InputError(
+            f"expected English text but found {other}",
+            path=path,
+            fix="aligner aligns English translations with Korean originals",
+        )
+
+
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def _other_script(text: str, letters: int) -> str:
+    """``"Japanese (...)"`` or ``"Chinese (...)"`` when Kana or Han characters make up
+    much of the letters (Korean news has some Han, never this much), else ``""``."""
+    kana, han = len(_KANA.findall(text)), len(_HAN.findall(text))
+    if kana >= 0.1 * letters:
+        return f"Japanese ({kana / letters:.0%} of letters are Kana, {han / letters:.0%} Han)"
+    if han >= 0.5 * letters:
+        return f"Chinese ({han / letters:.0%} of letters are Han characters)"
+    return ""
 
 
 # --------------------------------------------------------------------------- internals
@@ -157,17 +194,90 @@ def _segment(text: str, lang: str, doc_id: str, en_backend: str) -> list[Sentenc
     _check_lang(lang)
     cuts = _cuts_ko if lang == "ko" else _EN_BACKENDS[en_backend]
     out: list[Sentence] = []
+    long = 0
     for paragraph, lines in enumerate(_paragraphs(text)):
-        for chunk_start, chunk_end in _chunks(text, lines, lang):
+        for chunk_start, chunk_end in _split_long_chunks(text, _chunks(text, lines, lang)):
             chunk = text[chunk_start:chunk_end].translate(_BREAK_TO_SPACE)
             found = _fix_cuts(chunk, cuts(chunk))
             if lang == "en":
                 found = _fix_cuts_en(chunk, found)
             for start, end in _split_at(chunk, found):
-                start += chunk_start
-                end += chunk_start
-                out.append(Sentence(doc_id, len(out), text[start:end], start, end, paragraph))
+                pieces = _capped(text, start + chunk_start, end + chunk_start)
+                long += len(pieces) > 1
+                for a, b in pieces:
+                    out.append(Sentence(doc_id, len(out), text[a:b], a, b, paragraph))
+    _warn_long(long, doc_id)
     return out
+
+
+# The longest sentence sent to the encoder, in characters. A news sentence is rarely
+# above 500; a longer "sentence" is a table, a list or text that lost its punctuation,
+# and encoders spend memory on it that grows with its length (a 1 MB line without a full
+# stop took 4 GB). Such a sentence is cut at whitespace into pieces of at most this size.
+MAX_SENTENCE_CHARS = 2000
+
+
+def _capped(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``text[start:end]`` as one span, or, when it is longer than
+    ``MAX_SENTENCE_CHARS``, as pieces cut at the last whitespace before the cap (at the
+    cap itself when there is none), each stripped."""
+    out: list[tuple[int, int]] = []
+    cap = MAX_SENTENCE_CHARS
+    while end - start > cap:
+        window = text[start + cap // 2 : start + cap + 1]
+        space = max(window.rfind(" "), window.rfind("\n"), window.rfind("\t"))
+        cut = start + cap // 2 + space if space >= 0 else start + cap
+        piece = _strip_span(text, start, cut)
+        if piece is not None:
+            out.append(piece)
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    piece = _strip_span(text, start, end)
+    if piece is not None:
+        out.append(piece)
+    return out
+
+
+# The splitters (Kiwi above all) slow down on very long paragraphs: a paragraph longer
+# than this is split on its own in pieces, cut after the last full stop (or whitespace)
+# before the limit.
+MAX_CHUNK_CHARS = 20_000
+_SENTENCE_END = re.compile(r"[.!?。？！][\"'”’)\]]*\s")
+
+
+def _split_long_chunks(text: str, chunks: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for start, end in chunks:
+        while end - start > MAX_CHUNK_CHARS:
+            window = text[start + MAX_CHUNK_CHARS // 2 : start + MAX_CHUNK_CHARS]
+            ends = [m.end() for m in _SENTENCE_END.finditer(window)]
+            if ends:
+                cut = start + MAX_CHUNK_CHARS // 2 + ends[-1]
+            else:
+                space = window.rfind(" ")
+                cut = (
+                    start + MAX_CHUNK_CHARS // 2 + space if space >= 0 else start + MAX_CHUNK_CHARS
+                )
+            piece = _strip_span(text, start, cut)
+            if piece is not None:
+                out.append(piece)
+            start = cut
+        piece = _strip_span(text, start, end)
+        if piece is not None:
+            out.append(piece)
+    return out
+
+
+def _warn_long(count: int, doc_id: str) -> None:
+    if count:
+        logger.warning(
+            "%s: %d sentence(s) longer than %d characters cut at whitespace (text without "
+            "sentence punctuation?)",
+            doc_id or "text",
+            count,
+            MAX_SENTENCE_CHARS,
+        )
 
 
 def _paragraphs(text: str) -> Iterator[list[tuple[int, int]]]:
