@@ -31,6 +31,15 @@ def _fail(error: AlignerError) -> None:
     raise typer.Exit(1)
 
 
+def _os_error(error: OSError) -> AlignerError:
+    """One line for an ``OSError`` that no module turned into an ``AlignerError``."""
+    from aligner.errors import InputError
+
+    return InputError(
+        error.strerror or str(error), path=error.filename, fix="check the path and its permissions"
+    )
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"aligner {__version__}")
@@ -183,20 +192,24 @@ def align(
     from aligner.api import PAIRING_MODES, Aligner
     from aligner.cache import CachedEncoder
     from aligner.corpus import read_corpus, read_documents
-    from aligner.errors import InputError, OutputExistsError
+    from aligner.errors import InputError
+    from aligner.files import check_output
+    from aligner.jobs import OutputLock, Terminated, interrupt_on_sigterm
     from aligner.pairing import ContentParams, Pairing
     from aligner.pipeline import BACKENDS, parts_dir, write_batch
     from aligner.report import THIN_COVERAGE, summarize
 
     started = time.perf_counter()
+    interrupt_on_sigterm()  # SIGTERM stops a job as Ctrl-C does (exit 143 instead of 130)
+    lock = OutputLock(output)
     try:
         for source in (en, ko):
             if output.exists() and source.exists() and output.samefile(source):
                 raise InputError(
                     "the output is one of the inputs", path=output, fix="write to a new file"
                 )
-        if output.exists() and not overwrite:
-            raise OutputExistsError(f"{output}: already exists (pass --overwrite to replace it)")
+        check_output(output, overwrite)  # a folder, a missing folder, an existing file
+        lock.acquire()  # before loading anything: a second job on OUTPUT is refused at once
         if pair not in PAIRING_MODES:
             raise InputError(
                 f"unknown --pair {pair!r}", fix=f"use one of: {', '.join(PAIRING_MODES)}"
@@ -233,7 +246,9 @@ def align(
         done = summarize(read_corpus(output).collect(), read_documents(output), min_score)
     except AlignerError as error:
         _fail(error)
-    except KeyboardInterrupt:
+    except OSError as error:  # a write that files.write_error did not cover
+        _fail(_os_error(error))
+    except KeyboardInterrupt as stop:
         if resume:
             typer.echo(
                 f"interrupted; finished pairs are saved in {parts_dir(output)}: run the same "
@@ -242,7 +257,9 @@ def align(
             )
         else:
             typer.echo(f"interrupted; {output} was not written", err=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(143 if isinstance(stop, Terminated) else 130) from None
+    finally:
+        lock.release()
     if done.aligned + done.failed != 1 or done.unpaired_en or done.unused_ko:
         typer.echo(
             f"pairs: {done.aligned} aligned, {done.failed} failed; {done.unpaired_en} English "
