@@ -12,6 +12,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import pickle
 import socket
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -33,9 +34,12 @@ WORKER_PAIRS = 16  # pairs per task sent to a worker process
 _WORKER: Aligner | None = None
 
 
-def _start_worker(aligner: Aligner, workers: int, parent: int) -> None:
+def _start_worker(pickled: bytes, workers: int, parent: int) -> None:
+    """Set up a worker process. The aligner comes pickled and is loaded only once the
+    worker is bound to its parent: loading it loads the encoder, which takes seconds."""
     global _WORKER
     die_with_parent(parent)
+    aligner = pickle.loads(pickled)
     aligner.share_cpus(workers)
     _WORKER = aligner
 
@@ -99,7 +103,7 @@ def _in_processes(
         workers,
         mp_context=context,
         initializer=_start_worker,
-        initargs=(aligner, workers, os.getpid()),
+        initargs=(pickle.dumps(aligner), workers, os.getpid()),
     )
     try:
         yield from _collect(aligner, pool.map(_work, tasks))
