@@ -71,6 +71,15 @@ def _fail(error: AlignerError) -> None:
     raise typer.Exit(1)
 
 
+def _os_error(error: OSError) -> AlignerError:
+    """One line for an ``OSError`` that no module turned into an ``AlignerError``."""
+    from aligner.errors import InputError
+
+    return InputError(
+        error.strerror or str(error), path=error.filename, fix="check the path and its permissions"
+    )
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"aligner {__version__}")
@@ -246,7 +255,9 @@ def align(
     from aligner.api import PAIRING_MODES, Aligner
     from aligner.cache import CachedEncoder
     from aligner.corpus import read_corpus, read_documents
-    from aligner.errors import InputError, OutputExistsError
+    from aligner.errors import InputError
+    from aligner.files import check_output
+    from aligner.jobs import OutputLock, Terminated, interrupt_on_sigterm
     from aligner.pairing import ContentParams, Pairing
     from aligner.pipeline import BACKENDS, parts_dir, write_batch
     from aligner.report import THIN_COVERAGE, summarize
@@ -254,14 +265,16 @@ def align(
 
     started = time.perf_counter()
     stack = contextlib.ExitStack()
+    interrupt_on_sigterm()  # SIGTERM stops a job as Ctrl-C does (exit 143 instead of 130)
+    lock = OutputLock(output)
     try:
         for source in (en, ko):
             if output.exists() and source.exists() and output.samefile(source):
                 raise InputError(
                     "the output is one of the inputs", path=output, fix="write to a new file"
                 )
-        if output.exists() and not overwrite:
-            raise OutputExistsError(f"{output}: already exists (pass --overwrite to replace it)")
+        check_output(output, overwrite)  # a folder, a missing folder, an existing file
+        lock.acquire()  # before loading anything: a second job on OUTPUT is refused at once
         if pair not in PAIRING_MODES:
             raise InputError(
                 f"unknown --pair {pair!r}", fix=f"use one of: {', '.join(PAIRING_MODES)}"
@@ -303,7 +316,10 @@ def align(
     except AlignerError as error:
         stack.close()
         _fail(error)
-    except KeyboardInterrupt:
+    except OSError as error:  # a write that files.write_error did not cover
+        stack.close()
+        _fail(_os_error(error))
+    except KeyboardInterrupt as stop:
         stack.close()
         if resume:
             typer.echo(
@@ -313,7 +329,9 @@ def align(
             )
         else:
             typer.echo(f"interrupted; {output} was not written", err=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(143 if isinstance(stop, Terminated) else 130) from None
+    finally:
+        lock.release()
     if done.aligned + done.failed != 1 or done.unpaired_en or done.unused_ko:
         typer.echo(
             f"article pairs: {done.aligned} aligned, {done.failed} failed; "

@@ -39,7 +39,7 @@ import contextlib
 import json
 import math
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,11 +48,12 @@ from typing import Any, Self
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from aligner import __version__
 from aligner.errors import AlignerError, InputError, OutputExistsError
-from aligner.files import check_output, create_temp, exists_message, fsync
+from aligner.files import check_output, create_temp, exists_message, fsync, write_error
 from aligner.types import Bead, Document, Sentence
 
 __all__ = [
@@ -290,7 +291,8 @@ class CorpusWriter:
     in row groups of ``row_group_size`` rows so memory stays bounded. ``close``
     writes the documents table into the footer and renames the temporary file onto
     the output; ``abort`` (or an exception inside ``with``) deletes it, leaving any
-    existing output untouched.
+    existing output untouched. An ``OSError`` while writing (a full disk, a read-only
+    one) deletes it too and becomes the one-line error of ``files.write_error``.
     """
 
     def __init__(
@@ -322,12 +324,26 @@ class CorpusWriter:
                 SCHEMA.with_metadata(self._metadata),
                 compression="zstd",
             )
+        except OSError as err:
+            self._tmp.unlink(missing_ok=True)
+            raise write_error(err, self.path) from err
         except BaseException:
             self._tmp.unlink(missing_ok=True)
             raise
 
     def __enter__(self) -> Self:
         return self
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Turn an ``OSError`` raised while writing into ``write_error``'s one line,
+        after dropping the temporary file."""
+        try:
+            yield
+        except OSError as err:
+            self._closed = True
+            self._discard()
+            raise write_error(err, self.path) from err
 
     def __exit__(
         self,
@@ -351,7 +367,8 @@ class CorpusWriter:
         self.n_beads += n
         self.n_pairs += 1
         if self._buffered >= self._row_group_size:
-            self._flush()
+            with self._writing():
+                self._flush()
 
     def _claim(self, pair_id: str) -> None:
         """Pair ids are the key of a corpus (evaluate, report and export select by them):
@@ -363,20 +380,28 @@ class CorpusWriter:
             )
         self._pair_ids.add(pair_id)
 
-    def add_corpus(self, path: str | os.PathLike[str]) -> int:
+    def add_corpus(self, path: str | os.PathLike[str], pairs: Collection[str] | None = None) -> int:
         """Append every row and document of another corpus file (a saved part of a batch
-        job); returns the number of rows. Rows are streamed a row group at a time."""
+        job), or with ``pairs`` only those of these pair ids; returns the number of rows.
+        Rows are streamed a row group at a time."""
         if self._closed:
             raise ValueError("CorpusWriter is closed")
         documents = read_documents(path)
+        if pairs is not None:
+            documents = documents.filter(pl.col("pair_id").is_in(list(pairs)))
+            keep = pa.array(list(pairs), pa.string())
         for pair_id in documents.filter(pl.col("role") == "en")["pair_id"].unique().to_list():
             if pair_id:
                 self._claim(pair_id)
-        self._flush()
+        with self._writing():
+            self._flush()
         rows = 0
         for batch in pq.ParquetFile(Path(path)).iter_batches(batch_size=self._row_group_size):
             table = pa.Table.from_batches([batch]).select(SCHEMA.names).cast(SCHEMA)
-            self._writer.write_table(table.replace_schema_metadata(None))
+            if pairs is not None:
+                table = table.filter(pc.is_in(table["pair_id"], value_set=keep))
+            with self._writing():
+                self._writer.write_table(table.replace_schema_metadata(None))
             rows += table.num_rows
         self._documents.extend(documents.to_dicts())
         self.n_beads += rows
@@ -437,6 +462,9 @@ class CorpusWriter:
             if not self.overwrite and self.path.exists():
                 raise OutputExistsError(exists_message(self.path))
             os.replace(self._tmp, self.path)
+        except OSError as err:
+            self._discard()
+            raise write_error(err, self.path) from err
         except BaseException:
             self._discard()
             raise

@@ -1,144 +1,45 @@
-"""Resumable batch jobs: progress saved beside the output, part by part.
+"""Batch jobs: many pairs aligned into one corpus, by worker processes or Ray actors,
+with progress saved beside the output (``aligner.saved``) and the output owned by the
+job (``aligner.jobs``).
 
-A job that writes ``OUT.parquet`` with saving on keeps its finished pairs in
-``OUT.parquet.parts/``: one small corpus file per batch of pairs (``part-00000.parquet``,
-...) and a manifest, ``job.json``, that lists the parts, the pairs in each, and the
-signature of the run. A part is written whole before the manifest names it, so a crash
-loses at most the batch in progress. Rerun with the same settings, the job skips every
-pair already saved; at the end the parts are copied into ``OUT.parquet`` (written
-atomically, as always) and the folder is removed.
+Every job holds the lock of ``aligner.jobs`` on its output from start to end, and
+removes the temporary files that killed jobs left there.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import logging
 import multiprocessing
 import os
-import shutil
+import pickle
 import socket
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from aligner.api import Aligner, PairFailure
-from aligner.corpus import SIGNATURE_KEY, CorpusWriter, PairResult, parse_signature
+from aligner.corpus import SIGNATURE_KEY, CorpusWriter, PairResult
 from aligner.errors import AlignerError, InputError
-from aligner.files import atomic_text_files, check_output
+from aligner.files import check_output
+from aligner.jobs import OutputLock, die_with_parent, remove_stale_temps
 from aligner.pairing import Pairing
+from aligner.saved import SavedJob, add_item, pair_hash, parts_dir
 from aligner.types import Document
 
 log = logging.getLogger(__name__)
 
 PART_PAIRS = 64  # pairs per saved part: one encoding batch of Aligner.align_many
 WORKER_PAIRS = 16  # pairs per task sent to a worker process
-_MANIFEST = "job.json"
-
-
-def parts_dir(output: Path) -> Path:
-    return output.with_name(output.name + ".parts")
-
-
-class SavedJob:
-    """The saved progress of one job (see the module docstring).
-
-    ``signature`` identifies the settings; a folder saved under another signature is
-    refused rather than mixed in. ``metadata`` is what each part file carries.
-    """
-
-    def __init__(self, output: Path, signature: str, metadata: dict[str, str]) -> None:
-        self.dir = parts_dir(Path(output))
-        self.signature = signature
-        self.metadata = metadata
-        self.parts: list[dict[str, object]] = []
-
-    def open(self) -> set[str]:
-        """Create the folder, or read what an earlier run saved; the pair ids done."""
-        manifest = self.dir / _MANIFEST
-        if not self.dir.exists():
-            self.dir.mkdir()
-            self._write_manifest()
-            return set()
-        if not self.dir.is_dir():
-            raise InputError("is not a folder", path=self.dir, fix="remove it")
-        try:
-            saved = json.loads(manifest.read_text(encoding="utf-8"))
-            parts = saved["parts"]
-            signature = saved["signature"]
-        except (OSError, ValueError, KeyError, TypeError) as e:
-            raise InputError(
-                f"cannot read the saved job ({e})",
-                path=manifest,
-                fix=f"remove {self.dir} to start over",
-            ) from None
-        if signature != self.signature:
-            raise InputError(
-                f"the saved job ran with other settings ({_changes(signature, self.signature)})",
-                path=self.dir,
-                fix=f"rerun with the same options, or remove {self.dir} to start over",
-            )
-        listed = {str(part["file"]) for part in parts}
-        for stray in self.dir.glob("part-*.parquet"):
-            if stray.name not in listed:  # written, but the run stopped before listing it
-                stray.unlink()
-        self.parts = parts
-        done = {pid for part in parts for pid in part["pairs"]}
-        log.info("resuming: %d pairs saved in %d parts", len(done), len(parts))
-        return done
-
-    def check_pairs(self, done: set[str], pair_ids: Iterable[str]) -> None:
-        """Saved pairs must all belong to this run, or the inputs have changed."""
-        missing = done - set(pair_ids)
-        if missing:
-            raise InputError(
-                f"{len(missing)} saved pair(s) are not among this run's pairs, e.g. "
-                f"{sorted(missing)[0]!r}: the inputs have changed",
-                path=self.dir,
-                fix=f"rerun with the same inputs, or remove {self.dir} to start over",
-            )
-
-    def save(self, items: Sequence[PairResult | PairFailure]) -> None:
-        """Write one part: aligned pairs, and failed pairs with their reason."""
-        if not items:
-            return
-        name = f"part-{len(self.parts):05d}.parquet"
-        with CorpusWriter(self.dir / name, metadata=self.metadata, overwrite=True) as writer:
-            for item in items:
-                add_item(writer, item)
-        self.parts.append({"file": name, "pairs": [item.pair_id for item in items]})
-        self._write_manifest()
-
-    def copy_into(self, writer: CorpusWriter) -> None:
-        for part in self.parts:
-            writer.add_corpus(self.dir / str(part["file"]))
-
-    def remove(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def _write_manifest(self) -> None:
-        text = json.dumps({"signature": self.signature, "parts": self.parts}, indent=1)
-        with atomic_text_files([self.dir / _MANIFEST], overwrite=True) as (handle,):
-            handle.write(text + "\n")
-
-
-def _changes(then_text: object, now_text: str) -> str:
-    """The signature fields that differ, as "key old then, new now"."""
-    try:
-        then, now = parse_signature(str(then_text)), parse_signature(now_text)
-    except ValueError:
-        return f"saved as {then_text!r}"
-    return ", ".join(
-        f"{key} {then.get(key, '-')} then, {now.get(key, '-')} now"
-        for key in dict.fromkeys([*then, *now])
-        if then.get(key) != now.get(key)
-    )
-
-
 _WORKER: Aligner | None = None
 
 
-def _start_worker(aligner: Aligner, workers: int) -> None:
+def _start_worker(pickled: bytes, workers: int, parent: int) -> None:
+    """Set up a worker process. The aligner comes pickled and is loaded only once the
+    worker is bound to its parent: loading it loads the encoder, which takes seconds."""
     global _WORKER
+    die_with_parent(parent)
+    aligner = pickle.loads(pickled)
     aligner.share_cpus(workers)
     _WORKER = aligner
 
@@ -192,14 +93,36 @@ def _in_processes(
     """``aligner.align_many`` spread over worker processes, results in input order.
 
     Workers are started fresh ("spawn"), not forked: numba's and BLAS's thread pools do
-    not survive a fork safely.
+    not survive a fork safely. They die with this process however it ends
+    (:func:`aligner.jobs.die_with_parent`), and are killed at once when the job stops
+    on an error, Ctrl-C or SIGTERM, rather than left to finish their tasks.
     """
     tasks = _tasks(pairs, presegmented_input)
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker, initargs=(aligner, workers)
-    ) as pool:
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(pickle.dumps(aligner), workers, os.getpid()),
+    )
+    try:
         yield from _collect(aligner, pool.map(_work, tasks))
+    except BaseException:  # an error, Ctrl-C, SIGTERM, or the consumer stopping early
+        _kill_workers(pool)
+        raise
+    pool.shutdown()
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: pending tasks cancelled, workers killed (not waited for)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # private
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.kill()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(5)
 
 
 BACKENDS = ("local", "ray")
@@ -359,18 +282,6 @@ def _reporting(
         progress(k, total)
 
 
-def add_item(writer: CorpusWriter, item: PairResult | PairFailure) -> None:
-    """An aligned pair's beads and documents, or a failed pair's documents and reason."""
-    if isinstance(item, PairResult):
-        writer.add(item)
-        return
-    log.warning("%s: not aligned: %s", item.pair_id, item.reason)
-    for doc, role in ((item.en_doc, "en"), (item.ko_doc, "ko")):
-        writer.add_document(
-            doc, role=role, pair_id=item.pair_id, status="failed", reason=item.reason
-        )
-
-
 def write_batch(
     aligner: Aligner,
     pairing: Pairing,
@@ -399,6 +310,10 @@ def write_batch(
     first) and "writing" after the last, when the corpus file is put together.
     With ``backend="ray"`` they are Ray actors on the cluster at ``ray_address`` (or
     ``RAY_ADDRESS``, or a local one), one per 4 CPUs unless ``workers`` says otherwise.
+
+    The job holds the lock of :class:`aligner.jobs.OutputLock` on ``output`` throughout:
+    a second job on the same output is refused with an ``InputError`` naming the first.
+    An ``OSError`` while writing (a full disk, ...) is an ``InputError`` naming the path.
     """
     if workers is not None and workers < 1:
         raise InputError(f"workers must be at least 1 (got {workers})", fix="give 1 or more")
@@ -406,12 +321,38 @@ def write_batch(
         raise InputError(f"unknown backend {backend!r}", fix=f"use one of: {', '.join(BACKENDS)}")
     output = Path(output)
     check_output(output, overwrite)  # before the parts folder could create its parent
+    with OutputLock(output):
+        check_output(output, overwrite)  # a job that held the lock may have written it
+        remove_stale_temps(output, parts_dir(output))
+        _locked_batch(
+            aligner, pairing, output, metadata=metadata, overwrite=overwrite, resume=resume,
+            presegmented_input=presegmented_input, progress=progress, workers=workers,
+            backend=backend, ray_address=ray_address, stage=stage,
+        )  # fmt: skip
+
+
+def _locked_batch(
+    aligner: Aligner,
+    pairing: Pairing,
+    output: Path,
+    *,
+    metadata: dict[str, str],
+    overwrite: bool,
+    resume: bool,
+    presegmented_input: bool,
+    progress: Callable[[int, int], None] | None,
+    workers: int | None,
+    backend: str,
+    ray_address: str | None,
+    stage: Callable[[str], None] | None,
+) -> None:
+    """``write_batch`` once it holds the lock on ``output``."""
     job = None
     done: set[str] = set()
     if resume:
-        job = SavedJob(output, metadata[SIGNATURE_KEY], metadata)
-        done = job.open()
-        job.check_pairs(done, (pid for pid, _, _ in pairing.pairs))
+        hashes = {pid: pair_hash(en, ko) for pid, en, ko in pairing.pairs}
+        job = SavedJob(output, metadata[SIGNATURE_KEY], metadata, hashes)
+        done = job.resume(pairing.pairs)
     elif parts_dir(output).exists():
         raise InputError(
             "holds the saved progress of an unfinished job",
@@ -420,16 +361,41 @@ def write_batch(
         )
     todo = [p for p in pairing.pairs if p[0] not in done]
     if backend == "ray" and todo:
-        items = _on_ray(aligner, todo, presegmented_input, workers, ray_address)
+        source = _on_ray(aligner, todo, presegmented_input, workers, ray_address)
     elif workers is not None and workers > 1 and len(todo) > WORKER_PAIRS:
-        items = _in_processes(aligner, todo, presegmented_input, workers)
+        source = _in_processes(aligner, todo, presegmented_input, workers)
     else:
-        items = aligner.align_many(todo, presegmented_input=presegmented_input)
+        source = aligner.align_many(todo, presegmented_input=presegmented_input)
+    items: Iterable[PairResult | PairFailure] = source
     if progress is not None:
-        items = _reporting(items, len(pairing.pairs) - len(todo), len(pairing.pairs), progress)
+        items = _reporting(source, len(pairing.pairs) - len(todo), len(pairing.pairs), progress)
     tell = stage or (lambda _name: None)
+    try:
+        _write_items(
+            output, items, job, pairing, metadata=metadata, overwrite=overwrite,
+            tell=tell, any_todo=bool(todo),
+        )  # fmt: skip
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:  # stop workers now if writing failed (not when collected)
+            close()
+    if job is not None:
+        job.remove()
+
+
+def _write_items(
+    output: Path,
+    items: Iterable[PairResult | PairFailure],
+    job: SavedJob | None,
+    pairing: Pairing,
+    *,
+    metadata: dict[str, str],
+    overwrite: bool,
+    tell: Callable[[str], None],
+    any_todo: bool,
+) -> None:
     with CorpusWriter(output, metadata=metadata, overwrite=overwrite) as writer:
-        if todo:
+        if any_todo:
             tell("encoding")
         if job is None:
             for item in items:
@@ -448,5 +414,3 @@ def write_batch(
         for side, role in ((pairing.unpaired_en, "en"), (pairing.unpaired_ko, "ko")):
             for doc, reason in side:
                 writer.add_document(doc, role=role, status="unpaired", reason=reason)
-    if job is not None:
-        job.remove()
