@@ -339,7 +339,13 @@ def export(
     corpus: Annotated[Path, typer.Argument(help="Corpus written by aligner align.")],
     prefix: Annotated[Path, typer.Argument(help="Output path without extension.")],
     format: Annotated[
-        str, typer.Option("--format", help="text (PREFIX.en + PREFIX.ko), tsv or jsonl.")
+        str,
+        typer.Option(
+            "--format",
+            help="text (PREFIX.en + PREFIX.ko), tsv (with a header, RFC 4180 quoting), jsonl "
+            "(a Hugging Face translation field), tmx (TMX 1.4b) or links (folder PREFIX/ of "
+            "vecalign links files, one per pair, that aligner evaluate reads).",
+        ),
     ] = "text",
     kinds: Annotated[
         str, typer.Option(help="Comma-separated bead kinds to keep, e.g. 1-1 (default: all).")
@@ -385,8 +391,11 @@ def export(
         )  # fmt: skip
     except AlignerError as error:
         _fail(error)
+    for warning in counts.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    unit = "article pairs" if format == "links" else "pairs"
     for split, n in counts.splits.items():
-        typer.echo(f"{split or 'all'}: {n} pairs")
+        typer.echo(f"{split or 'all'}: {n} {unit}")
     if unique:
         typer.echo(f"repeated pairs dropped: {counts.repeated}")
     if skip_doubtful:
