@@ -174,6 +174,21 @@ def align(
         ),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
+    append: Annotated[
+        bool,
+        typer.Option(
+            help="Corpus folder: add the pairs it does not hold yet, and re-align those whose "
+            "text changed, as one new version."
+        ),
+    ] = False,
+    out_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="parquet (one file), delta (a versioned corpus folder of Delta tables), or "
+            "auto: delta when OUTPUT is a folder or does not end in .parquet.",
+        ),
+    ] = "auto",
 ) -> None:
     """Align English articles with their Korean originals and write a Parquet corpus.
 
@@ -187,16 +202,22 @@ def align(
     from aligner.pairing import ContentParams, Pairing
     from aligner.pipeline import BACKENDS, parts_dir, write_batch
     from aligner.report import THIN_COVERAGE, summarize
+    from aligner.table import wants_table
 
     started = time.perf_counter()
     try:
+        as_table = wants_table(output, out_format)
         for source in (en, ko):
             if output.exists() and source.exists() and output.samefile(source):
                 raise InputError(
                     "the output is one of the inputs", path=output, fix="write to a new file"
                 )
-        if output.exists() and not overwrite:
+        if output.exists() and not overwrite and not as_table:
             raise OutputExistsError(f"{output}: already exists (pass --overwrite to replace it)")
+        if append and not as_table:
+            raise InputError(
+                "--append adds to a corpus folder", fix="give a folder as -o, or --format delta"
+            )
         if pair not in PAIRING_MODES:
             raise InputError(
                 f"unknown --pair {pair!r}", fix=f"use one of: {', '.join(PAIRING_MODES)}"
@@ -224,6 +245,14 @@ def align(
             run["pair"] = pair
             if max_days is not None and pair != "link":
                 run["days"] = max_days
+        if as_table:
+            _align_table(
+                aligner, pairing, output, metadata=aligner.metadata(**run), append=append,
+                overwrite=overwrite, min_score=min_score, started=started, resume=resume,
+                presegmented_input=presegmented, workers=workers, backend=backend,
+                ray_address=ray_address,
+            )  # fmt: skip
+            return
         with _progress_bar(len(pairing.pairs)) as progress:
             write_batch(
                 aligner, pairing, output, metadata=aligner.metadata(**run),
@@ -269,6 +298,33 @@ def align(
         )
         aligner.encoder.close()
     typer.echo(f"wrote {output} in {time.perf_counter() - started:.1f} s")
+
+
+def _align_table(aligner, pairing, output: Path, *, started: float, **options) -> None:
+    """``align`` into a corpus folder: one run, one version (see aligner.table)."""
+    from aligner.pipeline import write_table_run
+
+    with _progress_bar(len(pairing.pairs)) as progress:
+        plan, done, summary = write_table_run(
+            aligner, pairing, output, progress=progress, **options
+        )
+    if summary is not None and summary.beads:
+        typer.echo(f"aligned {summary.n_en} English and {summary.n_ko} Korean sentences into "
+                   f"{summary.beads} beads")  # fmt: skip
+        typer.echo("beads by kind: " + ", ".join(f"{k} {n}" for k, n in summary.kinds))
+        if summary.doubtful:
+            typer.echo(
+                f"{len(summary.doubtful)} doubtful pairs: `aligner report {output}` shows them"
+            )
+    if done.version is None:
+        typer.echo(f"{output}: nothing new ({plan.unchanged} article pairs unchanged); the "
+                   "corpus stays as it was, no new version")  # fmt: skip
+        return
+    typer.echo(f"this run: {plan.new} article pairs new, {plan.changed} re-aligned, "
+               f"{plan.unchanged} unchanged; {done.beads_added} beads added, "
+               f"{done.beads_removed} removed")  # fmt: skip
+    typer.echo(f"wrote {output} version {done.version} ({done.pairs_total} article pairs, "
+               f"{done.beads_total} beads) in {time.perf_counter() - started:.1f} s")  # fmt: skip
 
 
 @app.command()
@@ -372,6 +428,17 @@ def export(
     ] = 0.0,
     seed: Annotated[int, typer.Option(help="Seed of the article split.")] = 13,
     overwrite: Annotated[bool, typer.Option(help="Replace existing files.")] = False,
+    version: Annotated[
+        int | None,
+        typer.Option("--version", min=0, help="Corpus folder: export this version of it."),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            help="Corpus folder: export it as it was at this ISO 8601 time (a bare date "
+            "means the end of that day, UTC when no zone is given)."
+        ),
+    ] = None,
 ) -> None:
     """Write aligned pairs for MT evaluation (sacrebleu, COMET), filtered, split by article."""
     from aligner.export import ExportFilter
@@ -387,7 +454,7 @@ def export(
     try:
         counts = run_export(
             corpus, prefix, fmt=format, keep=keep, test_fraction=test_fraction, seed=seed,
-            overwrite=overwrite,
+            overwrite=overwrite, version=version, as_of=as_of,
         )  # fmt: skip
     except AlignerError as error:
         _fail(error)

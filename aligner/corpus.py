@@ -484,7 +484,9 @@ def _footer(path: str | os.PathLike[str]) -> pq.FileMetaData:
     if not p.exists():
         raise InputError("no such corpus file", path=p)
     if not p.is_file():
-        raise InputError("not a file", path=p, fix="give the corpus .parquet file")
+        raise InputError(
+            "not a corpus file or folder", path=p, fix="give a corpus .parquet file or folder"
+        )
     try:
         footer = pq.read_metadata(p)
     except (pa.ArrowException, OSError) as err:
@@ -499,14 +501,35 @@ def _footer(path: str | os.PathLike[str]) -> pq.FileMetaData:
     return footer
 
 
-def read_corpus(path: str | os.PathLike[str]) -> pl.LazyFrame:
-    """Scan a corpus lazily. ``kind`` comes back as a polars Categorical."""
+def _table(path: str | os.PathLike[str], version: int | None, as_of: Any) -> Any:
+    """The snapshot of a corpus folder (``aligner.table``), or None for a corpus file."""
+    from aligner.table import is_table, snapshot
+
+    if is_table(path):
+        return snapshot(path, version=version, as_of=as_of)
+    if version is not None or as_of is not None:
+        raise InputError("a corpus file has no versions", path=path, fix="give a corpus folder")
+    return None
+
+
+def read_corpus(
+    path: str | os.PathLike[str], *, version: int | None = None, as_of: Any = None
+) -> pl.LazyFrame:
+    """Scan a corpus (a file, or a folder at ``version`` / ``as_of``, default its latest)
+    lazily. ``kind`` comes back as a polars Categorical."""
+    if (shot := _table(path, version, as_of)) is not None:
+        return shot.beads
     _footer(path)
     return pl.scan_parquet(Path(path))
 
 
-def read_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
-    """The file's key/value metadata, decoded (without the internal ``ARROW:schema``)."""
+def read_metadata(
+    path: str | os.PathLike[str], *, version: int | None = None, as_of: Any = None
+) -> dict[str, str]:
+    """The file's key/value metadata, decoded (without the internal ``ARROW:schema``); for
+    a corpus folder, the metadata of the version's commit."""
+    if (shot := _table(path, version, as_of)) is not None:
+        return dict(shot.metadata)
     raw = _footer(path).metadata or {}
     return {
         key.decode("utf-8", "replace"): value.decode("utf-8", "replace")
@@ -515,8 +538,12 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
     }
 
 
-def read_documents(path: str | os.PathLike[str]) -> pl.DataFrame:
+def read_documents(
+    path: str | os.PathLike[str], *, version: int | None = None, as_of: Any = None
+) -> pl.DataFrame:
     """The documents table: one row per input document (see ``DOCUMENT_COLUMNS``)."""
+    if (shot := _table(path, version, as_of)) is not None:
+        return shot.documents.select(list(DOCUMENT_COLUMNS)).cast(DOCUMENT_COLUMNS)
     raw = read_metadata(path).get(DOCUMENTS_KEY)
     if raw is None:
         raise InputError(f"corpus has no documents table ({DOCUMENTS_KEY})", path=path)

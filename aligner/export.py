@@ -296,8 +296,13 @@ def export(
     test_fraction: float = 0.0,
     seed: int = 13,
     overwrite: bool = False,
+    version: int | None = None,
+    as_of: str | None = None,
 ) -> ExportCounts:
     """Write the selected rows; returns the row count per split ("" when not split).
+
+    A corpus folder is exported as it was at ``version`` (or at ``as_of``, an ISO 8601
+    date or time), by default its latest version; the provenance record names it.
 
     Missing folders of ``prefix`` are created. An export or a split left empty by the
     filters is written all the same, with a warning in the counts naming the filter.
@@ -316,8 +321,9 @@ def export(
             "--unique do not apply to them",
             fix="leave those options out with --format links",
         )
-    lf = read_corpus(corpus)
-    metadata = read_metadata(corpus)
+    at = {"version": version, "as_of": as_of}
+    lf = read_corpus(corpus, **at)
+    metadata = read_metadata(corpus, **at)
     prefix = Path(prefix)
     if prefix.parent.exists() and not prefix.parent.is_dir():
         raise InputError("output's parent is not a directory", path=prefix.parent)
@@ -332,7 +338,7 @@ def export(
     prefix.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "links":
         try:
-            documents = read_documents(corpus)
+            documents = read_documents(corpus, **at)
         except InputError:  # written by another tool: the pairs with beads
             documents = None
         links = _pair_links(lf.filter(~pl.col("pair_id").is_in(list(left_out))), documents)

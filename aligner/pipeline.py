@@ -20,6 +20,7 @@ import socket
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aligner.api import Aligner, PairFailure
 from aligner.corpus import SIGNATURE_KEY, CorpusWriter, PairResult, parse_signature
@@ -27,6 +28,10 @@ from aligner.errors import AlignerError, InputError
 from aligner.files import atomic_text_files, check_output
 from aligner.pairing import Pairing
 from aligner.types import Document
+
+if TYPE_CHECKING:
+    from aligner.report import CorpusSummary
+    from aligner.table import Committed, Plan
 
 log = logging.getLogger(__name__)
 
@@ -442,3 +447,56 @@ def write_batch(
                 writer.add_document(doc, role=role, status="unpaired", reason=reason)
     if job is not None:
         job.remove()
+
+
+def write_table_run(
+    aligner: Aligner,
+    pairing: Pairing,
+    folder: str | Path,
+    *,
+    metadata: dict[str, str],
+    append: bool = False,
+    overwrite: bool = False,
+    min_score: float = 0.5,
+    **batch: object,
+) -> tuple[Plan, Committed, CorpusSummary | None]:
+    """One run into the corpus folder ``folder`` (see ``aligner.table``): the pairs that
+    are new or changed are aligned into a staging corpus file (with ``write_batch``, so
+    workers, Ray and ``resume`` work as for a file), then committed as one version.
+
+    Returns what the run planned, what it committed, and the summary of the pairs it
+    aligned (None when it aligned none).
+    """
+    import time
+
+    from aligner import table
+    from aligner.corpus import read_corpus, read_documents
+    from aligner.report import summarize
+
+    started = time.perf_counter()
+    root = Path(folder)
+    run = table.plan(
+        root, pairing.pairs, pairing.unpaired_en, pairing.unpaired_ko,
+        metadata[SIGNATURE_KEY], append=append, overwrite=overwrite,
+    )  # fmt: skip
+    table.prepare(root)
+    staged = table.staging_path(root)
+    summary = None
+    if run.pairs or run.unpaired_en or run.unpaired_ko:
+        todo = Pairing(run.pairs, run.unpaired_en, run.unpaired_ko)
+        write_batch(aligner, todo, staged, metadata=metadata, overwrite=True, **batch)  # type: ignore[arg-type]
+        summary = summarize(read_corpus(staged).collect(), read_documents(staged), min_score)
+    meta = dict(metadata)
+    meta[table.RUN_KEY] = table.new_run_id()
+    meta[table.SUMMARY_KEY] = json.dumps(
+        {
+            "pairs_new": run.new,
+            "pairs_realigned": run.changed,
+            "pairs_unchanged": run.unchanged,
+            "unpaired_recorded": len(run.unpaired_en) + len(run.unpaired_ko),
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+    )
+    done = table.commit(root, run, meta, replace_all=overwrite and not append)
+    staged.unlink(missing_ok=True)
+    return run, done, summary
