@@ -204,7 +204,7 @@ def test_plain_polars_reads_both_tables_without_aligner(tmp_path: Path) -> None:
     assert out.stdout.split(maxsplit=3) == ["16", "9", "4", "['0-1', '1-1']\n"]
 
 
-def test_align_command_writes_a_corpus_folder(tmp_path: Path, monkeypatch) -> None:
+def test_which_outputs_are_corpus_folders(tmp_path: Path) -> None:
     result = runner.invoke(
         app, ["align", "a.txt", "b.txt", "-o", str(tmp_path / "x.parquet"), "--append"]
     )
