@@ -267,3 +267,19 @@ def test_a_week_of_appends_equals_one_run_over_the_week(tmp_path: Path) -> None:
         export(week, tmp_path / f"v{version}", fmt="tsv", version=version)
         pairs = pl.read_csv(tmp_path / f"v{version}.tsv", separator="\t")["pair_id"].unique()
         assert sorted(pairs) == sorted(f"d{d}-{k}" for d in range(1, version + 1) for k in (1, 2))
+
+
+@pytest.mark.slow
+def test_runs_killed_with_sigkill_leave_whole_versions(tmp_path: Path) -> None:
+    """A few real SIGKILLs of appending processes (scripts/bench_kill_delta.py runs 20):
+    after each one both tables open with plain Polars and the corpus holds whole runs;
+    the run after the last kill repairs what it must and commits."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from bench_kill_delta import check, commit_trials, finish
+
+    root = tmp_path / "corpus"
+    stats = commit_trials(root, kills=4, seed=5, span=(1.5, 3.5))
+    assert stats["kills"] == 4 and stats["days_committed"] >= 1
+    done = finish(root, "commit", tmp_path)
+    assert done["days"] == stats["days_committed"] + 1
+    assert check(root, beads_per_pair=None).startswith("at version")
