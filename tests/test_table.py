@@ -283,3 +283,17 @@ def test_runs_killed_with_sigkill_leave_whole_versions(tmp_path: Path) -> None:
     done = finish(root, "commit", tmp_path)
     assert done["days"] == stats["days_committed"] + 1
     assert check(root, beads_per_pair=None).startswith("at version")
+
+
+def test_evaluate_and_export_take_a_corpus_folder(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    _run(root, _pairing(1), append=True)
+    _run(root, _pairing(2), append=True)
+    export(root, tmp_path / "links", fmt="links", version=1)
+    assert sorted(p.name for p in (tmp_path / "links").iterdir()) == ["d1-0.links", "d1-1.links"]
+    result = runner.invoke(app, ["evaluate", str(tmp_path / "links"), str(root), "--json"])
+    assert result.exit_code == 1 and "no gold for 2 predicted" in result.stderr
+    export(root, tmp_path / "all", fmt="links")
+    result = runner.invoke(app, ["evaluate", str(tmp_path / "all"), str(root), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["strict_f1"] == 1.0
