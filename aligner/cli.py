@@ -269,6 +269,8 @@ def align(
                 "command again (with --resume) to go on",
                 err=True,
             )
+        elif as_table:
+            typer.echo(f"interrupted; the corpus {output} stays at its last version", err=True)
         else:
             typer.echo(f"interrupted; {output} was not written", err=True)
         raise typer.Exit(130) from None

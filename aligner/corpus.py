@@ -1,6 +1,8 @@
 """The corpus file: Arrow schema, atomic Parquet writing, reading back.
 
-This is the only module that touches Arrow or Parquet.
+This module and ``aligner.table`` (the versioned corpus folder, Delta Lake tables) are
+the only ones that touch Arrow, Parquet or Delta. ``read_corpus``, ``read_documents`` and
+``read_metadata`` read a corpus folder too, at its latest version or the one asked for.
 
 One corpus is one Parquet file with one row per bead, in document order (see
 ``SCHEMA``). Conventions:

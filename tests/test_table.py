@@ -297,3 +297,29 @@ def test_evaluate_and_export_take_a_corpus_folder(tmp_path: Path) -> None:
     result = runner.invoke(app, ["evaluate", str(tmp_path / "all"), str(root), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["strict_f1"] == 1.0
+
+
+@pytest.mark.slow
+def test_align_command_appends_to_a_corpus_folder(tmp_path: Path, tiny_st_model: Path) -> None:
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    args = [
+        "align",
+        str(seeds),
+        str(seeds),
+        "-o",
+        str(tmp_path / "c"),
+        "--model",
+        str(tiny_st_model),
+    ]
+    first = runner.invoke(app, [*args, "--append"])
+    assert first.exit_code == 0, first.output
+    assert "this run: 1 article pairs new, 0 re-aligned, 0 unchanged" in first.stdout
+    assert "wrote " in first.stdout and " version 1 (1 article pairs, " in first.stdout
+    again = runner.invoke(app, [*args, "--append"])
+    assert again.exit_code == 0, again.output
+    assert "nothing new (1 article pairs unchanged)" in again.stdout
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 1 and "is a corpus already" in refused.stderr
+    assert table.snapshot(tmp_path / "c").version == 1
+    parquet = runner.invoke(app, [*args[:3], "-o", str(tmp_path / "c.parquet"), *args[5:]])
+    assert parquet.exit_code == 0 and (tmp_path / "c.parquet").is_file()
