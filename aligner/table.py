@@ -9,6 +9,11 @@ A corpus folder ``DIR/`` holds two Delta tables that plain Polars reads
   SHA-256 of the pair's English and Korean texts (of the document's text when it is
   unpaired), which tells an ``--append`` run that an article changed.
 
+When the corpus has a removed-lines table (``aligner.corpus.read_removed``: the page
+furniture cleaning took out), it is a third table, ``DIR/removed``, keyed by ``doc_id``,
+committed between the two others; the documents commit names its version too
+(``aligner.removed_version``).
+
 Rows carry no order in a table: readers sort beads by ``pair_id`` and ``bead``.
 
 **One run, one version.** Each run that changes anything writes one commit to ``beads``
@@ -56,10 +61,11 @@ from aligner.types import Document
 
 log = logging.getLogger(__name__)
 
-BEADS, DOCUMENTS = "beads", "documents"
+BEADS, DOCUMENTS, REMOVED = "beads", "documents", "removed"
 RUN_KEY = "aligner.run"
 SUMMARY_KEY = "aligner.summary"
 BEADS_VERSION_KEY = "aligner.beads_version"
+REMOVED_VERSION_KEY = "aligner.removed_version"
 CORPUS_VERSION_KEY = "aligner.corpus_version"
 CORPUS_TIMESTAMP_KEY = "aligner.corpus_timestamp"
 HASH = "content_hash"
@@ -297,15 +303,23 @@ def prepare(root: Path) -> None:
             commit_properties=dl.CommitProperties(custom_metadata=meta),
         )  # fmt: skip
         return
-    named = snapshot(root).beads_version
-    beads = dl.DeltaTable(str(root / BEADS))
-    if beads.version() != named:
-        log.warning(
-            "%s: beads is at version %d but the corpus names %d (a run was stopped between "
-            "its two commits): restoring beads to version %d",
-            root, beads.version(), named, named,
-        )  # fmt: skip
-        beads.restore(named)
+    shot = snapshot(root)
+    named = {BEADS: shot.beads_version}
+    if REMOVED_VERSION_KEY in shot.metadata:
+        named[REMOVED] = int(shot.metadata[REMOVED_VERSION_KEY])
+    elif (root / REMOVED).exists() and not any(
+        REMOVED_VERSION_KEY in c for c in _history(root / DOCUMENTS)
+    ):  # made by a run stopped before its documents commit, and named by no version
+        shutil.rmtree(root / REMOVED)
+    for name, version in named.items():
+        side = dl.DeltaTable(str(root / name))
+        if side.version() != version:
+            log.warning(
+                "%s: %s is at version %d but the corpus names %d (a run was stopped between "
+                "its commits): restoring it to version %d",
+                root, name, side.version(), version, version,
+            )  # fmt: skip
+            side.restore(version)
 
 
 def _sql_list(values: Iterable[str]) -> str:
@@ -372,6 +386,11 @@ def commit(
     beads_version = dl.DeltaTable(str(root / BEADS)).version()
     meta = dict(metadata)
     meta[BEADS_VERSION_KEY] = str(beads_version)
+    removed_version = _commit_removed(root, staged, staged_docs, props, replace_all)
+    if removed_version is not None:
+        meta[REMOVED_VERSION_KEY] = str(removed_version)
+    elif REMOVED_VERSION_KEY in current.metadata:  # left as it was
+        meta[REMOVED_VERSION_KEY] = current.metadata[REMOVED_VERSION_KEY]
     meta.setdefault(CREATED_KEY, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     meta.setdefault(VERSION_KEY, __version__)
     summary = json.loads(meta.get(SUMMARY_KEY, "{}"))
@@ -383,6 +402,27 @@ def commit(
     )  # fmt: skip
     after = snapshot(root)
     return Committed(after.version, new_beads.num_rows, removed, *_totals(after))
+
+
+def _commit_removed(
+    root: Path, staged: Path, staged_docs: pl.DataFrame, props: Any, replace_all: bool
+) -> int | None:
+    """The removed-lines table, when the corpus has one (``aligner.corpus.read_removed``):
+    the run's rows replace those of its documents, in one commit; its new version."""
+    from aligner import corpus
+
+    reader = getattr(corpus, "read_removed", None)
+    if reader is None or not staged.exists():
+        return None
+    dl = _deltalake()
+    new: pl.DataFrame = reader(staged)
+    path = root / REMOVED
+    if path.exists() and not replace_all:
+        old = pl.read_delta(str(path))
+        ids = staged_docs["doc_id"].to_list()
+        new = pl.concat([old.filter(~pl.col("doc_id").is_in(ids)), new.cast(old.schema)])
+    dl.write_deltalake(str(path), new.to_arrow(), mode="overwrite", commit_properties=props)
+    return int(dl.DeltaTable(str(path)).version())
 
 
 def _totals(shot: Snapshot) -> tuple[int, int]:

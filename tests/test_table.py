@@ -323,3 +323,45 @@ def test_align_command_appends_to_a_corpus_folder(tmp_path: Path, tiny_st_model:
     assert table.snapshot(tmp_path / "c").version == 1
     parquet = runner.invoke(app, [*args[:3], "-o", str(tmp_path / "c.parquet"), *args[5:]])
     assert parquet.exit_code == 0 and (tmp_path / "c.parquet").is_file()
+
+
+def test_a_removed_lines_table_is_a_third_table_when_the_corpus_has_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import deltalake
+
+    from aligner import corpus
+
+    def read_removed(path: Path) -> pl.DataFrame:  # as a corpus with such a table would
+        docs = read_documents(path)
+        return pl.DataFrame({"doc_id": docs["doc_id"], "line": "Translated by S & J"})
+
+    monkeypatch.setattr(corpus, "read_removed", read_removed, raising=False)
+    root = tmp_path / "c"
+    _run(root, _pairing(1), append=True)
+    _run(root, _pairing(2), append=True)
+    removed = pl.read_delta(str(root / "removed"))
+    assert sorted(removed["doc_id"]) == ["d1-0", "d1-0", "d1-1", "d1-1"] + [
+        "d2-0",
+        "d2-0",
+        "d2-1",
+        "d2-1",
+    ]
+    assert table.snapshot(root).metadata["aligner.removed_version"] == "1"
+    real = deltalake.write_deltalake
+
+    def no_documents(path: str, *args, **kwargs) -> None:
+        if path.endswith("documents"):
+            raise KeyboardInterrupt
+        real(path, *args, **kwargs)
+
+    monkeypatch.setattr(deltalake, "write_deltalake", no_documents)
+    with pytest.raises(KeyboardInterrupt):
+        _run(root, _pairing(3), append=True)
+    monkeypatch.setattr(deltalake, "write_deltalake", real)
+    assert deltalake.DeltaTable(str(root / "removed")).version() == 2  # one run ahead
+    _, done, _ = _run(root, _pairing(3), append=True)
+    assert done.version == 3
+    named = int(table.snapshot(root).metadata["aligner.removed_version"])
+    assert named == 4  # restored (3), then this run (4)
+    assert pl.read_delta(str(root / "removed"), version=named).height == 12
