@@ -341,12 +341,7 @@ def test_a_removed_lines_table_is_a_third_table_when_the_corpus_has_one(
     _run(root, _pairing(1), append=True)
     _run(root, _pairing(2), append=True)
     removed = pl.read_delta(str(root / "removed"))
-    assert sorted(removed["doc_id"]) == ["d1-0", "d1-0", "d1-1", "d1-1"] + [
-        "d2-0",
-        "d2-0",
-        "d2-1",
-        "d2-1",
-    ]
+    assert sorted(removed["doc_id"]) == sorted(2 * ["d1-0", "d1-1", "d2-0", "d2-1"])
     assert table.snapshot(root).metadata["aligner.removed_version"] == "1"
     real = deltalake.write_deltalake
 
