@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -103,7 +104,7 @@ def _choices(*values: str) -> str:
 PAIR_CHOICES = ("auto", "link", "content")
 BACKEND_CHOICES = ("local", "ray")
 LANG_CHOICES = ("en", "ko")
-FORMAT_CHOICES = ("text", "tsv", "jsonl")
+FORMAT_CHOICES = ("text", "tsv", "jsonl", "tmx", "links")
 ORDER_CHOICES = ("corpus", "worst")
 
 
@@ -246,6 +247,22 @@ def align(
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
     version: Version = False,
+    append: Annotated[
+        bool,
+        typer.Option(
+            help="Corpus folder: add the pairs it does not hold yet, and re-align those whose "
+            "text changed, as one new version."
+        ),
+    ] = False,
+    out_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            metavar=_choices("auto", "parquet", "delta"),
+            help="parquet (one file), delta (a versioned corpus folder of Delta tables), or "
+            "auto: delta when OUTPUT is a folder or does not end in .parquet.",
+        ),
+    ] = "auto",
 ) -> None:
     """Align English articles with their Korean originals and write a Parquet corpus.
 
@@ -261,6 +278,7 @@ def align(
     from aligner.pairing import ContentParams, Pairing
     from aligner.pipeline import BACKENDS, parts_dir, write_batch
     from aligner.report import THIN_COVERAGE, summarize
+    from aligner.table import wants_table
     from aligner.terminal import stage_display
 
     started = time.perf_counter()
@@ -268,12 +286,18 @@ def align(
     interrupt_on_sigterm()  # SIGTERM stops a job as Ctrl-C does (exit 143 instead of 130)
     lock = OutputLock(output)
     try:
+        as_table = wants_table(output, out_format)
         for source in (en, ko):
             if output.exists() and source.exists() and output.samefile(source):
                 raise InputError(
                     "the output is one of the inputs", path=output, fix="write to a new file"
                 )
-        check_output(output, overwrite)  # a folder, a missing folder, an existing file
+        if not as_table:
+            check_output(output, overwrite)  # a folder, a missing folder, an existing file
+        if append and not as_table:
+            raise InputError(
+                "--append adds to a corpus folder", fix="give a folder as -o, or --format delta"
+            )
         lock.acquire()  # before loading anything: a second job on OUTPUT is refused at once
         if pair not in PAIRING_MODES:
             raise InputError(
@@ -305,6 +329,15 @@ def align(
             run["pair"] = pair
             if max_days is not None and pair != "link":
                 run["days"] = max_days
+        if as_table:
+            _align_table(
+                aligner, pairing, output, metadata=aligner.metadata(**run), append=append,
+                overwrite=overwrite, min_score=min_score, started=started, resume=resume,
+                presegmented_input=presegmented, workers=workers, backend=backend,
+                ray_address=ray_address, progress=display.pairs, stage=display.stage,
+                done=stack.close,
+            )  # fmt: skip
+            return
         write_batch(
             aligner, pairing, output, metadata=aligner.metadata(**run),
             overwrite=overwrite, resume=resume, presegmented_input=presegmented,
@@ -327,6 +360,8 @@ def align(
                 "command again (with --resume) to go on",
                 err=True,
             )
+        elif as_table:
+            typer.echo(f"interrupted; the corpus {output} stays at its last version", err=True)
         else:
             typer.echo(f"interrupted; {output} was not written", err=True)
         raise typer.Exit(143 if isinstance(stop, Terminated) else 130) from None
@@ -359,6 +394,36 @@ def align(
         )
         aligner.encoder.close()
     typer.echo(f"wrote {output} in {time.perf_counter() - started:.1f} s")
+
+
+def _align_table(
+    aligner, pairing, output: Path, *, started: float, done: Callable[[], None], **options
+) -> None:
+    """``align`` into a corpus folder: one run, one version (see aligner.table).
+    ``done`` takes the progress display down before the summary is printed."""
+    from aligner.pipeline import write_table_run
+
+    plan, committed, summary = write_table_run(aligner, pairing, output, **options)
+    done()
+    if summary is not None and summary.beads:
+        typer.echo(f"aligned {summary.n_en} English and {summary.n_ko} Korean sentences into "
+                   f"{summary.beads} beads")  # fmt: skip
+        typer.echo("beads by kind: " + ", ".join(f"{k} {n}" for k, n in summary.kinds))
+        if summary.doubtful:
+            typer.echo(
+                f"{len(summary.doubtful)} doubtful article pairs: "
+                f"`aligner report {output}` shows them"
+            )
+    if committed.version is None:
+        typer.echo(f"{output}: nothing new ({plan.unchanged} article pairs unchanged); the "
+                   "corpus stays as it was, no new version")  # fmt: skip
+        return
+    typer.echo(f"this run: {plan.new} article pairs new, {plan.changed} re-aligned, "
+               f"{plan.unchanged} unchanged; {committed.beads_added} beads added, "
+               f"{committed.beads_removed} removed")  # fmt: skip
+    typer.echo(f"wrote {output} version {committed.version} "
+               f"({committed.pairs_total} article pairs, {committed.beads_total} beads) "
+               f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
 
 
 @app.command(context_settings=HELP)
@@ -451,7 +516,9 @@ def export(
         typer.Option(
             "--format",
             metavar=_choices(*FORMAT_CHOICES),
-            help="text (PREFIX.en + PREFIX.ko), tsv or jsonl.",
+            help="text (PREFIX.en + PREFIX.ko), tsv (with a header, RFC 4180 quoting), jsonl "
+            "(a Hugging Face translation field), tmx (TMX 1.4b) or links (folder PREFIX/ of "
+            "vecalign links files, one per pair, that aligner evaluate reads).",
         ),
     ] = "text",
     kinds: Annotated[
@@ -479,7 +546,21 @@ def export(
     ] = 0.0,
     seed: Annotated[int, typer.Option(help="Seed of the article split.")] = 13,
     overwrite: Annotated[bool, typer.Option(help="Replace existing files.")] = False,
-    version: Version = False,
+    version: Annotated[
+        int | None,
+        typer.Option("--version", min=0, help="Corpus folder: export this version of it."),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            help="Corpus folder: export it as it was at this ISO 8601 time (a bare date "
+            "means the end of that day, UTC when no zone is given)."
+        ),
+    ] = None,
+    print_version: Annotated[
+        bool,
+        typer.Option("-V", callback=_version, is_eager=True, help="Print aligner's version."),
+    ] = False,
 ) -> None:
     """Write aligned pairs for MT evaluation (sacrebleu, COMET), filtered, split by article."""
     from aligner.export import ExportFilter
@@ -495,12 +576,15 @@ def export(
     try:
         counts = run_export(
             corpus, prefix, fmt=format, keep=keep, test_fraction=test_fraction, seed=seed,
-            overwrite=overwrite,
+            overwrite=overwrite, version=version, as_of=as_of,
         )  # fmt: skip
     except AlignerError as error:
         _fail(error)
+    for warning in counts.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    unit = "article pairs" if format == "links" else "sentence pairs"
     for split, n in counts.splits.items():
-        typer.echo(f"{split or 'all'}: {n} sentence pairs")
+        typer.echo(f"{split or 'all'}: {n} {unit}")
     if unique:
         typer.echo(f"repeated sentence pairs dropped: {counts.repeated}")
     if skip_doubtful:

@@ -1,6 +1,8 @@
 """The corpus file: Arrow schema, atomic Parquet writing, reading back.
 
-This is the only module that touches Arrow or Parquet.
+This module and ``aligner.table`` (the versioned corpus folder, Delta Lake tables) are
+the only ones that touch Arrow, Parquet or Delta. ``read_corpus``, ``read_documents`` and
+``read_metadata`` read a corpus folder too, at its latest version or the one asked for.
 
 One corpus is one Parquet file with one row per bead, in document order (see
 ``SCHEMA``). Conventions:
@@ -528,7 +530,9 @@ def _footer(path: str | os.PathLike[str]) -> pq.FileMetaData:
     if not p.exists():
         raise InputError("no such corpus file", path=p)
     if not p.is_file():
-        raise InputError("not a file", path=p, fix="give the corpus .parquet file")
+        raise InputError(
+            "not a corpus file or folder", path=p, fix="give a corpus .parquet file or folder"
+        )
     try:
         footer = pq.read_metadata(p)
     except (pa.ArrowException, OSError) as err:
@@ -576,10 +580,26 @@ def _check_types(footer: pq.FileMetaData, path: Path) -> None:
         )
 
 
-def read_corpus(path: str | os.PathLike[str]) -> pl.LazyFrame:
-    """Scan a corpus lazily, after checking its schema. ``kind`` comes back as a polars
-    Categorical. Collect it with :func:`collect_corpus`, which turns damaged data pages
-    into an :class:`InputError` naming the file."""
+def _table(path: str | os.PathLike[str], version: int | None, as_of: Any) -> Any:
+    """The snapshot of a corpus folder (``aligner.table``), or None for a corpus file."""
+    from aligner.table import is_table, snapshot
+
+    if is_table(path):
+        return snapshot(path, version=version, as_of=as_of)
+    if version is not None or as_of is not None:
+        raise InputError("a corpus file has no versions", path=path, fix="give a corpus folder")
+    return None
+
+
+def read_corpus(
+    path: str | os.PathLike[str], *, version: int | None = None, as_of: Any = None
+) -> pl.LazyFrame:
+    """Scan a corpus (a file, or a folder at ``version`` / ``as_of``, default its latest)
+    lazily, after checking its schema. ``kind`` comes back as a polars Categorical.
+    Collect it with :func:`collect_corpus`, which turns damaged data pages into an
+    :class:`InputError` naming the file."""
+    if (shot := _table(path, version, as_of)) is not None:
+        return shot.beads
     _footer(path)
     return pl.scan_parquet(Path(path))
 
@@ -600,8 +620,13 @@ def collect_corpus(frame: pl.LazyFrame, path: str | os.PathLike[str]) -> pl.Data
         ) from err
 
 
-def read_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
-    """The file's key/value metadata, decoded (without the internal ``ARROW:schema``)."""
+def read_metadata(
+    path: str | os.PathLike[str], *, version: int | None = None, as_of: Any = None
+) -> dict[str, str]:
+    """The file's key/value metadata, decoded (without the internal ``ARROW:schema``); for
+    a corpus folder, the metadata of the version's commit."""
+    if (shot := _table(path, version, as_of)) is not None:
+        return dict(shot.metadata)
     raw = _footer(path).metadata or {}
     return {
         key.decode("utf-8", "replace"): value.decode("utf-8", "replace")
@@ -610,8 +635,12 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
     }
 
 
-def read_documents(path: str | os.PathLike[str]) -> pl.DataFrame:
+def read_documents(
+    path: str | os.PathLike[str], *, version: int | None = None, as_of: Any = None
+) -> pl.DataFrame:
     """The documents table: one row per input document (see ``DOCUMENT_COLUMNS``)."""
+    if (shot := _table(path, version, as_of)) is not None:
+        return shot.documents.select(list(DOCUMENT_COLUMNS)).cast(DOCUMENT_COLUMNS)
     raw = read_metadata(path).get(DOCUMENTS_KEY)
     if raw is None:
         raise InputError(f"corpus has no documents table ({DOCUMENTS_KEY})", path=path)

@@ -9,6 +9,7 @@ removes the temporary files that killed jobs left there.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import multiprocessing
 import os
@@ -17,6 +18,7 @@ import socket
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aligner.api import Aligner, PairFailure
 from aligner.corpus import SIGNATURE_KEY, CorpusWriter, PairResult
@@ -26,6 +28,10 @@ from aligner.jobs import OutputLock, die_with_parent, remove_stale_temps
 from aligner.pairing import Pairing
 from aligner.saved import SavedJob, add_item, pair_hash, parts_dir
 from aligner.types import Document
+
+if TYPE_CHECKING:
+    from aligner.report import CorpusSummary
+    from aligner.table import Committed, Plan
 
 log = logging.getLogger(__name__)
 
@@ -414,3 +420,56 @@ def _write_items(
         for side, role in ((pairing.unpaired_en, "en"), (pairing.unpaired_ko, "ko")):
             for doc, reason in side:
                 writer.add_document(doc, role=role, status="unpaired", reason=reason)
+
+
+def write_table_run(
+    aligner: Aligner,
+    pairing: Pairing,
+    folder: str | Path,
+    *,
+    metadata: dict[str, str],
+    append: bool = False,
+    overwrite: bool = False,
+    min_score: float = 0.5,
+    **batch: object,
+) -> tuple[Plan, Committed, CorpusSummary | None]:
+    """One run into the corpus folder ``folder`` (see ``aligner.table``): the pairs that
+    are new or changed are aligned into a staging corpus file (with ``write_batch``, so
+    workers, Ray and ``resume`` work as for a file), then committed as one version.
+
+    Returns what the run planned, what it committed, and the summary of the pairs it
+    aligned (None when it aligned none).
+    """
+    import time
+
+    from aligner import table
+    from aligner.corpus import read_corpus, read_documents
+    from aligner.report import summarize
+
+    started = time.perf_counter()
+    root = Path(folder)
+    run = table.plan(
+        root, pairing.pairs, pairing.unpaired_en, pairing.unpaired_ko,
+        metadata[SIGNATURE_KEY], append=append, overwrite=overwrite,
+    )  # fmt: skip
+    table.prepare(root)
+    staged = table.staging_path(root)
+    summary = None
+    if run.pairs or run.unpaired_en or run.unpaired_ko:
+        todo = Pairing(run.pairs, run.unpaired_en, run.unpaired_ko)
+        write_batch(aligner, todo, staged, metadata=metadata, overwrite=True, **batch)  # type: ignore[arg-type]
+        summary = summarize(read_corpus(staged).collect(), read_documents(staged), min_score)
+    meta = dict(metadata)
+    meta[table.RUN_KEY] = table.new_run_id()
+    meta[table.SUMMARY_KEY] = json.dumps(
+        {
+            "pairs_new": run.new,
+            "pairs_realigned": run.changed,
+            "pairs_unchanged": run.unchanged,
+            "unpaired_recorded": len(run.unpaired_en) + len(run.unpaired_ko),
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+    )
+    done = table.commit(root, run, meta, replace_all=overwrite and not append)
+    staged.unlink(missing_ok=True)
+    return run, done, summary

@@ -309,6 +309,10 @@ def _load(
     p = Path(path)
     if not p.exists():
         raise InputError("no such file or directory", path=p)
+    from aligner.table import is_table
+
+    if is_table(p):  # a corpus folder
+        return links_from_corpus(p), "corpus"
     if p.is_dir():
         docs: dict[str, list[Link]] = {}
         origin: dict[str, Path] = {}

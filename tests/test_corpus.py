@@ -263,7 +263,7 @@ def test_read_errors(tmp_path: Path) -> None:
     pq.write_table(pa.table({"x": [1, 2]}), other)
     with pytest.raises(InputError, match="not an aligner corpus"):
         read_corpus(other)
-    with pytest.raises(InputError, match="not a file"):
+    with pytest.raises(InputError, match="not a corpus file or folder"):
         read_corpus(tmp_path)
 
 

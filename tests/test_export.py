@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -40,6 +41,10 @@ def _pair(pid: str, n: int, first: tuple[str, str] | None = None) -> PairResult:
     )
 
 
+def _tsv(path: Path) -> pl.DataFrame:
+    return pl.read_csv(path, separator="\t", infer_schema=False)
+
+
 @pytest.fixture()
 def corpus(tmp_path: Path) -> Path:
     pairs = [_pair(f"a{i}", 5) for i in range(20)]
@@ -62,7 +67,7 @@ def test_filters_on_kind_score_and_margin(corpus: Path, tmp_path: Path) -> None:
     export(corpus, tmp_path / "f", fmt="jsonl", keep=keep)
     rows = [json.loads(x) for x in (tmp_path / "f.jsonl").read_text("utf-8").splitlines()]
     # bead k has score .5+.1*(k%4) and margin .02*k: only k=2 and k=3 pass both
-    assert {r["en_text"].split()[2] for r in rows} == {"2", "3"}
+    assert {r["translation"]["en"].split()[2] for r in rows} == {"2", "3"}
     assert all(r["kind"] == "1-1" and r["score"] >= 0.65 for r in rows)
 
 
@@ -71,8 +76,8 @@ def test_split_keeps_each_article_on_one_side(corpus: Path, tmp_path: Path) -> N
     assert counts["train"] + counts["test"] == 80 and counts["test"] > 0
     sides = {}
     for split in ("train", "test"):
-        for line in (tmp_path / f"s.{split}.tsv").read_text("utf-8").splitlines():
-            sides.setdefault(line.split("\t")[0], set()).add(split)
+        for pid in _tsv(tmp_path / f"s.{split}.tsv")["pair_id"]:
+            sides.setdefault(pid, set()).add(split)
     assert all(len(s) == 1 for s in sides.values())
     again = export(corpus, tmp_path / "t", fmt="tsv", test_fraction=0.3, seed=1)
     assert again.splits == counts and again.repeated == 0
@@ -112,9 +117,9 @@ def test_unique_keeps_the_first_of_repeated_pairs(tmp_path: Path) -> None:
     assert plain.splits == {"": 6} and plain.repeated == 0
     once = export(path, tmp_path / "once", fmt="tsv", keep=ExportFilter(unique=True))
     assert once.splits == {"": 5} and once.repeated == 1
-    rows = [line.split("\t") for line in (tmp_path / "once.tsv").read_text("utf-8").splitlines()]
-    assert [r[0] for r in rows] == ["b0", "b0", "b0", "b1", "b1"]
-    assert len({(r[2], r[3]) for r in rows}) == 5
+    rows = _tsv(tmp_path / "once.tsv")
+    assert rows["pair_id"].to_list() == ["b0", "b0", "b0", "b1", "b1"]
+    assert rows.select("en_text", "ko_text").n_unique() == 5
     result = CliRunner().invoke(
         app, ["export", str(path), str(tmp_path / "cli"), "--kinds", "1-1", "--unique"]
     )
@@ -136,7 +141,7 @@ def test_skip_doubtful_leaves_out_pairs_that_look_wrong(tmp_path: Path) -> None:
     assert kept.splits == {"": 8} and kept.doubtful == ()
     clean = export(path, tmp_path / "clean", fmt="tsv", keep=ExportFilter(skip_doubtful=True))
     assert clean.splits == {"": 4} and clean.doubtful == ("wrong",)
-    ids = {line.split("\t")[0] for line in (tmp_path / "clean.tsv").read_text().splitlines()}
+    ids = set(_tsv(tmp_path / "clean.tsv")["pair_id"])
     assert ids == {"good"}
     result = CliRunner().invoke(app, ["export", str(path), str(tmp_path / "c"), "--skip-doubtful"])
     assert result.exit_code == 0, result.output
