@@ -211,7 +211,7 @@ def test_an_empty_export_warns_and_names_the_filter(awkward: Path, tmp_path: Pat
     assert result.stderr.strip() == (
         "warning: nothing to export: --min-score 2.0 left no bead with text on both sides"
     )
-    assert result.stdout.strip() == "all: 0 pairs"
+    assert result.stdout.strip() == "all: 0 sentence pairs"
     assert pl.read_csv(tmp_path / "e.tsv", separator="\t").height == 0
     record = json.loads((tmp_path / "e.export.json").read_text(encoding="utf-8"))
     assert record["warnings"] == [result.stderr.strip().removeprefix("warning: ")]

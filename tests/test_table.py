@@ -152,7 +152,7 @@ def test_every_version_exports_as_it_was(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "has no version 7 (give 0 to 4)" in result.stderr
     today = table.snapshot(root).metadata["aligner.corpus_timestamp"][:10]
     result = runner.invoke(app, ["export", str(root), str(tmp_path / "t"), "--as-of", today])
-    assert result.exit_code == 0 and result.stdout.strip() == "all: 20 pairs"
+    assert result.exit_code == 0 and result.stdout.strip() == "all: 20 sentence pairs"
     result = runner.invoke(app, ["export", str(root), str(tmp_path / "o"), "--as-of", "2001-01-01"])
     assert result.exit_code == 1 and "did not exist yet" in result.stderr
 
