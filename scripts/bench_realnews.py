@@ -21,6 +21,11 @@ unit indices (``benchmark.map_beads``: empty beads dropped, beads sharing a unit
 merged) and are scored with vecalign's strict and lax rules
 (``aligner.scoring.evaluate``).
 
+If aligner's cleaning ever changes text inside a line, so that the re-segmented
+sentences no longer reproduce the corpus's bead texts, that document falls back to bead
+level: each bead's text is found in the raw text (whitespace ignored) and every gold
+unit goes to the bead it overlaps most; the run reports how many documents did.
+
 Presegmented: the gold units one per line (a blank line where the raw text has a
 paragraph break between two units) and ``aligner align --presegmented``, scored the
 same way (which compares unit indices directly when nothing is cleaned away).
@@ -191,25 +196,101 @@ def to_raw(start: int, end: int, cmap: list[int]) -> Span | None:
     return Span(min(hits), max(hits) + 1) if hits else None
 
 
-def sentence_spans(doc: Any, lang: str, presegmented: bool, raw: str) -> list[Span | None]:
+def sentence_spans(
+    doc: Any, lang: str, presegmented: bool, raw: str
+) -> tuple[list[Any], list[Span | None]]:
+    """aligner's sentences of the cleaned document, and each one's span in the raw text."""
     from aligner.segment import presegmented as preseg
     from aligner.segment import segment
 
     sents = preseg(doc.text) if presegmented else segment(doc.text, lang)
     cmap = char_map(doc.text, raw)
-    return [to_raw(s.start, s.end, cmap) for s in sents]
+    return sents, [to_raw(s.start, s.end, cmap) for s in sents]
 
 
 @dataclass(frozen=True)
 class Row:
     en: tuple[int, ...]
     ko: tuple[int, ...]
+    en_text: str = ""
+    ko_text: str = ""
 
 
-def predict(pairs: Sequence[Pair], mode: str, model: str) -> tuple[dict[str, Prediction], float]:
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _consistent(sents: Sequence[Any], beads: Sequence[Row], lang: str) -> bool:
+    """Do the re-segmented sentences reproduce every bead's text in the corpus?"""
+    for b in beads:
+        idx = b.en if lang == "en" else b.ko
+        text = b.en_text if lang == "en" else b.ko_text
+        if any(i >= len(sents) for i in idx):
+            return False
+        if idx and _squash(" ".join(sents[i].text for i in idx)) != _squash(text):
+            return False
+    return True
+
+
+def _find_squashed(raw: str, needle: str, pos: int) -> Span | None:
+    """Where ``needle`` occurs in ``raw`` from ``pos`` on, ignoring runs of whitespace."""
+    words = needle.split()
+    if not words:
+        return None
+    at = raw.find(words[0], pos)
+    while at >= 0:
+        i, ok = at, True
+        for k, w in enumerate(words):
+            if k:
+                j = i
+                while j < len(raw) and raw[j].isspace():
+                    j += 1
+                if j == i or not raw.startswith(w, j):
+                    ok = False
+                    break
+                i = j
+            elif not raw.startswith(w, i):
+                ok = False
+                break
+            i += len(w)
+        if ok:
+            return Span(at, i)
+        at = raw.find(words[0], at + 1)
+    return None
+
+
+def bead_level_units(
+    beads: Sequence[Row], lang: str, raw: str, spans: Sequence[Span]
+) -> list[int | None]:
+    """Fallback when aligner's sentences cannot be recovered (its cleaning changed more
+    than whole lines): each bead side's text is found in the raw text, whitespace
+    ignored, and every gold unit goes to the bead it overlaps most. Returns, per gold
+    unit, the index of its bead (None when no bead covers it)."""
+    owner: list[int | None] = [None] * len(spans)
+    best = [0] * len(spans)
+    pos = 0
+    for k, b in enumerate(beads):
+        text = b.en_text if lang == "en" else b.ko_text
+        where = _find_squashed(raw, text, pos) if text else None
+        if where is None:
+            continue
+        pos = where.start
+        for u, sp in enumerate(spans):
+            overlap = min(sp.end, where.end) - max(sp.start, where.start)
+            if overlap > best[u]:
+                best[u], owner[u] = overlap, k
+    return owner
+
+
+def predict(
+    pairs: Sequence[Pair], mode: str, model: str
+) -> tuple[dict[str, Prediction], float, int]:
+    """Predictions per pair, the CLI's wall time, and how many documents fell back to
+    bead-level mapping (their sentences could not be recovered)."""
     from aligner.corpus import read_corpus
 
     presegmented = mode == "presegmented"
+    fallbacks = 0
     with tempfile.TemporaryDirectory(prefix="realnews-") as tmp:
         work = Path(tmp)
         raw: dict[tuple[str, str], tuple[str, list[Span]]] = {}
@@ -229,32 +310,74 @@ def predict(pairs: Sequence[Pair], mode: str, model: str) -> tuple[dict[str, Pre
         t0 = time.perf_counter()
         corpus = run_cli(work, presegmented, model)
         seconds = time.perf_counter() - t0
-        rows = read_corpus(corpus).select("en_doc_id", "en_idx", "ko_idx").collect()
+        cols = ("en_doc_id", "en_idx", "ko_idx", "en_text", "ko_text", "bead")
+        rows = read_corpus(corpus).select(cols).sort("en_doc_id", "bead").collect()
         by_doc: dict[str, list[Row]] = {}
-        for doc_id, en, ko in rows.iter_rows():
-            by_doc.setdefault(doc_id, []).append(Row(tuple(en), tuple(ko)))
+        for doc_id, en, ko, en_text, ko_text, _ in rows.iter_rows():
+            by_doc.setdefault(doc_id, []).append(Row(tuple(en), tuple(ko), en_text, ko_text))
         out: dict[str, Prediction] = {}
         for p in pairs:
-            units: dict[str, list[int | None]] = {}
-            for lang in ("en", "ko"):
-                body, spans = raw[(p.id, lang)]
-                doc = load_like_cli(work / lang / f"{p.id}.{lang}.txt", lang, presegmented)
-                sent = sentence_spans(doc, lang, presegmented, body)
-                # a sentence cleaning kept only in part still maps by its surviving span
-                placed = [s if s is not None else Span(-1, -1) for s in sent]
-                units[lang] = gold_unit_of(placed, [(s.start, s.end) for s in spans])
             beads = by_doc.get(p.id, [])
             if not beads:
                 logger_warn(f"{p.id}: no beads in the corpus (pairing failed?)")
-            links = map_beads(beads, units["en"], units["ko"])
-            seen_en = {u for u in units["en"] if u is not None}
-            seen_ko = {u for u in units["ko"] if u is not None}
+            units: dict[str, list[int | None]] = {}
+            owners: dict[str, list[int | None]] = {}
+            for lang in ("en", "ko"):
+                body, spans = raw[(p.id, lang)]
+                doc = load_like_cli(work / lang / f"{p.id}.{lang}.txt", lang, presegmented)
+                sents, sent = sentence_spans(doc, lang, presegmented, body)
+                if _consistent(sents, beads, lang):
+                    # a sentence cleaning kept only in part still maps by its surviving span
+                    placed = [s if s is not None else Span(-1, -1) for s in sent]
+                    units[lang] = gold_unit_of(placed, [(s.start, s.end) for s in spans])
+                else:
+                    fallbacks += 1
+                    owners[lang] = bead_level_units(beads, lang, body, spans)
+            if owners:
+                links = _links_from_owners(p.gold, units, owners, beads)
+                seen_en = _seen(units, owners, "en")
+                seen_ko = _seen(units, owners, "ko")
+            else:
+                links = map_beads(beads, units["en"], units["ko"])
+                seen_en = {u for u in units["en"] if u is not None}
+                seen_ko = {u for u in units["ko"] if u is not None}
             out[p.id] = Prediction(
                 links,
                 set(range(len(p.gold.en_units))) - seen_en,
                 set(range(len(p.gold.ko_units))) - seen_ko,
             )
-    return out, seconds
+    return out, seconds, fallbacks
+
+
+def _seen(
+    units: dict[str, list[int | None]], owners: dict[str, list[int | None]], lang: str
+) -> set[int]:
+    if lang in owners:
+        return {u for u, b in enumerate(owners[lang]) if b is not None}
+    return {u for u in units[lang] if u is not None}
+
+
+def _links_from_owners(
+    gold: Gold,
+    units: dict[str, list[int | None]],
+    owners: dict[str, list[int | None]],
+    beads: Sequence[Row],
+) -> list[Link]:
+    """Links when at least one side fell back to bead level: per bead, the units it owns
+    on a fallback side and its sentences' units on the other, merged like ``map_beads``."""
+    per_bead: list[tuple[list[int], list[int]]] = []
+    for k, b in enumerate(beads):
+        sides: list[list[int]] = []
+        for lang, idx in (("en", b.en), ("ko", b.ko)):
+            if lang in owners:
+                sides.append([u for u, owner in enumerate(owners[lang]) if owner == k])
+            else:
+                sides.append([u for i in idx if (u := units[lang][i]) is not None])
+        per_bead.append((sides[0], sides[1]))
+    # map_beads takes sentence indices; here each bead's "sentences" are its units
+    n_en, n_ko = len(gold.en_units), len(gold.ko_units)
+    fake = [Row(tuple(en), tuple(ko)) for en, ko in per_bead]
+    return map_beads(fake, list(range(n_en)), list(range(n_ko)))
 
 
 def logger_warn(msg: str) -> None:
@@ -452,10 +575,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         modes = MODES if args.mode == "both" else (args.mode,)
         results[split] = {"skipped": skipped}
         for mode in modes:
-            preds, seconds = predict(pairs, mode, args.model)
+            preds, seconds, fallbacks = predict(pairs, mode, args.model)
             results[split][mode] = report(split, mode, pairs, preds, args.pairs)
             results[split][mode]["cli_seconds"] = seconds
+            results[split][mode]["bead_level_documents"] = fallbacks
             print(f"  aligner align took {seconds:.1f} s")
+            if fallbacks:
+                print(
+                    f"  {fallbacks} of {2 * len(pairs)} documents mapped at bead level "
+                    "(aligner's sentences could not be recovered from its cleaning)"
+                )
             if args.explain:
                 for p in pairs:
                     print(explain(p, preds[p.id]))

@@ -143,6 +143,23 @@ def test_cleaned_sentences_map_back_to_raw_spans() -> None:
     assert span is not None and raw[span.start : span.end] == "Corn stayed flat."
 
 
+def test_bead_level_fallback_gives_each_unit_to_the_bead_covering_it() -> None:
+    raw = "Title line\n\nFirst sentence  here. Second one.\n\nThird."
+    units = [(0, 10), (12, 33), (34, 45), (47, 53)]
+    assert [raw[a:b] for a, b in units][1] == "First sentence  here."
+    Row = bench_realnews.Row
+    beads = [
+        Row((0,), (0,), "Title line", "제목"),
+        Row((1, 2), (1,), "First sentence here. Second one.", "첫 문장."),
+        Row((3,), (), "Third.", ""),
+    ]
+    spans = [bench_realnews.Span(a, b) for a, b in units]
+    assert bench_realnews.bead_level_units(beads, "en", raw, spans) == [0, 1, 1, 2]
+    # a bead whose text is not in the raw text owns nothing
+    lost = [Row((0,), (), "Not in the page.", "")]
+    assert bench_realnews.bead_level_units(lost, "en", raw, spans) == [None] * 4
+
+
 def test_scores_and_diagnostics_are_perfect_when_prediction_is_the_gold() -> None:
     entry = ENTRIES[0]
     gold = realnews.read_gold(entry["id"])
