@@ -1,0 +1,195 @@
+"""The real-news benchmark: committed gold against its format, and the harness on real texts.
+
+Copyrighted texts (Daily NK) are not in the repository; tests that need them skip unless
+corpora/realnews/texts-local/ (or texts/) holds a copy whose sha256 matches the manifest.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+if str(SCRIPTS) not in sys.path:
+    sys.path.insert(0, str(SCRIPTS))
+
+import bench_realnews  # noqa: E402
+import realnews  # noqa: E402
+from realnews import Gold  # noqa: E402
+
+ENTRIES = realnews.read_manifest()
+DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+
+
+def _present() -> list[dict]:
+    return [e for e in ENTRIES if isinstance(realnews.load_texts(e), tuple)]
+
+
+# --------------------------------------------------------------------------- committed files
+
+
+def test_manifest_has_pairs_with_unique_ids() -> None:
+    assert ENTRIES, "corpora/realnews/manifest.jsonl is empty"
+    ids = [e["id"] for e in ENTRIES]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e["id"])
+def test_manifest_entry_fields(entry: dict) -> None:
+    missing = [k for k in realnews.MANIFEST_KEYS if k not in entry]
+    assert not missing, f"{entry['id']}: missing {missing}"
+    assert entry["split"] in realnews.SPLITS
+    assert DATE.match(entry["date"]), entry["date"]
+    assert re.fullmatch(r"[0-9a-f]{64}", entry["en_sha256"])
+    assert re.fullmatch(r"[0-9a-f]{64}", entry["ko_sha256"])
+    if entry["source"] == "dailynk":
+        # 2020 Daily NK articles are held out for acceptance; copyrighted text stays out.
+        assert not entry["date"].startswith("2020"), entry["id"]
+        assert entry["license"] == "copyrighted"
+        assert entry["text_committed"] is False
+        for lang in ("en", "ko"):
+            assert not (realnews.ROOT / "texts" / f"{entry['id']}.{lang}.txt").exists()
+    if entry["text_committed"]:
+        texts = realnews.load_texts(entry, [realnews.ROOT / "texts"])
+        assert isinstance(texts, tuple), f"{entry['id']}: committed text {texts}"
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e["id"])
+def test_gold_file_is_valid(entry: dict) -> None:
+    gold = realnews.read_gold(entry["id"])
+    assert gold.id == entry["id"]
+    texts = realnews.load_texts(entry)
+    en, ko = texts if isinstance(texts, tuple) else (None, None)
+    assert realnews.validate(gold, en, ko) == []
+    # a headline-to-headline or body link exists: every pair has something aligned
+    assert any(a and b for a, b in gold.links)
+
+
+def test_gold_files_match_the_manifest() -> None:
+    on_disk = {p.stem for p in realnews.GOLD_DIR.glob("*.json")}
+    assert on_disk == {e["id"] for e in ENTRIES}
+
+
+def test_dailynk_texts_are_ignored_by_git() -> None:
+    ignore = (realnews.REPO / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "corpora/realnews/texts-local/" in ignore
+
+
+# --------------------------------------------------------------------------- the validator
+
+
+def _gold(links, furn_en=(), furn_ko=()) -> Gold:
+    text_units = ((0, 5), (6, 11), (12, 17))
+    return Gold("t", text_units, text_units, frozenset(furn_en), frozenset(furn_ko), links)
+
+
+def test_validate_accepts_a_well_formed_gold() -> None:
+    gold = _gold((((0,), ()), ((1, 2), (0, 1)), ((), (2,))), furn_en=(0,), furn_ko=(2,))
+    assert realnews.validate(gold, "aaaaa bbbbb ccccc", "ddddd eeeee fffff") == []
+
+
+@pytest.mark.parametrize(
+    ("links", "furn_en", "expected"),
+    [
+        ((((0,), (0,)), ((1,), (1,))), (), "units not in exactly one link"),
+        ((((0,), (0,)), ((2,), (1,)), ((1,), (2,))), (), "out of order"),
+        ((((0, 2), (0,)), ((1,), (1, 2))), (), "not contiguous"),
+        ((((0,), (0,)), ((1,), (1,)), ((2,), (2,))), (2,), "links furniture"),
+        ((((0,), (0,)), ((), ()), ((1, 2), (1, 2))), (), "empty on both sides"),
+    ],
+)
+def test_validate_reports_broken_gold(links, furn_en, expected) -> None:
+    errors = realnews.validate(_gold(links, furn_en=furn_en))
+    assert any(expected in e for e in errors), errors
+
+
+def test_validate_checks_spans_against_the_text() -> None:
+    gold = Gold("t", ((0, 6),), ((0, 40),), frozenset(), frozenset(), (((0,), (0,)),))
+    errors = realnews.validate(gold, "hello  world", "짧은 글")
+    assert any("not stripped" in e for e in errors)
+    assert any("past the text" in e for e in errors)
+
+
+def test_split_is_a_fixed_function_of_the_id() -> None:
+    assert realnews.split_of("dnk-2024-0829-hyesan-smuggling") == "dev"
+    shares = [realnews.split_of(f"pair-{i}") for i in range(1000)]
+    assert 0.55 < shares.count("dev") / 1000 < 0.65
+
+
+# --------------------------------------------------------------------------- harness pieces
+
+
+def test_presegmented_text_puts_units_on_lines_and_keeps_paragraphs() -> None:
+    text = "Title\n\nFirst one. Second one.\nThird.\n"
+    units = [(0, 5), (7, 17), (18, 29), (30, 36)]
+    body, spans = bench_realnews.presegmented_text(text, units)
+    assert body == "Title\n\nFirst one.\nSecond one.\nThird.\n"
+    lines = [body[s.start : s.end] for s in spans]
+    assert lines == ["Title", "First one.", "Second one.", "Third."]
+
+
+def test_cleaned_sentences_map_back_to_raw_spans() -> None:
+    from aligner.documents import clean
+
+    raw = "Rice prices rose in Hyesan.\n\n/사진=데일리NK\n\nCorn stayed flat.\n"
+    cleaned, _removed = clean(raw, "en")
+    cmap = bench_realnews.char_map(cleaned, raw)
+    start = cleaned.index("Corn")
+    span = bench_realnews.to_raw(start, start + len("Corn stayed flat."), cmap)
+    assert span is not None and raw[span.start : span.end] == "Corn stayed flat."
+
+
+def test_bead_level_fallback_gives_each_unit_to_the_bead_covering_it() -> None:
+    raw = "Title line\n\nFirst sentence  here. Second one.\n\nThird."
+    units = [(0, 10), (12, 33), (34, 45), (47, 53)]
+    assert [raw[a:b] for a, b in units][1] == "First sentence  here."
+    Row = bench_realnews.Row
+    beads = [
+        Row((0,), (0,), "Title line", "제목"),
+        Row((1, 2), (1,), "First sentence here. Second one.", "첫 문장."),
+        Row((3,), (), "Third.", ""),
+    ]
+    spans = [bench_realnews.Span(a, b) for a, b in units]
+    assert bench_realnews.bead_level_units(beads, "en", raw, spans) == [0, 1, 1, 2]
+    # a bead whose text is not in the raw text owns nothing
+    lost = [Row((0,), (), "Not in the page.", "")]
+    assert bench_realnews.bead_level_units(lost, "en", raw, spans) == [None] * 4
+
+
+def test_scores_and_diagnostics_are_perfect_when_prediction_is_the_gold() -> None:
+    entry = ENTRIES[0]
+    gold = realnews.read_gold(entry["id"])
+    pair = bench_realnews.Pair(entry, gold, "", "")
+    preds = {pair.id: bench_realnews.Prediction(list(gold.links), set(), set())}
+    s = bench_realnews.scores([pair], preds)
+    assert (s.strict_f1, s.lax_f1) == (1.0, 1.0)
+    c = bench_realnews.diagnostics([pair], preds)["counts"]
+    nulls = c.get("null_content", 0) + c.get("null_furniture", 0)
+    assert c.get("null_content_unaligned", 0) + c.get("null_furniture_unaligned", 0) == nulls
+    assert c.get("furniture_en_linked", 0) == c.get("furniture_ko_linked", 0) == 0
+
+
+# --------------------------------------------------------------------------- the harness, for real
+
+
+@pytest.mark.slow
+def test_harness_runs_end_to_end_on_the_texts_present(tmp_path: Path, tiny_st_model: Path) -> None:
+    present = _present()
+    if not present:
+        pytest.skip("no real-news texts supplied (corpora/realnews/texts-local/ is empty)")
+    entry = present[0]
+    out = tmp_path / "figures.json"
+    argv = ["--split", entry["split"], "--ids", entry["id"], "--model", str(tiny_st_model)]
+    assert bench_realnews.main([*argv, "--json", str(out)]) == 0
+    figures = json.loads(out.read_text(encoding="utf-8"))[entry["split"]]
+    for mode in ("e2e", "presegmented"):
+        r = figures[mode]
+        assert r["pairs"] == 1
+        assert 0.0 <= r["scores"]["strict_f1"] <= r["scores"]["lax_f1"] <= 1.0
+        assert r["scores"]["n_pred"] > 0
+        kinds = r["diagnostics"]["gold_kinds"]
+        assert sum(kinds.values()) == len(realnews.read_gold(entry["id"]).links)
