@@ -506,6 +506,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._static("index.html")
         elif url.path.startswith("/static/"):
             self._static(url.path.removeprefix("/static/"))
+        elif url.path == "/favicon.ico":
+            self._send(HTTPStatus.NO_CONTENT, b"", "image/x-icon")
         elif url.path == "/api/info":
             self._json(HTTPStatus.OK, app.info())
         elif url.path == "/api/queue":
