@@ -10,6 +10,7 @@ const state = {
   qi: 0, // index of the current bead in the queue
   split: null, // {en, ko}: cut positions while splitting
   busy: false,
+  actions: 0, // actions answered (saved or refused), for tests and screen readers
 };
 
 function esc(s) {
@@ -54,7 +55,13 @@ function params() {
 }
 
 async function loadQueue() {
-  state.queue = await call("/api/queue?" + params());
+  // answers can come back out of order when filters change quickly: keep the newest
+  const asked = params();
+  const seq = (state.queueSeq = (state.queueSeq || 0) + 1);
+  const queue = await call("/api/queue?" + asked);
+  if (seq !== state.queueSeq) return;
+  state.queue = queue;
+  document.body.dataset.queue = asked;
   const done = state.queue.pairs.reduce((n, p) => n + p.reviewed, 0);
   const all = state.queue.pairs.reduce((n, p) => n + p.beads, 0);
   $("#count").textContent = `${state.queue.total} in the queue; ${done} of ${all} beads reviewed`;
@@ -132,8 +139,9 @@ function render() {
     return;
   }
   const b = view.beads[k];
-  const scores = b.changed ? "changed by review" : `score ${num(b.score)}, margin ${num(b.margin)}` +
-    (b.prob !== null && b.prob !== undefined ? `, prob ${num(b.prob)}` : "");
+  const figures = [["score", b.score], ["margin", b.margin], ["prob", b.prob]]
+    .filter(([, x]) => x !== null && x !== undefined).map(([k, x]) => `${k} ${num(x)}`);
+  const scores = b.changed ? "changed by review" : figures.join(", ") || "no score";
   $("#where").innerHTML = `pair <b>${esc(view.pair_id)}</b> (${esc(view.en_doc_id)} ↔ ${esc(view.ko_doc_id)}), ` +
     `bead ${k} of ${view.beads.length}: <b>${esc(b.kind)}</b>, ${scores}` +
     (b.reviewed ? ` <span class="ok">✓ reviewed by ${esc(b.by)}</span>` : "") +
@@ -146,7 +154,7 @@ function render() {
     const enEnd = cur && state.split && state.split.en === x.en_sents.length ? " cutend" : "";
     const koEnd = cur && state.split && state.split.ko === x.ko_sents.length ? " cutend" : "";
     rows.push(
-      `<tr class="${cur ? "current" : "ctx"}" data-id="${x.id}" data-kind="${esc(x.kind)}" data-reviewed="${x.reviewed}">` +
+      `<tr class="${cur ? "current" : "ctx"}" data-pos="${q}" data-id="${x.id}" data-kind="${esc(x.kind)}" data-reviewed="${x.reviewed}">` +
       `<td class="meta">${q} · ${esc(x.kind)}${x.reviewed ? ' <span class="ok">✓</span>' : ""}<br>${x.changed ? "" : num(x.score)}</td>` +
       `<td class="t${enEnd}">${sentences(x.en_sents, cut.en)}</td>` +
       `<td class="t${koEnd}" lang="ko">${sentences(x.ko_sents, cut.ko)}</td></tr>`,
@@ -223,7 +231,7 @@ async function act(action, args) {
       await jump(view.pair_id, still ? bead.id : next.beads[Math.min(k, next.beads.length - 1)].id);
     }
   } catch (err) {
-    message(err.status === 409 ? `Not saved: ${err.message}` : `Not saved: ${err.message}`, true);
+    message(`Not saved: ${err.message}`, true);
     if (err.status === 409) {
       await loadPair(view.pair_id, true);
       await loadQueue();
@@ -231,6 +239,8 @@ async function act(action, args) {
     }
   } finally {
     state.busy = false;
+    state.actions += 1;
+    document.body.dataset.actions = String(state.actions);
   }
 }
 
@@ -269,7 +279,10 @@ const KEYS = {
     const [view, k] = currentBead();
     if (!view || k < 0) return;
     const b = view.beads[k];
-    state.split = { en: Math.ceil(b.en.length / 2), ko: Math.ceil(b.ko.length / 2) };
+    // the middle of each side; a 1-1 bead splits into 1-0 and 0-1
+    const cut = { en: Math.ceil(b.en.length / 2), ko: Math.ceil(b.ko.length / 2) };
+    if (cut.en === b.en.length && cut.ko === b.ko.length) cut.ko -= 1;
+    state.split = { en: cut.en, ko: Math.max(cut.ko, 0) };
     render();
   },
 };
@@ -293,6 +306,7 @@ async function refilter(ev) {
   if (ev && ev.target) ev.target.blur();
   await loadQueue();
   await go(0);
+  document.body.dataset.shown = params(); // the page now shows this queue
 }
 
 async function start() {
