@@ -361,6 +361,10 @@ def apply_reviews(
     bead keeps that bead's score, margin and other columns; a bead a reviewer changed
     (merged, split, moved into, rejected) has null scores: no score was computed for it,
     and a neighbour's would be wrong."""
+    if not store_path(corpus).exists():
+        raise InputError(
+            "no review beside this corpus", path=store_path(corpus), fix="run aligner review first"
+        )
     rc = ReviewCorpus(corpus)
     output = Path(output)
     in_place = output.exists() and output.samefile(rc.path)

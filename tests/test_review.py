@@ -366,6 +366,8 @@ def test_apply_writes_the_corrections_and_gold_scores_one(tmp_path: Path) -> Non
 
 
 def test_apply_in_place_keeps_the_review_database_aside(corpus: Path) -> None:
+    with pytest.raises(InputError, match="no review beside this corpus"):
+        apply_reviews(corpus, corpus, overwrite=True)
     rc = ReviewCorpus(corpus)
     _act(rc, PAIR, "accept", 0)
     with pytest.raises(InputError, match="no pair is fully reviewed"):
