@@ -43,7 +43,7 @@ import polars as pl
 from aligner.corpus import read_corpus, read_metadata, write_frame
 from aligner.errors import AlignerError, InputError
 from aligner.files import atomic_text_files, check_output
-from aligner.report import heatmap_svg, path_svg
+from aligner.report import drawing_figure, heatmap_svg, path_svg
 from aligner.reviewdb import (
     ActionError,
     PairState,
@@ -288,14 +288,17 @@ class Drawings:
         self._lock = threading.Lock()
 
     def draw(self, beads: pl.DataFrame) -> dict[str, str]:
-        out = {"path": path_svg(beads, self.min_score, DRAWING_SIZE), "heatmap": ""}
+        path = path_svg(beads, self.min_score, DRAWING_SIZE)
+        out = {"path": drawing_figure("path", path, self.min_score, review=True), "heatmap": ""}
         if self.encode is not None:
             texts = [t for t in (*beads["en_text"], *beads["ko_text"]) if t]
             with self._lock:
                 new = list(dict.fromkeys(t for t in texts if t not in self._vectors))
                 if new:
                     self._vectors.update(zip(new, self.encode(new), strict=True))
-                out["heatmap"] = heatmap_svg(beads, self._vectors, DRAWING_SIZE)
+                heat = heatmap_svg(beads, self._vectors, DRAWING_SIZE)
+            if heat:
+                out["heatmap"] = drawing_figure("heatmap", heat, self.min_score, review=True)
         return out
 
 

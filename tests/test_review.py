@@ -381,3 +381,24 @@ def test_apply_in_place_keeps_the_review_database_aside(corpus: Path) -> None:
     assert pair_view(reopened, PAIR, open_app(corpus, reviewer="x").drawings)["beads"][0][
         "reviewed"
     ]
+
+
+# --------------------------------------------------------------------------- one drawing
+
+
+def test_report_and_review_share_the_drawing_and_boxes_link_to_rows(
+    corpus: Path, tmp_path: Path
+) -> None:
+    from aligner.report import write_report
+
+    out = tmp_path / "r.html"
+    write_report(corpus, out)
+    page = out.read_text(encoding="utf-8")
+    links = re.findall(r"<a href='#(p\d+-b\d+)'><(?:rect|line) ", page)
+    rows = re.findall(r"<td id='(p\d+-b\d+)'", page)
+    assert len(links) == len(rows) == 2 * 17 and set(links) == set(rows)
+    assert page.count("<figure class='drawing path'>") == 2
+    assert "English sentences →" in page and "Korean ↓" in page and "unaligned" in page
+    view = pair_view(ReviewCorpus(corpus), PAIR, open_app(corpus, reviewer="x").drawings)
+    assert view["path"].startswith("<figure class='drawing path'>")
+    assert "under review" in view["path"] and "English sentences →" in view["path"]

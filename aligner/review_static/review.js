@@ -163,7 +163,6 @@ function render() {
   body.innerHTML = rows.join("");
   $("#splithelp").hidden = !state.split;
   drawing("#path", view.path, b.path_box, view.sizes.en, view.sizes.ko, "path_box");
-  $("#heatfig").hidden = !view.heatmap;
   drawing("#heat", view.heatmap, b.heat_box, view.sizes.en_units, view.sizes.ko_units, "heat_box");
 }
 
