@@ -372,17 +372,22 @@ def apply_reviews(
     output = Path(output)
     in_place = output.exists() and output.samefile(rc.path)
     check_output(output, overwrite)
-    states = rc.store.states()
-    parts = [rc.rows(p, states[p]) if p in states else rc.group(p) for p in rc.pair_ids]
-    frame = pl.concat(parts) if parts else rc.frame
-    originals = {
-        (r[0], tuple(r[1]), tuple(r[2]))
-        for r in rc.frame.select("pair_id", "en_idx", "ko_idx").iter_rows()
-    }
-    changed = sum(
-        (r[0], tuple(r[1]), tuple(r[2])) not in originals
-        for r in frame.select("pair_id", "en_idx", "ko_idx").iter_rows()
+    states = {p: st for p, st in rc.store.states().items() if p in rc._groups}
+    touched = [rc.rows(p, st) for p, st in states.items()]
+    rank = pl.DataFrame({"pair_id": rc.pair_ids, "_rank": range(len(rc.pair_ids))})
+    frame = (
+        pl.concat([rc.frame.filter(~pl.col("pair_id").is_in(list(states))), *touched])
+        .join(rank, on="pair_id", how="left")
+        .sort("_rank", "bead", maintain_order=True)
+        .drop("_rank")
     )
+    changed = 0
+    for rows in touched:
+        originals = rc.originals(rows["pair_id"][0])
+        changed += sum(
+            (tuple(e), tuple(k)) not in originals
+            for e, k in rows.select("en_idx", "ko_idx").iter_rows()
+        )
     summary = ApplySummary(
         pairs=frame.filter(pl.col("reviewed"))["pair_id"].n_unique(),
         reviewed=int(frame["reviewed"].sum()),
