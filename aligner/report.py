@@ -372,8 +372,8 @@ def heatmap_svg(beads: pl.DataFrame, vectors: Mapping[str, np.ndarray], size: in
 
 
 _DRAWINGS = {
-    "path": ("alignment path", "English sentences →"),
-    "heatmap": ("similarity heatmap", "English bead sides →"),
+    "path": ("the path", "English sentences →"),
+    "heatmap": ("cosine heatmap", "English bead sides →"),
 }
 
 

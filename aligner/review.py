@@ -507,6 +507,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.BAD_REQUEST, {"error": str(err)})
         except AlignerError as err:
             self._json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": str(err)})
+        except Exception as err:  # a bug: say so in the page rather than drop the line
+            log.exception("review request %s failed", self.path)
+            self._json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"internal error: {err!r}"})
 
     def do_GET(self) -> None:
         if not self._host_ok():
