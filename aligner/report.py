@@ -14,6 +14,7 @@ heatmap: every English bead text against every Korean one, with the path on top.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,19 @@ tr.merge td.k { font-weight: bold }
 .key span { padding: 1px 6px; margin-right: 8px }
 .head { display: flex; gap: 16px; align-items: flex-start }
 svg.path { flex: none }
+figure.drawing { margin: 0; flex: none }
+figure.drawing figcaption { font-weight: 600; font-size: 12px }
+.axes { position: relative; padding: 14px 0 0 14px }
+.axes .x { position: absolute; top: 0; left: 14px; font-size: 11px; color: #555 }
+.axes .y { position: absolute; top: 14px; left: 0; font-size: 11px; color: #555;
+           writing-mode: vertical-rl }
+.legend { font-size: 11px; color: #444; margin: 4px 0; max-width: 260px }
+.legend i { display: inline-block; width: 10px; height: 10px; margin: 0 3px 0 6px;
+            vertical-align: middle }
+.legend i.ramp { width: 40px; background: linear-gradient(90deg, rgba(31,78,153,.05), #1f4e99) }
+.legend i.out { border: 1.5px solid #e65100 }
+.legend i.hl { border: 2.5px solid #d0021b }
+tr:has(td:target) td { background: #ffe08a }
 """
 
 
@@ -378,6 +392,46 @@ def heatmap_svg(beads: pl.DataFrame, vectors: Mapping[str, np.ndarray], size: in
     )
 
 
+_DRAWINGS = {
+    "path": ("the path", "English sentences →"),
+    "heatmap": ("cosine heatmap", "English bead sides →"),
+}
+
+
+def drawing_figure(kind: str, svg: str, min_score: float, *, review: bool = False) -> str:
+    """A drawing of :func:`path_svg` (``kind="path"``) or :func:`heatmap_svg`
+    (``"heatmap"``) framed as the report and ``aligner review`` show it: a caption, the
+    axes (English across, Korean down) and the colour legend. ``review`` adds the key of
+    the outline the review page draws around the bead under review."""
+    caption, across = _DRAWINGS[kind]
+    if kind == "path":
+        keys = [
+            f"<i style='background:{_score_colour(min_score + 0.2, min_score)}'></i>score ≥ "
+            f"{min_score + 0.15:g}",
+            f"<i style='background:{_score_colour(min_score, min_score)}'></i>≥ {min_score:g}",
+            f"<i style='background:{_score_colour(min_score - 0.1, min_score)}'></i>below",
+            f"<i style='background:{_score_colour(None, min_score)}'></i>unaligned",
+        ]
+    else:
+        keys = ["<i class='ramp'></i>cosine 0.3 → 0.8", "<i class='out'></i>chosen bead"]
+    if review:
+        keys.append("<i class='hl'></i>under review")
+    return (
+        f"<figure class='drawing {kind}'><figcaption>{caption}</figcaption>"
+        f"<div class='axes'><span class='x'>{across}</span><span class='y'>Korean ↓</span>"
+        f"{svg}</div><p class='legend'>{' '.join(keys)}</p></figure>"
+    )
+
+
+_BEAD_SHAPE = re.compile(r"(<(rect|line) [^>]*><title>bead (\d+)[ :].*?</title></\2>)")
+
+
+def link_beads(svg: str, prefix: str) -> str:
+    """Each bead's box in a drawing of :func:`path_svg` or :func:`heatmap_svg` made a
+    link to the bead's row, the element with id ``PREFIX<bead>``."""
+    return _BEAD_SHAPE.sub(lambda m: f"<a href='#{prefix}{m[3]}'>{m[1]}</a>", svg)
+
+
 def _pair_section(
     k: int,
     info: dict,
@@ -385,21 +439,28 @@ def _pair_section(
     min_score: float,
     vectors: Mapping[str, np.ndarray] | None = None,
 ) -> str:
-    rows = "".join(_bead_row(r, min_score) for r in beads.iter_rows(named=True))
+    rows = "".join(
+        _bead_row(r, min_score).replace("<td", f"<td id='p{k}-b{r['bead']}'", 1)
+        for r in beads.iter_rows(named=True)
+    )
     heatmap, heat_text = "", ""
     if vectors is not None:
         heatmap = heatmap_svg(beads, vectors)
+        heatmap = heatmap and drawing_figure("heatmap", link_beads(heatmap, f"p{k}-b"), min_score)
         heat_text = (
             " The heatmap: the cosine of every English bead text (across) with every Korean "
             "one (down), darker when closer, the chosen beads outlined."
         )
     return (
         f"<h2 id='p{k}'>{_e(info['pair_id'])}</h2>"
-        f"<div class='head'>{path_svg(beads, min_score)}{heatmap}<p>"
+        f"<div class='head'>"
+        f"{drawing_figure('path', link_beads(path_svg(beads, min_score), f'p{k}-b'), min_score)}"
+        f"{heatmap}<p>"
         f"{_e(info['en_doc_id'])} &harr; "
         f"{_e(info['ko_doc_id'])}: {info['beads']} beads, {info['weak']} below {min_score}, "
         f"{info['unaligned']} unaligned. The path: English sentences across, Korean down; "
-        f"boxes are linked beads coloured by score, grey strokes unaligned sentences."
+        f"boxes are linked beads coloured by score, grey strokes unaligned sentences; "
+        f"a click on a box goes to its bead's row."
         f"{heat_text}</p></div>"
         "<table><tr><th>#</th><th>kind</th><th>score</th><th>margin</th><th>English</th>"
         f"<th>Korean</th></tr>{rows}</table>"
