@@ -160,15 +160,22 @@ def _not_utf8(data: bytes, offset: int, reason: str, p: Path) -> InputError:
     bad = loose.count("\ufffd")
     good = sum(ord(ch) > 0x7F for ch in loose) - bad
     if good >= 10 * bad:
-        cut = "the file ends" if reason == "unexpected end of data" else "the text goes on"
+        counts = f"{good} non-ASCII characters read, {bad} damaged"
+        if reason == "unexpected end of data":
+            return InputError(
+                f"invalid UTF-8 ({where}): the file ends in the middle of a character, so "
+                f"it was cut short; the rest is UTF-8 ({counts})",
+                path=p,
+                line=line,
+                fix="take a complete copy of the file; do not convert it from another encoding",
+            )
         return InputError(
-            f"invalid UTF-8 ({where}, {reason}): a character cut short or damaged, and "
-            f"{cut} after it; the rest is UTF-8 ({good} non-ASCII characters read, "
-            f"{bad} damaged)",
+            f"invalid UTF-8 ({where}, {reason}): a character cut or damaged in text that "
+            f"is otherwise UTF-8 ({counts})",
             path=p,
             line=line,
-            fix="repair the damaged bytes or take a clean copy of the file; do not "
-            "convert it from another encoding",
+            fix="repair the damaged bytes or take a clean copy of the file; do not convert "
+            "it from another encoding",
         )
     try:
         legacy = data.decode("cp949")
