@@ -446,7 +446,7 @@ def _finish(
         text, removed = clean(text, lang)
     if not text.strip():
         if allow_empty and removed:
-            logger.warning("%s: %s", err.path, furniture_only(removed))
+            logger.info("%s: %s", err.path, furniture_only(removed))
             return "", removed
         raise err
     return text, removed
