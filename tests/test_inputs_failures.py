@@ -317,8 +317,12 @@ def test_utf8_cut_mid_character_is_not_sent_to_cp949(tmp_path: Path) -> None:
     assert f"byte offset {at}" in line
     line_no = data[:at].count(b"\n") + 1
     assert f"cut.ko.txt:{line_no}:" in line
-    assert "invalid UTF-8" in line and "cut short or damaged" in line
+    assert "invalid UTF-8" in line and "otherwise UTF-8" in line
     assert "CP949" not in line
+    short = tmp_path / "short.ko.txt"  # a copy cut short inside the last character
+    short.write_bytes(data[: at + 2])
+    line = _one_error_line(_run("align", EN, short, "-o", tmp_path / "o.parquet"))
+    assert "ends in the middle of a character" in line and "CP949" not in line
 
 
 def test_legacy_encodings_other_than_korean_are_not_sent_to_cp949(tmp_path: Path) -> None:
@@ -378,7 +382,9 @@ JAPANESE = (
 )
 
 
-@pytest.mark.parametrize(("text", "found"), [(CHINESE, "Chinese"), (JAPANESE, "Japanese")])
+@pytest.mark.parametrize(
+    ("text", "found"), [(CHINESE, "Chinese"), (JAPANESE, "Japanese")], ids=["zh", "ja"]
+)
 @pytest.mark.parametrize("side", ["en", "ko"])
 def test_chinese_or_japanese_is_named(text: str, found: str, side: str, tmp_path: Path) -> None:
     other = tmp_path / f"other.{side}.txt"
