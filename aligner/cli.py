@@ -104,7 +104,8 @@ def _choices(*values: str) -> str:
 PAIR_CHOICES = ("auto", "link", "content")
 BACKEND_CHOICES = ("local", "ray")
 LANG_CHOICES = ("en", "ko")
-FORMAT_CHOICES = ("text", "tsv", "jsonl", "tmx", "links")
+FORMAT_CHOICES = ("text", "tsv", "jsonl")
+EXPORT_FORMAT_CHOICES = ("text", "tsv", "jsonl", "tmx", "links")
 ORDER_CHOICES = ("corpus", "worst")
 
 
@@ -515,7 +516,7 @@ def export(
         str,
         typer.Option(
             "--format",
-            metavar=_choices(*FORMAT_CHOICES),
+            metavar=_choices(*EXPORT_FORMAT_CHOICES),
             help="text (PREFIX.en + PREFIX.ko), tsv (with a header, RFC 4180 quoting), jsonl "
             "(a Hugging Face translation field), tmx (TMX 1.4b) or links (folder PREFIX/ of "
             "vecalign links files, one per pair, that aligner evaluate reads).",

@@ -312,7 +312,7 @@ def _load(
     from aligner.table import is_table
 
     if is_table(p):  # a corpus folder
-        return links_from_corpus(p), "corpus"
+        return links_from_corpus(p), "corpus", {}
     if p.is_dir():
         docs: dict[str, list[Link]] = {}
         origin: dict[str, Path] = {}

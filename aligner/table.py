@@ -255,7 +255,7 @@ def plan(
 def _check_signature(root: Path, then: str, now: str) -> None:
     if not then or then == now:  # version 0, the empty corpus, has no settings yet
         return
-    from aligner.pipeline import _changes
+    from aligner.saved import _changes
 
     raise InputError(
         f"the corpus was aligned with other settings ({_changes(then, now)})",

@@ -403,15 +403,18 @@ def test_a_full_disk_is_one_line_and_a_rerun_finishes(mount_point: Path) -> None
 
 @pytest.mark.parametrize("overwrite", [False, True])
 def test_an_output_that_is_a_folder_is_told_so(tmp_path: Path, overwrite: bool) -> None:
+    """A folder as OUTPUT is a corpus folder (docs: "A corpus that grows"); a folder that
+    holds other files is not taken for one, and nothing in it is touched."""
     folder = tmp_path / "corpus"
     folder.mkdir()
+    (folder / "notes.txt").write_text("not a corpus\n")
     extra = ["--overwrite"] if overwrite else []
     line = one_line_error(
         run_cli("align", f"{SEED}.en.txt", f"{SEED}.ko.txt", "-o", folder, *extra)
     )
-    fix = f"give a file name, e.g. {folder}/corpus.parquet"
-    assert line == f"error: {folder}: is a folder, not a file ({fix})"
-    assert list(folder.iterdir()) == []
+    fix = "give a new folder, or an existing corpus folder with --append"
+    assert line == f"error: {folder}: exists and is not a corpus folder ({fix})"
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
 
 
 def test_an_output_under_a_file_is_one_line(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from a run stopped between its two commits, and plain Polars reading it."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator
@@ -301,7 +302,11 @@ def test_evaluate_and_export_take_a_corpus_folder(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_align_command_appends_to_a_corpus_folder(tmp_path: Path, tiny_st_model: Path) -> None:
-    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    seeds = tmp_path / "seeds"  # the sample pair alone (seeds/ holds other examples too)
+    seeds.mkdir()
+    for lang in ("en", "ko"):
+        name = f"000_1f513c82f196d388.{lang}.txt"
+        shutil.copy(Path(__file__).resolve().parents[1] / "seeds" / name, seeds / name)
     args = [
         "align",
         str(seeds),

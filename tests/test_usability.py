@@ -35,7 +35,7 @@ def _run(*args: object):
 
 # ------------------------------------------------------------------ flags and help
 
-COMMANDS = ("align", "segment", "evaluate", "export", "report")
+COMMANDS = ("align", "segment", "evaluate", "export", "report", "review")
 
 
 @pytest.mark.parametrize("command", (None, *COMMANDS))
@@ -48,7 +48,13 @@ def test_h_is_help_everywhere(command: str | None) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["--version"], ["-V"], *([c, "--version"] for c in COMMANDS), *([c, "-V"] for c in COMMANDS)],
+    [
+        ["--version"],
+        ["-V"],
+        # export's --version N picks a version of a corpus folder; -V still prints aligner's
+        *([c, "--version"] for c in COMMANDS if c != "export"),
+        *([c, "-V"] for c in COMMANDS),
+    ],
 )
 def test_version_before_or_after_the_command(args: list[str]) -> None:
     result = _run(*args)
@@ -63,7 +69,7 @@ def test_version_before_or_after_the_command(args: list[str]) -> None:
         ("align", "--backend", ("local", "ray")),
         ("segment", "--lang", ("en", "ko")),
         ("segment", "--format", ("text", "tsv", "jsonl")),
-        ("export", "--format", ("text", "tsv", "jsonl")),
+        ("export", "--format", ("text", "tsv", "jsonl", "tmx", "links")),
         ("report", "--order", ("corpus", "worst")),
     ],
 )
@@ -82,7 +88,7 @@ def test_the_choices_shown_are_those_the_library_takes() -> None:
 
     assert set(cli.PAIR_CHOICES) == set(PAIRING_MODES)
     assert set(cli.BACKEND_CHOICES) == set(BACKENDS)
-    assert set(cli.FORMAT_CHOICES) == set(FORMATS)
+    assert set(cli.EXPORT_FORMAT_CHOICES) == set(FORMATS)
     assert set(cli.ORDER_CHOICES) == set(ORDERS)
 
 
