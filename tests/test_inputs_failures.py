@@ -97,10 +97,18 @@ def test_max_bead_is_bounded_and_the_largest_aligns_a_long_pair() -> None:
             AlignParams(max_bead=bad)
 
 
-@pytest.mark.parametrize("value", ["64", "70", "100", "1"])
+@pytest.mark.parametrize("value", ["64", "70", "100", "1", "11"])
 def test_max_bead_outside_its_range_is_one_line(value: str, tmp_path: Path) -> None:
+    from aligner.align import MAX_BEAD, MIN_BEAD
+
     line = _one_error_line(_run("align", EN, KO, "-o", tmp_path / "o.parquet", "--max-bead", value))
     assert "--max-bead" in line and "aligner align --help" in line
+    bound = (
+        f"greater than or equal to {MIN_BEAD}"
+        if int(value) < MIN_BEAD
+        else (f"less than or equal to {MAX_BEAD}")
+    )
+    assert bound in line  # the option's range is the aligner's
     assert not (tmp_path / "o.parquet").exists()
 
 
