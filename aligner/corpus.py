@@ -122,6 +122,7 @@ SCHEMA: pa.Schema = pa.schema(
         pa.field("kind", pa.dictionary(pa.int32(), pa.string()), nullable=False),
         pa.field("score", pa.float32()),
         pa.field("margin", pa.float32()),
+        pa.field("prob", pa.float32()),
     ]
 )
 
@@ -241,6 +242,7 @@ def _append_bead_rows(columns: dict[str, list[Any]], result: PairResult) -> int:
             "kind": bead.kind,
             "score": bead.score if both else None,
             "margin": bead.margin,
+            "prob": bead.prob,
         }
         for name, value in row.items():
             columns[name].append(value)

@@ -41,6 +41,7 @@ class Bead:
     ko: tuple[int, ...]
     score: float | None = None
     margin: float | None = None
+    prob: float | None = None  # calibrated probability that the bead is exactly right
 
     @property
     def kind(self) -> str:

@@ -115,6 +115,7 @@ def test_schema_is_exactly_the_design(corpus: Path) -> None:
         "kind": pa.dictionary(pa.int32(), pa.string()),
         "score": pa.float32(),
         "margin": pa.float32(),
+        "prob": pa.float32(),
     }
     assert SCHEMA.names == list(expected)
     assert {f.name: f.type for f in SCHEMA} == expected

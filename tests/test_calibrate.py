@@ -1,0 +1,166 @@
+"""The calibrated bead probability: features, the shipped model, the corpus column."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from aligner.calibrate import (
+    LINKED_FEATURES,
+    UNLINKED_FEATURES,
+    Calibrator,
+    LogisticModel,
+    bead_features,
+    bead_probabilities,
+    default_calibrator,
+    expected_calibration_error,
+    reliability_table,
+)
+from aligner.errors import AlignerError
+from aligner.types import Bead
+
+
+def _unit_rows(n: int, dim: int, seed: int) -> np.ndarray:
+    v = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def _doc(n: int = 8, noise: float = 0.3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """English vectors, and Korean ones that are noisy copies of them (a translation)."""
+    en = _unit_rows(n, 32, seed)
+    ko = en + noise * _unit_rows(n, 32, seed + 1)
+    return en, ko / np.linalg.norm(ko, axis=1, keepdims=True)
+
+
+def _beads_for(en: np.ndarray, ko: np.ndarray, pairs, margin: float = 0.1) -> list[Bead]:
+    beads = []
+    for e, k in pairs:
+        if e and k:
+            cos = float(_unit(en[list(e)].sum(0)) @ _unit(ko[list(k)].sum(0)))
+            beads.append(Bead(tuple(e), tuple(k), score=cos, margin=margin))
+        else:
+            beads.append(Bead(tuple(e), tuple(k)))
+    return beads
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v)
+
+
+def test_features_have_one_row_per_bead_of_each_kind():
+    en, ko = _doc(6)
+    beads = _beads_for(
+        en, ko, [((0,), (0,)), ((1, 2), (1,)), ((), (2,)), ((3,), (3,)), ((4,), ()), ((5,), (4, 5))]
+    )
+    f = bead_features(beads, en, ko, [10] * 6, [8] * 6)
+    assert f.linked.shape == (4, len(LINKED_FEATURES))
+    assert f.unlinked.shape == (2, len(UNLINKED_FEATURES))
+    assert f.linked_beads == (0, 1, 3, 5)
+    assert f.unlinked_beads == (2, 4)
+    size = f.linked[:, LINKED_FEATURES.index("size")]
+    assert size.tolist() == [0, 1, 0, 1]
+    coverage = f.linked[0, LINKED_FEATURES.index("doc_coverage")]
+    assert coverage == pytest.approx(10 / 12)
+
+
+def test_a_shifted_link_has_a_lower_local_margin_than_the_right_one():
+    en, ko = _doc(8, noise=0.2)
+    right = _beads_for(en, ko, [((i,), (i,)) for i in range(8)])
+    shifted = _beads_for(en, ko, [((i,), (i + 1,)) for i in range(7)])
+    f_right = bead_features(right, en, ko, [10] * 8, [10] * 8)
+    f_shift = bead_features(shifted, en, ko, [10] * 8, [10] * 8)
+    col = LINKED_FEATURES.index("local_margin")
+    # A shifted link's true partner sits next to it, inside the window.
+    assert f_shift.linked[:, col].max() < 0 < f_right.linked[:, col].min()
+
+
+def test_an_unlinked_sentence_with_its_partner_nearby_has_a_high_best_local():
+    en, ko = _doc(6, noise=0.2)
+    stray = _unit_rows(1, 32, 99)
+    ko_stray = np.vstack([ko[:3], stray, ko[3:]])
+    beads = _beads_for(
+        en, ko_stray, [((0,), (0,)), ((1,), (1,)), ((2,), ()), ((), (2,)), ((), (3,)),
+                       ((3,), (4,)), ((4,), (5,)), ((5,), (6,))]
+    )  # fmt: skip
+    f = bead_features(beads, en, ko_stray, [10] * 6, [10] * 7)
+    best = f.unlinked[:, UNLINKED_FEATURES.index("best_local")]
+    # en 2 and ko 2 translate each other and were left apart; ko 3 is a stray.
+    assert best[0] > 0.8 and best[1] > 0.8
+    assert best[2] < 0.5
+
+
+def test_probabilities_follow_the_model_and_rank_right_links_above_shifted_ones():
+    cal = default_calibrator()
+    assert cal is not None, "the package ships aligner/calibration.json"
+    en, ko = _doc(10, noise=0.2, seed=3)
+    right = bead_probabilities(
+        _beads_for(en, ko, [((i,), (i,)) for i in range(10)], margin=0.3),
+        en, ko, [10] * 10, [10] * 10, cal,
+    )  # fmt: skip
+    shifted = bead_probabilities(
+        _beads_for(en, ko, [((i,), (i + 1,)) for i in range(9)], margin=-0.1),
+        en, ko, [10] * 10, [10] * 10, cal,
+    )  # fmt: skip
+    assert all(b.prob is not None and 0 <= b.prob <= 1 for b in right + shifted)
+    assert min(b.prob for b in right) > max(b.prob for b in shifted)
+
+
+def test_logistic_model_predicts_the_sigmoid_of_the_standardised_features():
+    m = LogisticModel(("a", "b"), (1.0, 0.0), (2.0, 1.0), (1.0, -1.0), 0.5)
+    x = np.array([[3.0, 1.0], [1.0, 0.0]])
+    z = np.array([0.5 + 1.0 - 1.0, 0.5])
+    assert m.predict(x) == pytest.approx(1 / (1 + np.exp(-z)))
+    assert m.predict(np.zeros((0, 2))).shape == (0,)
+
+
+def test_calibrator_round_trips_and_a_bad_file_is_one_clear_error(tmp_path):
+    cal = default_calibrator()
+    path = tmp_path / "cal.json"
+    cal.save(path)
+    assert Calibrator.load(path) == cal
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}", encoding="utf-8")
+    with pytest.raises(AlignerError, match="not a calibration file"):
+        Calibrator.load(bad)
+
+
+def test_expected_calibration_error_and_reliability_table():
+    probs = np.array([0.9] * 10 + [0.1] * 10)
+    labels = np.array([1] * 9 + [0] + [0] * 9 + [1])
+    assert expected_calibration_error(probs, labels) == pytest.approx(0.0)
+    labels_off = np.array([1] * 5 + [0] * 5 + [0] * 10)
+    assert expected_calibration_error(probs, labels_off) == pytest.approx(0.5 * 0.4 + 0.5 * 0.1)
+    table = reliability_table(probs, labels)
+    assert [(round(lo, 1), cnt) for lo, _, _, cnt in table] == [(0.1, 10), (0.9, 10)]
+    assert expected_calibration_error(np.zeros(0), np.zeros(0)) == 0.0
+
+
+@pytest.mark.slow
+def test_the_aligner_writes_prob_into_the_corpus(tmp_path, use_encoder):
+    import aligner
+    from aligner import Aligner
+
+    al = Aligner(use_encoder)
+    assert "|cal:lr1" in al.signature()
+    result = al.align_texts(
+        "The train has not moved. It is snowing in Seoul.\n\nRead in Korean",
+        "열차는 움직이지 않았다. 서울에는 눈이 내리고 있다.",
+    )
+    out = tmp_path / "c.parquet"
+    aligner.write_corpus(out, [result], metadata=al.metadata())
+    frame = aligner.read_corpus(out).collect()
+    probs = frame["prob"].to_list()
+    assert all(p is not None and 0 <= p <= 1 for p in probs)
+    one_one = frame.filter(frame["kind"] == "1-1")["prob"].to_list()
+    assert min(one_one) > 0.5
+
+
+@pytest.mark.slow
+def test_another_encoder_gets_no_probabilities_by_default(tiny_st_model):
+    from aligner import Aligner
+
+    al = Aligner(str(tiny_st_model))
+    assert al.calibrator is None
+    assert "|cal:none" in al.signature()
+    beads = al.align_sentences(["One.", "Two."], ["하나.", "둘."])
+    assert all(b.prob is None for b in beads)
