@@ -530,6 +530,15 @@ def export(
     min_margin: Annotated[
         float | None, typer.Option(help="Keep beads whose margin is at least this.")
     ] = None,
+    min_prob: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Keep beads whose calibrated probability of being exactly right is at least "
+            "this; prints the precision to expect.",
+        ),
+    ] = None,
     unique: Annotated[
         bool,
         typer.Option(help="Drop pairs whose English and Korean both repeat an earlier pair."),
@@ -570,6 +579,7 @@ def export(
         kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()),
         min_score=min_score,
         min_margin=min_margin,
+        min_prob=min_prob,
         unique=unique,
         skip_doubtful=skip_doubtful,
     )
@@ -585,6 +595,11 @@ def export(
     unit = "article pairs" if format == "links" else "sentence pairs"
     for split, n in counts.splits.items():
         typer.echo(f"{split or 'all'}: {n} {unit}")
+    if min_prob is not None and counts.expected_precision is not None:
+        typer.echo(
+            f"expected precision {counts.expected_precision:.3f} (the mean probability of the "
+            "sentence pairs written)"
+        )
     if unique:
         typer.echo(f"repeated sentence pairs dropped: {counts.repeated}")
     if skip_doubtful:

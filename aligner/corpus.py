@@ -126,6 +126,9 @@ SCHEMA: pa.Schema = pa.schema(
     ]
 )
 
+# Columns that corpora written by earlier versions lack; they read as nulls.
+OPTIONAL = ("prob",)
+
 # The documents table: column name -> polars dtype.
 DOCUMENT_COLUMNS: dict[str, Any] = {
     "doc_id": pl.String,
@@ -544,7 +547,7 @@ def _footer(path: str | os.PathLike[str]) -> pq.FileMetaData:
         names = set(footer.schema.to_arrow_schema().names)
     except (pa.ArrowException, ValueError) as err:
         raise InputError(f"not an aligner corpus ({err})", path=p) from err
-    missing = [name for name in SCHEMA.names if name not in names]
+    missing = [name for name in SCHEMA.names if name not in names and name not in OPTIONAL]
     if missing:
         raise InputError(f"not an aligner corpus: missing column(s) {', '.join(missing)}", path=p)
     _check_types(footer, p)
@@ -573,7 +576,8 @@ def _check_types(footer: pq.FileMetaData, path: Path) -> None:
     wrong = [
         f"{field.name} is {found.field(field.name).type}, expected {field.type}"
         for field in SCHEMA
-        if _type_family(found.field(field.name).type) != _type_family(field.type)
+        if field.name in found.names
+        and _type_family(found.field(field.name).type) != _type_family(field.type)
     ]
     if wrong:
         raise InputError(
@@ -603,8 +607,12 @@ def read_corpus(
     :class:`InputError` naming the file."""
     if (shot := _table(path, version, as_of)) is not None:
         return shot.beads
-    _footer(path)
-    return pl.scan_parquet(Path(path))
+    footer = _footer(path)
+    frame = pl.scan_parquet(Path(path))
+    have = set(footer.schema.to_arrow_schema().names)
+    # a corpus written before a column existed reads with that column null
+    absent = [pl.lit(None, dtype=pl.Float32).alias(name) for name in OPTIONAL if name not in have]
+    return frame.with_columns(absent) if absent else frame
 
 
 def collect_corpus(frame: pl.LazyFrame, path: str | os.PathLike[str]) -> pl.DataFrame:

@@ -54,7 +54,7 @@ from aligner.report import DOUBTFUL_SCORE, doubtful_pairs, pair_table
 from aligner.scoring import format_links
 
 FORMATS = ("text", "tsv", "jsonl", "tmx", "links")
-TSV_COLUMNS = ("pair_id", "kind", "en_text", "ko_text", "score", "margin")
+TSV_COLUMNS = ("pair_id", "kind", "en_text", "ko_text", "score", "margin", "prob")
 _KIND = re.compile(r"^\d+-\d+$")
 # characters XML 1.0 cannot hold, even escaped (C0 controls but tab, LF and CR)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -65,6 +65,8 @@ class ExportFilter:
     kinds: tuple[str, ...] = ()  # empty: every bead with text on both sides
     min_score: float | None = None
     min_margin: float | None = None
+    # keep beads whose calibrated probability of being exactly right is at least this
+    min_prob: float | None = None
     # drop a pair whose English and Korean texts both repeat an earlier pair's (bylines,
     # captions and stock phrases recur across articles and would weigh on a test set)
     unique: bool = False
@@ -79,6 +81,9 @@ class ExportCounts:
     repeated: int = 0  # rows dropped as repeats (with ``unique``)
     doubtful: tuple[str, ...] = ()  # pairs left out (with ``skip_doubtful``)
     warnings: tuple[str, ...] = field(default=())  # an empty export or split, and why
+    # the mean calibrated probability of the rows written: the share of them expected to
+    # be exactly right (None when the corpus has no probabilities)
+    expected_precision: float | None = None
 
 
 def _is_test(pair_id: str, fraction: float, seed: int) -> bool:
@@ -124,7 +129,9 @@ def _filtered(
         steps.append((f"--min-score {keep.min_score}", pl.col("score") >= keep.min_score))
     if keep.min_margin is not None:
         steps.append((f"--min-margin {keep.min_margin}", pl.col("margin") >= keep.min_margin))
-    columns = ("pair_id", "kind", "en_text", "ko_text", "score", "margin")
+    if keep.min_prob is not None:
+        steps.append((f"--min-prob {keep.min_prob}", pl.col("prob") >= keep.min_prob))
+    columns = ("pair_id", "kind", "en_text", "ko_text", "score", "margin", "prob")
     emptied = ""
     for name, expr in steps:
         if expr is not None:
@@ -214,7 +221,7 @@ _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 def _tmx_unit(row: dict[str, object]) -> str:
     tu = ET.Element("tu")
     props = [("x-pair-id", row["pair_id"]), ("x-kind", row["kind"])]
-    props += [(f"x-{k}", _score(row[k])) for k in ("score", "margin") if row[k] is not None]  # type: ignore[arg-type]
+    props += [(f"x-{k}", _score(row[k])) for k in ("score", "margin", "prob") if row[k] is not None]  # type: ignore[arg-type]
     for name, value in props:
         ET.SubElement(tu, "prop", {"type": name}).text = _xml_text(str(value))
     for lang in ("ko", "en"):  # the source language first
@@ -243,6 +250,7 @@ def _write(handles: Sequence[TextIO], frame: pl.DataFrame, fmt: str) -> None:
                 "kind": row["kind"],
                 "score": _rounded(row["score"]),
                 "margin": _rounded(row["margin"]),
+                "prob": _rounded(row["prob"]),
             }
             handles[0].write(json.dumps(record, ensure_ascii=False) + "\n")
         else:
@@ -325,15 +333,26 @@ def export(
         )
     keep = keep or ExportFilter()
     check_kinds(keep.kinds)
-    if fmt == "links" and (keep.kinds or keep.unique or keep.min_score or keep.min_margin):
+    filters = (keep.kinds, keep.unique, keep.min_score, keep.min_margin, keep.min_prob)
+    if fmt == "links" and any(f not in (None, False, ()) for f in filters):
         raise InputError(
-            "links files hold whole alignments: --kinds, --min-score, --min-margin and "
-            "--unique do not apply to them",
+            "links files hold whole alignments: --kinds, --min-score, --min-margin, "
+            "--min-prob and --unique do not apply to them",
             fix="leave those options out with --format links",
         )
     at = {"version": version, "as_of": as_of}
     lf = read_corpus(corpus, **at)
     metadata = read_metadata(corpus, **at)
+    if (
+        keep.min_prob is not None
+        and collect_corpus(lf.select(pl.col("prob").is_not_null().any()), corpus).item() is not True
+    ):
+        raise InputError(
+            "the corpus has no bead probabilities (prob) to filter on",
+            path=corpus,
+            fix="align it again with this version and the bundled encoder, or filter on "
+            "--min-margin",
+        )
     prefix = Path(prefix)
     if prefix.parent.exists() and not prefix.parent.is_dir():
         raise InputError("output's parent is not a directory", path=prefix.parent)
@@ -401,7 +420,10 @@ def export(
             for split in splits:
                 _write([by_path[p] for p in targets[split]], parts[split], fmt)
             handles[-1].write(json.dumps(provenance, ensure_ascii=False, indent=1) + "\n")
-    return ExportCounts(counts, repeated, left_out, tuple(warnings))
+    expected = None
+    if fmt != "links" and frame.height and frame["prob"].null_count() < frame.height:
+        expected = float(frame["prob"].mean())  # type: ignore[arg-type]
+    return ExportCounts(counts, repeated, left_out, tuple(warnings), expected)
 
 
 def _unit(fmt: str) -> str:

@@ -157,8 +157,8 @@ def test_every_export_records_where_it_came_from(corpus: Path, tmp_path: Path) -
     record = json.loads((tmp_path / "e.export.json").read_text(encoding="utf-8"))
     assert record["corpus"] == str(corpus)
     assert record["filters"] == {
-        "kinds": ["1-1"], "min_score": None, "min_margin": 0.03, "unique": True,
-        "skip_doubtful": False,
+        "kinds": ["1-1"], "min_score": None, "min_margin": 0.03, "min_prob": None,
+        "unique": True, "skip_doubtful": False,
     }  # fmt: skip
     assert record["rows"] == {"train": counts.splits["train"], "test": counts.splits["test"]}
     assert record["files"] == {
@@ -168,3 +168,44 @@ def test_every_export_records_where_it_came_from(corpus: Path, tmp_path: Path) -
     assert (record["test_fraction"], record["seed"], record["format"]) == (0.3, 1, "text")
     with pytest.raises(OutputExistsError):
         export(corpus, tmp_path / "e", keep=keep, test_fraction=0.3, seed=1)
+
+
+def _with_probs(result: PairResult, probs: list[float]) -> PairResult:
+    from dataclasses import replace
+
+    beads = [
+        replace(b, prob=probs[k % len(probs)]) if b.en and b.ko else replace(b, prob=0.99)
+        for k, b in enumerate(result.beads)
+    ]
+    return replace(result, beads=tuple(beads))
+
+
+def test_min_prob_keeps_likely_beads_and_prints_the_precision_to_expect(tmp_path: Path) -> None:
+    pairs = [_with_probs(_pair(f"p{i}", 5), [0.95, 0.6, 0.85, 0.3]) for i in range(4)]
+    corpus = write_corpus(tmp_path / "c.parquet", pairs, metadata={})
+    counts = export(corpus, tmp_path / "e", keep=ExportFilter(min_prob=0.8), fmt="tsv")
+    got = _tsv(tmp_path / "e.tsv")
+    assert counts.splits == {"": 4 * 2} and got.height == 8
+    assert sorted(set(got["prob"].cast(pl.Float64))) == [0.85, 0.95]
+    assert counts.expected_precision == pytest.approx(0.9)
+    result = CliRunner().invoke(
+        app, ["export", str(corpus), str(tmp_path / "cli"), "--min-prob", "0.9"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "all: 4 sentence pairs",
+        "expected precision 0.950 (the mean probability of the sentence pairs written)",
+    ]
+    record = json.loads((tmp_path / "cli.export.json").read_text(encoding="utf-8"))
+    assert record["filters"]["min_prob"] == 0.9
+
+
+def test_min_prob_on_a_corpus_without_probabilities_is_one_clear_error(
+    corpus: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(InputError, match="no bead probabilities"):
+        export(corpus, tmp_path / "e", keep=ExportFilter(min_prob=0.5))
+    result = CliRunner().invoke(
+        app, ["export", str(corpus), str(tmp_path / "x"), "--min-prob", "2"]
+    )
+    assert result.exit_code == 1 and result.stderr.startswith("error: ")

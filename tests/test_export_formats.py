@@ -84,11 +84,11 @@ def test_tsv_reads_back_unchanged_with_polars_and_csv(awkward: Path, tmp_path: P
     want = _expected(awkward)
     assert counts.splits == {"": want.height} and want.height == 6 * 6
     text = (tmp_path / "t.tsv").read_text(encoding="utf-8")
-    assert text.splitlines()[0] == "pair_id\tkind\ten_text\tko_text\tscore\tmargin"
+    assert text.splitlines()[0] == "pair_id\tkind\ten_text\tko_text\tscore\tmargin\tprob"
     got = pl.read_csv(
         tmp_path / "t.tsv",
         separator="\t",
-        schema_overrides={"score": pl.Float64, "margin": pl.Float64},
+        schema_overrides={"score": pl.Float64, "margin": pl.Float64, "prob": pl.Float64},
         infer_schema=False,
     )
     texts = ["pair_id", "kind", "en_text", "ko_text"]
@@ -114,7 +114,7 @@ def test_jsonl_has_a_hugging_face_translation_field(awkward: Path, tmp_path: Pat
     export(awkward, tmp_path / "j", fmt="jsonl")
     want = _expected(awkward)
     got = pl.read_ndjson(tmp_path / "j.jsonl")
-    assert got.columns == ["translation", "pair_id", "kind", "score", "margin"]
+    assert got.columns == ["translation", "pair_id", "kind", "score", "margin", "prob"]
     assert got["translation"].struct.field("en").to_list() == want["en_text"].to_list()
     assert got["translation"].struct.field("ko").to_list() == want["ko_text"].to_list()
     assert got["pair_id"].to_list() == want["pair_id"].to_list()
