@@ -250,7 +250,9 @@ class Aligner:
         if not rest["en"] or not rest["ko"]:
             return linked
         sentences = {
-            lang: [self.segment(d.text, lang, presegmented_input=presegmented_input) for d in docs]
+            lang: [
+                self.segment(d.text, d.lang, presegmented_input=presegmented_input) for d in docs
+            ]
             for lang, docs in rest.items()
         }
         lead = self.content.lead
@@ -268,7 +270,7 @@ class Aligner:
         for lang, docs in rest.items():
             for doc, sents in zip(docs, sentences[lang], strict=True):
                 if id(doc) in paired:
-                    self._segmented[(lang, doc.text, presegmented_input)] = sents
+                    self._segmented[(doc.lang, doc.text, presegmented_input)] = sents
                     self._lead_vectors.update((s.text, store[s.text]) for s in sents[:lead])
         log.info(
             "paired %d of %d leftover English articles by content",
@@ -308,8 +310,8 @@ class Aligner:
         self, en_doc: Document, ko_doc: Document, presegmented_input: bool
     ) -> tuple[tuple[Sentence, ...], tuple[Sentence, ...]]:
         return (
-            self._sentences(en_doc, "en", presegmented_input),
-            self._sentences(ko_doc, "ko", presegmented_input),
+            self._sentences(en_doc, en_doc.lang, presegmented_input),
+            self._sentences(ko_doc, ko_doc.lang, presegmented_input),
         )
 
     def _align_segmented(
@@ -351,11 +353,17 @@ class Aligner:
         en_id: str = "en",
         ko_id: str = "ko",
         presegmented_input: bool = False,
+        src_lang: str = "en",
+        tgt_lang: str = "ko",
     ) -> PairResult:
-        """Align two texts (already cleaned); offsets in the result point into them."""
+        """Align two texts (already cleaned); offsets in the result point into them.
+
+        ``src_lang``/``tgt_lang`` name the languages of the first and second text (they
+        choose the sentence splitters); the result keeps its ``en``/``ko`` field names.
+        """
         return self.align_documents(
-            Document(doc_id=en_id, lang="en", text=en_text),
-            Document(doc_id=ko_id, lang="ko", text=ko_text),
+            Document(doc_id=en_id, lang=src_lang, text=en_text),
+            Document(doc_id=ko_id, lang=tgt_lang, text=ko_text),
             presegmented_input=presegmented_input,
         )
 

@@ -52,27 +52,34 @@ def main(
     )
 
 
-def _load(path: Path, lang: str, presegmented: bool, clean: bool):
+def _load(path: Path, lang: str, presegmented: bool, clean: bool, pair=None):
     from aligner.documents import load_document
     from aligner.segment import check_language
 
     doc = load_document(path, lang, clean_furniture=clean and not presegmented)
-    check_language(doc.text, lang, str(path))
+    check_language(doc.text, lang, str(path), pair)
     return doc
 
 
-def _load_side(path: Path, lang: str, presegmented: bool, clean: bool):
+def _load_side(path: Path, lang: str, presegmented: bool, clean: bool, pair=None):
     """A single text file is one article; a directory, .jsonl or .parquet is a collection."""
     from aligner.documents import read_collection
 
     if path.suffix == ".txt" or not path.exists():
-        return [_load(path, lang, presegmented, clean)]
+        return [_load(path, lang, presegmented, clean, pair)]
     from aligner.segment import check_language
 
     docs = read_collection(path, lang)
     for doc in docs:
-        check_language(doc.text, lang, doc.source or doc.doc_id)
+        check_language(doc.text, lang, doc.source or doc.doc_id, pair)
     return docs
+
+
+def _language_pair(src_lang: str, tgt_lang: str) -> tuple[str, str]:
+    """The two language codes, checked and lower-cased (an ``InputError`` otherwise)."""
+    from aligner.languages import normalise_code
+
+    return normalise_code(src_lang), normalise_code(tgt_lang)
 
 
 @contextlib.contextmanager
@@ -94,9 +101,14 @@ def _progress_bar(total: int) -> Iterator[Callable[[int, int], None] | None]:
 @app.command()
 def align(
     en: Annotated[
-        Path, typer.Argument(help="English article(s): a .txt file, a folder, .jsonl or .parquet.")
+        Path,
+        typer.Argument(
+            help="Source article(s), English by default: a .txt file, a folder, .jsonl or .parquet."
+        ),
     ],
-    ko: Annotated[Path, typer.Argument(help="Korean original(s), in the same form.")],
+    ko: Annotated[
+        Path, typer.Argument(help="Target article(s), Korean by default, in the same form.")
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Corpus file to write.")],
     presegmented: Annotated[
         bool, typer.Option(help="Inputs hold one sentence per line; blank lines end paragraphs.")
@@ -174,8 +186,17 @@ def align(
         ),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
+    src_lang: Annotated[
+        str, typer.Option(help="Language of the first input (EN): en, de, zh, ... ")
+    ] = "en",
+    tgt_lang: Annotated[
+        str, typer.Option(help="Language of the second input (KO): ko, fr, en, ...")
+    ] = "ko",
 ) -> None:
     """Align English articles with their Korean originals and write a Parquet corpus.
+
+    Other languages: --src-lang and --tgt-lang (the corpus's en_* columns hold the
+    source side, ko_* the target side).
 
     EN and KO are two text files (one pair), or two collections (folders of .txt files,
     .jsonl or .parquet) paired by original_url/url or a shared id, then by content.
@@ -205,8 +226,9 @@ def align(
             raise InputError(
                 f"unknown --backend {backend!r}", fix=f"use one of: {', '.join(BACKENDS)}"
             )
-        en_docs = _load_side(en, "en", presegmented, clean)
-        ko_docs = _load_side(ko, "ko", presegmented, clean)
+        langs = _language_pair(src_lang, tgt_lang)
+        en_docs = _load_side(en, langs[0], presegmented, clean, langs)
+        ko_docs = _load_side(ko, langs[1], presegmented, clean, langs)
         aligner = Aligner(
             model,
             device=device,
@@ -216,6 +238,7 @@ def align(
             cache_dir=cache,
         )
         run: dict[str, object] = {"presegmented": presegmented, "clean": clean}
+        run.update(_language_fields(*langs))
         if en.suffix == ".txt" and ko.suffix == ".txt":
             # two files are one pair, whatever their names
             pairing = Pairing(((en_docs[0].doc_id, en_docs[0], ko_docs[0]),), (), ())
@@ -243,12 +266,13 @@ def align(
         else:
             typer.echo(f"interrupted; {output} was not written", err=True)
         raise typer.Exit(130) from None
+    src_name, tgt_name = _language_names(src_lang, tgt_lang)
     if done.aligned + done.failed != 1 or done.unpaired_en or done.unused_ko:
         typer.echo(
-            f"pairs: {done.aligned} aligned, {done.failed} failed; {done.unpaired_en} English "
-            f"articles without an original, {done.unused_ko} Korean articles unused"
+            f"pairs: {done.aligned} aligned, {done.failed} failed; {done.unpaired_en} {src_name} "
+            f"articles without an original, {done.unused_ko} {tgt_name} articles unused"
         )
-    typer.echo(f"aligned {done.n_en} English and {done.n_ko} Korean sentences into "
+    typer.echo(f"aligned {done.n_en} {src_name} and {done.n_ko} {tgt_name} sentences into "
                f"{done.beads} beads")  # fmt: skip
     typer.echo("beads by kind: " + ", ".join(f"{k} {n}" for k, n in done.kinds))
     median = f"{done.median_score:.3f}" if done.median_score is not None else "n/a"
@@ -271,10 +295,24 @@ def align(
     typer.echo(f"wrote {output} in {time.perf_counter() - started:.1f} s")
 
 
+def _language_fields(src_lang: str, tgt_lang: str) -> dict[str, str]:
+    from aligner.languages import language_fields
+
+    return language_fields(src_lang, tgt_lang)
+
+
+def _language_names(src_lang: str, tgt_lang: str) -> tuple[str, str]:
+    from aligner.languages import language_name
+
+    return language_name(src_lang), language_name(tgt_lang)
+
+
 @app.command()
 def segment(
     file: Annotated[Path, typer.Argument(help="UTF-8 text file.")],
-    lang: Annotated[str, typer.Option(help="Language of the text: en or ko.")],
+    lang: Annotated[
+        str, typer.Option(help="Language of the text: en, ko, de, fr, zh, ja or another code.")
+    ],
     clean: Annotated[bool, typer.Option(help="Remove page furniture first.")] = True,
     format: Annotated[
         str, typer.Option("--format", help="text (one per line), tsv or jsonl.")
