@@ -7,9 +7,10 @@ spaces between sentences in these languages, so the cut is the offset right afte
 run. An ellipsis (``……``, ``…``) or a colon does not end a sentence.
 
 ``cjk_starts`` returns the start offsets of the second and later sentences of a chunk;
-``aligner.segment`` applies its usual repairs on top (a piece with no letter joins its
-neighbour; no cut between a closing quote and the word glued to it, so ``“走吧！”他说。``
-stays one sentence, as in the Korean ``…"라고 말했다``). The measurements behind these
+``aligner.segment`` applies its CJK repairs on top (a piece with no letter joins its
+neighbour; a Japanese quotative stays with its quotation, ``「行こう！」と彼は言った``).
+Unlike Korean ``…"라고 말했다``, a Chinese sentence may start right after a closing quote
+(``“鱼呢？”那个人说`` is two sentences in the MAC gold). The measurements behind these
 rules are in ``docs/segmenters.md``.
 """
 
