@@ -51,7 +51,12 @@ def build(paragraphs: list[list[str]], joiner: str) -> Doc:
     return text, gold, n
 
 
-def score(docs: Sequence[Doc], lang: str, cuts: Callable[[str], list[int]] | None) -> str:
+def score(
+    docs: Sequence[Doc],
+    lang: str,
+    cuts: Callable[[str], list[int]] | None,
+    cjk_repairs: bool = False,
+) -> str:
     tp = fp = fn = 0
     sents = 0
     start = time.perf_counter()
@@ -59,7 +64,11 @@ def score(docs: Sequence[Doc], lang: str, cuts: Callable[[str], list[int]] | Non
         if cuts is None:
             found = seg.segment(text, lang)
         else:
-            with mock.patch.object(seg, "_cuts_for", lambda *_a, c=cuts: c):
+            fix = seg._fix_cuts_cjk if cjk_repairs else seg._fix_cuts
+            with (
+                mock.patch.object(seg, "_cuts_for", lambda *_a, c=cuts: c),
+                mock.patch.object(seg, "_fix_cuts", fix),
+            ):
                 found = seg.segment(text, lang)
         paragraph_firsts = {
             s.start for i, s in enumerate(found) if i == 0 or found[i - 1].paragraph != s.paragraph
@@ -107,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         glued = lambda chunk: cjk_starts(chunk)  # noqa: E731
         print(f"| MAC zh | CJK rules + Korean quote repair | {score(zh, 'zh', glued)} |")
         print(f"| MAC zh | sentencex zh | {score(zh, 'zh', sentencex('zh'))} |")
+        both = score(zh, "zh", sentencex("zh"), cjk_repairs=True)
+        print(f"| MAC zh | sentencex zh + CJK repairs | {both} |")
         print(f"| MAC en | sentencex en + English repairs (chosen) | {score(en, 'en', None)} |")
     else:
         print("(MAC skipped: pass --bertalign)")
