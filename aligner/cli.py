@@ -52,7 +52,9 @@ def main(
     )
 
 
-def _load(path: Path, lang: str, presegmented: bool, clean: bool, pair=None):
+def _load(
+    path: Path, lang: str, presegmented: bool, clean: bool, pair: tuple[str, str] | None = None
+):
     from aligner.documents import load_document
     from aligner.segment import check_language
 
@@ -61,7 +63,9 @@ def _load(path: Path, lang: str, presegmented: bool, clean: bool, pair=None):
     return doc
 
 
-def _load_side(path: Path, lang: str, presegmented: bool, clean: bool, pair=None):
+def _load_side(
+    path: Path, lang: str, presegmented: bool, clean: bool, pair: tuple[str, str] | None = None
+):
     """A single text file is one article; a directory, .jsonl or .parquet is a collection."""
     from aligner.documents import read_collection
 
@@ -187,7 +191,7 @@ def align(
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
     src_lang: Annotated[
-        str, typer.Option(help="Language of the first input (EN): en, de, zh, ... ")
+        str, typer.Option(help="Language of the first input (EN): en, de, zh, ...")
     ] = "en",
     tgt_lang: Annotated[
         str, typer.Option(help="Language of the second input (KO): ko, fr, en, ...")
