@@ -277,7 +277,9 @@ class Aligner:
         if not rest["en"] or not rest["ko"]:
             return linked
         sentences = {
-            lang: [self.segment(d.text, lang, presegmented_input=presegmented_input) for d in docs]
+            lang: [
+                self.segment(d.text, d.lang, presegmented_input=presegmented_input) for d in docs
+            ]
             for lang, docs in rest.items()
         }
         lead = self.content.lead
@@ -295,7 +297,7 @@ class Aligner:
         for lang, docs in rest.items():
             for doc, sents in zip(docs, sentences[lang], strict=True):
                 if id(doc) in paired:
-                    self._segmented[(lang, doc.text, presegmented_input)] = sents
+                    self._segmented[(doc.lang, doc.text, presegmented_input)] = sents
                     self._lead_vectors.update((s.text, store[s.text]) for s in sents[:lead])
         log.info(
             "paired %d of %d leftover English articles by content",
@@ -335,8 +337,8 @@ class Aligner:
         self, en_doc: Document, ko_doc: Document, presegmented_input: bool
     ) -> tuple[tuple[Sentence, ...], tuple[Sentence, ...]]:
         return (
-            self._sentences(en_doc, "en", presegmented_input),
-            self._sentences(ko_doc, "ko", presegmented_input),
+            self._sentences(en_doc, en_doc.lang, presegmented_input),
+            self._sentences(ko_doc, ko_doc.lang, presegmented_input),
         )
 
     def _align_segmented(
@@ -385,18 +387,22 @@ class Aligner:
         pair_id: str | None = None,
         clean: bool = True,
         presegmented_input: bool = False,
+        src_lang: str = "en",
+        tgt_lang: str = "ko",
     ) -> PairResult:
         """Segment and align two texts.
 
         As on the command line, page furniture (translator credits, contact lines, "Read
         in Korean", bylines, copyright lines) is removed first unless ``clean=False`` or
         ``presegmented_input``; the result's documents hold the text that was aligned,
-        and sentence offsets point into it. Ids default to a hash of each text
+        and sentence offsets point into it. ``src_lang``/``tgt_lang`` name the languages of
+        the first and second text (they choose the sentence splitters and the cleaning
+        rules); the result keeps its ``en``/``ko`` field names. Ids default to a hash of each text
         (``en-1a2b3c4d5e``), so pairs of different texts get different pair ids
         (``EN_ID__KO_ID`` unless ``pair_id`` is given).
         """
         docs = []
-        for given, lang, doc_id in ((en_text, "en", en_id), (ko_text, "ko", ko_id)):
+        for given, lang, doc_id in ((en_text, src_lang, en_id), (ko_text, tgt_lang, ko_id)):
             text, removed = given, ()
             if clean and not presegmented_input:
                 text, removed = clean_furniture(given, lang)

@@ -119,12 +119,14 @@ def main(
     setup_logging(verbose)
 
 
-def _load(path: Path, lang: str, presegmented: bool, clean: bool):
+def _load(
+    path: Path, lang: str, presegmented: bool, clean: bool, pair: tuple[str, str] | None = None
+):
     from aligner.documents import load_document
     from aligner.segment import check_language
 
     doc = load_document(path, lang, clean_furniture=clean and not presegmented)
-    check_language(doc.text, lang, str(path))
+    check_language(doc.text, lang, str(path), pair)
     return doc
 
 
@@ -137,19 +139,28 @@ def _is_collection(path: Path) -> bool:
     return path.is_dir() or path.suffix.lower() in COLLECTION_SUFFIXES
 
 
-def _load_side(path: Path, lang: str, presegmented: bool, clean: bool):
+def _load_side(
+    path: Path, lang: str, presegmented: bool, clean: bool, pair: tuple[str, str] | None = None
+):
     """A single text file is one article; a directory, .jsonl or .parquet is a collection.
     Lines given one sentence per line are taken as given, in every form."""
     from aligner.documents import read_collection
 
     if not _is_collection(path) or not path.exists():
-        return [_load(path, lang, presegmented, clean)]
+        return [_load(path, lang, presegmented, clean, pair)]
     from aligner.segment import check_language
 
     docs = read_collection(path, lang, clean_furniture=clean and not presegmented)
     for doc in docs:
-        check_language(doc.text, lang, doc.source or doc.doc_id)
+        check_language(doc.text, lang, doc.source or doc.doc_id, pair)
     return docs
+
+
+def _language_pair(src_lang: str, tgt_lang: str) -> tuple[str, str]:
+    """The two language codes, checked and lower-cased (an ``InputError`` otherwise)."""
+    from aligner.languages import normalise_code
+
+    return normalise_code(src_lang), normalise_code(tgt_lang)
 
 
 def _show_progress() -> bool:
@@ -161,9 +172,14 @@ def _show_progress() -> bool:
 @app.command(context_settings=HELP)
 def align(
     en: Annotated[
-        Path, typer.Argument(help="English article(s): a .txt file, a folder, .jsonl or .parquet.")
+        Path,
+        typer.Argument(
+            help="Source article(s), English by default: a .txt file, a folder, .jsonl or .parquet."
+        ),
     ],
-    ko: Annotated[Path, typer.Argument(help="Korean original(s), in the same form.")],
+    ko: Annotated[
+        Path, typer.Argument(help="Target article(s), Korean by default, in the same form.")
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Corpus file to write.")],
     presegmented: Annotated[
         bool, typer.Option(help="Inputs hold one sentence per line; blank lines end paragraphs.")
@@ -263,8 +279,17 @@ def align(
             "auto: delta when OUTPUT is a folder or does not end in .parquet.",
         ),
     ] = "auto",
+    src_lang: Annotated[
+        str, typer.Option(help="Language of the first input (EN): en, de, zh, ...")
+    ] = "en",
+    tgt_lang: Annotated[
+        str, typer.Option(help="Language of the second input (KO): ko, fr, en, ...")
+    ] = "ko",
 ) -> None:
     """Align English articles with their Korean originals and write a Parquet corpus.
+
+    Other languages: --src-lang and --tgt-lang (the corpus's en_* columns hold the
+    source side, ko_* the target side).
 
     EN and KO are two text files (one pair), or two collections (folders of .txt files,
     .jsonl or .parquet) paired by original_url/url or a shared id, then by content.
@@ -309,8 +334,9 @@ def align(
             )
         display = stack.enter_context(stage_display(_show_progress()))
         display.stage("reading")
-        en_docs = _load_side(en, "en", presegmented, clean)
-        ko_docs = _load_side(ko, "ko", presegmented, clean)
+        langs = _language_pair(src_lang, tgt_lang)
+        en_docs = _load_side(en, langs[0], presegmented, clean, langs)
+        ko_docs = _load_side(ko, langs[1], presegmented, clean, langs)
         aligner = Aligner(
             model,
             device=device,
@@ -320,6 +346,7 @@ def align(
             cache_dir=cache,
         )
         run: dict[str, object] = {"presegmented": presegmented, "clean": clean}
+        run.update(_language_fields(*langs))
         if not _is_collection(en) and not _is_collection(ko):
             # two files are one pair, whatever their names
             pairing = Pairing(((en_docs[0].doc_id, en_docs[0], ko_docs[0]),), (), ())
@@ -367,13 +394,14 @@ def align(
         raise typer.Exit(143 if isinstance(stop, Terminated) else 130) from None
     finally:
         lock.release()
+    src_name, tgt_name = _language_names(src_lang, tgt_lang)
     if done.aligned + done.failed != 1 or done.unpaired_en or done.unused_ko:
         typer.echo(
             f"article pairs: {done.aligned} aligned, {done.failed} failed; "
-            f"{done.unpaired_en} English articles without an original, "
-            f"{done.unused_ko} Korean articles unused"
+            f"{done.unpaired_en} {src_name} articles without an original, "
+            f"{done.unused_ko} {tgt_name} articles unused"
         )
-    typer.echo(f"aligned {done.n_en} English and {done.n_ko} Korean sentences into "
+    typer.echo(f"aligned {done.n_en} {src_name} and {done.n_ko} {tgt_name} sentences into "
                f"{done.beads} beads")  # fmt: skip
     typer.echo("beads by kind: " + ", ".join(f"{k} {n}" for k, n in done.kinds))
     median = f"{done.median_score:.3f}" if done.median_score is not None else "n/a"
@@ -426,11 +454,23 @@ def _align_table(
                f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
 
 
+def _language_fields(src_lang: str, tgt_lang: str) -> dict[str, str]:
+    from aligner.languages import language_fields
+
+    return language_fields(src_lang, tgt_lang)
+
+
+def _language_names(src_lang: str, tgt_lang: str) -> tuple[str, str]:
+    from aligner.languages import language_name
+
+    return language_name(src_lang), language_name(tgt_lang)
+
+
 @app.command(context_settings=HELP)
 def segment(
     file: Annotated[Path, typer.Argument(help="UTF-8 text file.")],
     lang: Annotated[
-        str, typer.Option(metavar=_choices(*LANG_CHOICES), help="Language of the text.")
+        str, typer.Option(help="Language of the text: en, ko, de, fr, zh, ja or another code.")
     ],
     clean: Annotated[bool, typer.Option(help="Remove page furniture first.")] = True,
     format: Annotated[
