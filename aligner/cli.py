@@ -102,7 +102,6 @@ def _choices(*values: str) -> str:
 
 PAIR_CHOICES = ("auto", "link", "content")
 BACKEND_CHOICES = ("local", "ray")
-LANG_CHOICES = ("en", "ko")
 FORMAT_CHOICES = ("text", "tsv", "jsonl")
 EXPORT_FORMAT_CHOICES = ("text", "tsv", "jsonl", "tmx", "links")
 ORDER_CHOICES = ("corpus", "worst")

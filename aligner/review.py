@@ -131,7 +131,8 @@ class ReviewCorpus:
         frame = read_corpus(self.path).collect()
         self.metadata = read_metadata(self.path)
         self.columns = frame.columns
-        self.has_prob = "prob" in frame.columns
+        # corpora written before probabilities existed read with a null prob column
+        self.has_prob = "prob" in frame.columns and frame["prob"].null_count() < frame.height
         if "reviewed" not in frame.columns:
             frame = frame.with_columns(pl.lit(False).alias("reviewed"))
         self.frame = frame

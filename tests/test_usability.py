@@ -67,7 +67,6 @@ def test_version_before_or_after_the_command(args: list[str]) -> None:
     [
         ("align", "--pair", ("auto", "link", "content")),
         ("align", "--backend", ("local", "ray")),
-        ("segment", "--lang", ("en", "ko")),
         ("segment", "--format", ("text", "tsv", "jsonl")),
         ("export", "--format", ("text", "tsv", "jsonl", "tmx", "links")),
         ("report", "--order", ("corpus", "worst")),
