@@ -301,7 +301,13 @@ def align(
     from aligner.jobs import OutputLock, Terminated, interrupt_on_sigterm
     from aligner.pairing import ContentParams, Pairing
     from aligner.pipeline import BACKENDS, parts_dir, write_batch
-    from aligner.report import THIN_COVERAGE, summarize
+    from aligner.report import (
+        DOUBTFUL_PROB,
+        LIKELY,
+        THIN_COVERAGE,
+        THIN_PROB_COVERAGE,
+        summarize,
+    )
     from aligner.table import wants_table
     from aligner.terminal import stage_display
 
@@ -404,15 +410,26 @@ def align(
                f"{done.beads} beads")  # fmt: skip
     typer.echo("beads by kind: " + ", ".join(f"{k} {n}" for k, n in done.kinds))
     median = f"{done.median_score:.3f}" if done.median_score is not None else "n/a"
-    typer.echo(f"median score {median}; {done.low} beads below {min_score}")
+    if done.mean_prob is not None:
+        typer.echo(
+            f"median score {median}; mean probability {done.mean_prob:.3f} (the share of "
+            f"linked beads expected exactly right); {done.unlikely} beads below {LIKELY}"
+        )
+    else:
+        typer.echo(f"median score {median}; {done.low} beads below {min_score}")
     if done.doubtful:
         worst = ", ".join(
             f"{pid} ({mean:.2f}, {share:.0%})" for pid, mean, share in done.doubtful[:3]
         )
+        rule = (
+            f"mean probability below {DOUBTFUL_PROB} or under {THIN_PROB_COVERAGE:.0%}"
+            if done.mean_prob is not None
+            else f"mean score below {min_score} or under {THIN_COVERAGE:.0%}"
+        )
         typer.echo(
-            f"{len(done.doubtful)} doubtful article pairs (mean score below {min_score} or under "
-            f"{THIN_COVERAGE:.0%} of sentences linked: a wrong pairing or a partial "
-            f"translation?): {worst}; `aligner report {output} --order worst` shows them"
+            f"{len(done.doubtful)} doubtful article pairs ({rule} of sentences linked: a "
+            f"wrong pairing or a partial translation?): {worst}; `aligner report {output} "
+            "--order worst` shows them"
         )
     if isinstance(aligner.encoder, CachedEncoder) and aligner.encoder.disk is not None:
         typer.echo(

@@ -90,6 +90,9 @@ def _num(value: float | None) -> str:
 
 HEATMAP_CELLS = 120  # most heatmap cells a side; longer pairs are drawn in blocks
 THIN_COVERAGE = 0.8  # a pair with fewer of its sentences linked than this is doubtful
+# With probabilities (see doubtful_pairs): set on wrong and right pairings, bench_doubtful.py
+DOUBTFUL_PROB = 0.5
+THIN_PROB_COVERAGE = 0.5
 DOUBTFUL_SCORE = 0.5  # the mean bead score below which a pair is doubtful (align's default)
 
 
@@ -98,18 +101,27 @@ def pair_table(beads: pl.DataFrame, min_score: float) -> pl.DataFrame:
     and the share of its sentences that sit in two-sided beads."""
     empty_side = (pl.col("en_text") == "") | (pl.col("ko_text") == "")
     size = pl.col("en_idx").list.len() + pl.col("ko_idx").list.len()
+    if "prob" not in beads.columns:
+        beads = beads.with_columns(pl.lit(None, dtype=pl.Float32).alias("prob"))
+    # with probabilities a weak bead is an unlikely one; without, a low-scoring one
+    weak = (
+        pl.when(pl.col("prob").is_not_null())
+        .then(pl.col("prob") < LIKELY)
+        .otherwise(pl.col("score") < min_score)
+    )
     return (
         beads.group_by("pair_id", maintain_order=True)
         .agg(
             pl.col("en_doc_id").first(),
             pl.col("ko_doc_id").first(),
             pl.len().alias("beads"),
-            (pl.col("score") < min_score).sum().alias("weak"),
+            (weak & ~empty_side).sum().alias("weak"),
             empty_side.sum().alias("unaligned"),
             pl.col("score").median().alias("median_score"),
             pl.col("score").mean().alias("mean_score"),
             pl.col("margin").min().alias("min_margin"),
             (size.filter(~empty_side).sum() / size.sum()).alias("linked_share"),
+            pl.col("prob").filter(~empty_side).mean().alias("mean_prob"),
         )
         .with_columns(
             ((pl.col("weak") + pl.col("unaligned")) / pl.col("beads")).alias("doubtful_share")
@@ -131,16 +143,27 @@ class CorpusSummary:
     kinds: tuple[tuple[str, int], ...]  # most frequent first
     median_score: float | None
     low: int  # beads scoring below min_score
-    doubtful: tuple[tuple[str, float, float], ...]  # (pair id, mean score, linked share)
+    doubtful: tuple[tuple[str, float, float], ...]  # (pair id, mean score or prob, share)
+    # with probabilities: the mean over linked beads (the share of them expected right)
+    # and the linked beads under LIKELY
+    mean_prob: float | None = None
+    unlikely: int = 0
 
 
 def doubtful_pairs(pairs: pl.DataFrame, min_score: float) -> pl.DataFrame:
-    """The rows of :func:`pair_table` that look wrong, worst first: a mean bead score below
-    ``min_score`` (unrelated articles get every sentence linked, weakly) or fewer than
-    ``THIN_COVERAGE`` of the sentences linked (a wrong pairing or a partial translation)."""
+    """The rows of :func:`pair_table` that look wrong, worst first.
+
+    With probabilities (a corpus aligned with the bundled encoder): a mean probability of
+    the linked beads below ``DOUBTFUL_PROB`` (a wrong pairing links weakly, and its links
+    are unlikely), or fewer than ``THIN_PROB_COVERAGE`` of the sentences linked. Without:
+    a mean bead score below ``min_score`` or fewer than ``THIN_COVERAGE`` linked."""
+    share = pl.col("linked_share")
     mean = pl.col("mean_score").fill_null(0.0)
-    return pairs.filter((mean < min_score) | (pl.col("linked_share") < THIN_COVERAGE)).sort(
-        [mean, "linked_share"], maintain_order=True
+    prob = pl.col("mean_prob")
+    by_prob = prob.is_not_null() & ((prob < DOUBTFUL_PROB) | (share < THIN_PROB_COVERAGE))
+    by_score = prob.is_null() & ((mean < min_score) | (share < THIN_COVERAGE))
+    return pairs.filter(by_prob | by_score).sort(
+        [prob.fill_null(mean), "linked_share"], maintain_order=True
     )
 
 
@@ -156,9 +179,12 @@ def summarize(beads: pl.DataFrame, documents: pl.DataFrame, min_score: float) ->
     ordered = sorted(((k, int(n)) for k, n in kinds.iter_rows()), key=lambda kn: (-kn[1], kn[0]))
     scores = beads["score"].drop_nulls()
     doubtful = [
-        (r["pair_id"], r["mean_score"] or 0.0, r["linked_share"])
+        (r["pair_id"], r["mean_prob"] if r["mean_prob"] is not None else r["mean_score"] or 0.0,
+         r["linked_share"])
         for r in doubtful_pairs(pair_table(beads, min_score), min_score).iter_rows(named=True)
-    ]
+    ]  # fmt: skip
+    linked = beads.filter(pl.col("score").is_not_null())
+    probs = linked["prob"].drop_nulls() if "prob" in linked.columns else pl.Series([])
     return CorpusSummary(
         aligned=count("en", "aligned"),
         failed=count("en", "failed"),
@@ -171,6 +197,8 @@ def summarize(beads: pl.DataFrame, documents: pl.DataFrame, min_score: float) ->
         median_score=float(scores.median()) if len(scores) else None,
         low=int((scores < min_score).sum()),
         doubtful=tuple(doubtful),
+        mean_prob=float(probs.mean()) if len(probs) else None,  # type: ignore[arg-type]
+        unlikely=int((probs < LIKELY).sum()),
     )
 
 
@@ -245,12 +273,20 @@ def _index(chosen: pl.DataFrame, total: int, options: ReportOptions) -> str:
     )
 
 
+def _weak(r: dict, min_score: float) -> bool:
+    """A two-sided bead to look at: its probability below LIKELY when the corpus has
+    probabilities, else its score below ``min_score``."""
+    if r.get("prob") is not None:
+        return r["prob"] < LIKELY
+    return r["score"] is not None and r["score"] < min_score
+
+
 def _bead_row(r: dict, min_score: float) -> str:
     kind = str(r["kind"])
     classes = []
     if r["en_text"] == "" or r["ko_text"] == "":
         classes.append("gap")
-    elif r["score"] is not None and r["score"] < min_score:
+    elif _weak(r, min_score):
         classes.append("weak")
     if kind not in ("1-1", "1-0", "0-1"):
         classes.append("merge")
@@ -264,7 +300,8 @@ def _bead_row(r: dict, min_score: float) -> str:
     return (
         f"<tr{attr}><td class='n'>{r['bead']}</td>"
         f"<td class='k'>{_e(kind)}</td><td class='n'>{bar}{_num(score)}</td>"
-        f"<td class='n'>{_num(r['margin'])}</td><td class='t'>{_e(r['en_text'])}</td>"
+        f"<td class='n'>{_num(r['margin'])}</td><td class='n'>{_num(r.get('prob'))}</td>"
+        f"<td class='t'>{_e(r['en_text'])}</td>"
         f"<td class='t' lang='ko'>{_e(r['ko_text'])}</td></tr>"
     )
 
@@ -275,6 +312,23 @@ def _score_colour(score: float | None, min_score: float) -> str:
     if score >= min_score + 0.15:
         return "#2e7d32"
     return "#f0a500" if score >= min_score else "#c62828"
+
+
+LIKELY = 0.5  # a bead whose probability of being right is below this is marked
+SURE = 0.9  # and one at or above this is drawn as sure
+
+
+def _prob_colour(prob: float) -> str:
+    if prob >= SURE:
+        return "#2e7d32"
+    return "#f0a500" if prob >= LIKELY else "#c62828"
+
+
+def _bead_colour(r: dict, min_score: float) -> str:
+    """By the calibrated probability where the corpus has one, else by score."""
+    if r["score"] is not None and r.get("prob") is not None:
+        return _prob_colour(r["prob"])
+    return _score_colour(r["score"], min_score)
 
 
 def path_svg(beads: pl.DataFrame, min_score: float, size: int = 180) -> str:
@@ -293,7 +347,7 @@ def path_svg(beads: pl.DataFrame, min_score: float, size: int = 180) -> str:
     i = j = 0
     for r in rows:
         di, dj = len(r["en_idx"]), len(r["ko_idx"])
-        colour = _score_colour(r["score"], min_score)
+        colour = _bead_colour(r, min_score)
         if di and dj:
             shapes.append(
                 f"<rect x='{i * sx:.1f}' y='{j * sy:.1f}' width='{max(di * sx, 1):.1f}' "
@@ -398,13 +452,23 @@ _DRAWINGS = {
 }
 
 
-def drawing_figure(kind: str, svg: str, min_score: float, *, review: bool = False) -> str:
+def drawing_figure(
+    kind: str, svg: str, min_score: float, *, review: bool = False, by_prob: bool = False
+) -> str:
     """A drawing of :func:`path_svg` (``kind="path"``) or :func:`heatmap_svg`
     (``"heatmap"``) framed as the report and ``aligner review`` show it: a caption, the
     axes (English across, Korean down) and the colour legend. ``review`` adds the key of
-    the outline the review page draws around the bead under review."""
+    the outline the review page draws around the bead under review; ``by_prob`` keys the
+    path's colours by probability (a corpus with a ``prob`` column)."""
     caption, across = _DRAWINGS[kind]
-    if kind == "path":
+    if kind == "path" and by_prob:
+        keys = [
+            f"<i style='background:{_prob_colour(SURE)}'></i>prob ≥ {SURE:g}",
+            f"<i style='background:{_prob_colour(LIKELY)}'></i>≥ {LIKELY:g}",
+            f"<i style='background:{_prob_colour(0.0)}'></i>below",
+            f"<i style='background:{_score_colour(None, min_score)}'></i>unaligned",
+        ]
+    elif kind == "path":
         keys = [
             f"<i style='background:{_score_colour(min_score + 0.2, min_score)}'></i>score ≥ "
             f"{min_score + 0.15:g}",
@@ -443,6 +507,9 @@ def _pair_section(
         _bead_row(r, min_score).replace("<td", f"<td id='p{k}-b{r['bead']}'", 1)
         for r in beads.iter_rows(named=True)
     )
+    by_prob = "prob" in beads.columns and beads["prob"].null_count() < beads.height
+    drawn = link_beads(path_svg(beads, min_score), f"p{k}-b")
+    path = drawing_figure("path", drawn, min_score, by_prob=by_prob)
     heatmap, heat_text = "", ""
     if vectors is not None:
         heatmap = heatmap_svg(beads, vectors)
@@ -454,15 +521,17 @@ def _pair_section(
     return (
         f"<h2 id='p{k}'>{_e(info['pair_id'])}</h2>"
         f"<div class='head'>"
-        f"{drawing_figure('path', link_beads(path_svg(beads, min_score), f'p{k}-b'), min_score)}"
+        f"{path}"
         f"{heatmap}<p>"
         f"{_e(info['en_doc_id'])} &harr; "
         f"{_e(info['ko_doc_id'])}: {info['beads']} beads, {info['weak']} below {min_score}, "
         f"{info['unaligned']} unaligned. The path: English sentences across, Korean down; "
-        f"boxes are linked beads coloured by score, grey strokes unaligned sentences; "
+        f"boxes are linked beads coloured by {'probability' if by_prob else 'score'}, grey "
+        "strokes unaligned sentences; "
         f"a click on a box goes to its bead's row."
         f"{heat_text}</p></div>"
-        "<table><tr><th>#</th><th>kind</th><th>score</th><th>margin</th><th>English</th>"
+        "<table><tr><th>#</th><th>kind</th><th>score</th><th>margin</th><th>prob</th>"
+        "<th>English</th>"
         f"<th>Korean</th></tr>{rows}</table>"
     )
 
