@@ -52,24 +52,30 @@ def main(
     )
 
 
-def _load(path: Path, lang: str, presegmented: bool, clean: bool):
+_RECIPE_HELP = (
+    "Site recipe for cleaning: a name from corpora/recipes (dailynk), a .toml file, or "
+    "'generic' for none. Default: chosen by the article's URL host, else by its text."
+)
+
+
+def _load(path: Path, lang: str, presegmented: bool, clean: bool, recipe: str | None = None):
     from aligner.documents import load_document
     from aligner.segment import check_language
 
-    doc = load_document(path, lang, clean_furniture=clean and not presegmented)
+    doc = load_document(path, lang, clean_furniture=clean and not presegmented, recipe=recipe)
     check_language(doc.text, lang, str(path))
     return doc
 
 
-def _load_side(path: Path, lang: str, presegmented: bool, clean: bool):
+def _load_side(path: Path, lang: str, presegmented: bool, clean: bool, recipe: str | None = None):
     """A single text file is one article; a directory, .jsonl or .parquet is a collection."""
     from aligner.documents import read_collection
 
     if path.suffix == ".txt" or not path.exists():
-        return [_load(path, lang, presegmented, clean)]
+        return [_load(path, lang, presegmented, clean, recipe)]
     from aligner.segment import check_language
 
-    docs = read_collection(path, lang)
+    docs = read_collection(path, lang, recipe=recipe)
     for doc in docs:
         check_language(doc.text, lang, doc.source or doc.doc_id)
     return docs
@@ -89,6 +95,31 @@ def _progress_bar(total: int) -> Iterator[Callable[[int, int], None] | None]:
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("align", total=total)
         yield lambda done, _total: bar.update(task, completed=done)
+
+
+def _pair_recipe(en: Path, ko: Path) -> str | None:
+    """Two text files are one pair: a site recipe either calls for cleans both."""
+    from aligner.documents import read_text
+    from aligner.recipes import shared_recipe
+
+    if not (en.is_file() and ko.is_file()):
+        return None
+    return shared_recipe([read_text(en), read_text(ko)])
+
+
+def _removed_summary(output: Path) -> str:
+    """One line on the furniture removed, by rule ("" when none was)."""
+    from aligner.corpus import read_removed
+
+    removed = read_removed(output)
+    if removed.is_empty():
+        return ""
+    counts = removed.group_by("rule").len().sort(["len", "rule"], descending=[True, False])
+    rules = ", ".join(f"{rule} {n}" for rule, n in counts.iter_rows())
+    return (
+        f"removed {removed.height} lines of page furniture ({rules}); "
+        "`aligner.corpus.read_removed` lists them"
+    )
 
 
 @app.command()
@@ -174,6 +205,7 @@ def align(
         ),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
+    recipe: Annotated[str | None, typer.Option(help=_RECIPE_HELP)] = None,
 ) -> None:
     """Align English articles with their Korean originals and write a Parquet corpus.
 
@@ -205,8 +237,14 @@ def align(
             raise InputError(
                 f"unknown --backend {backend!r}", fix=f"use one of: {', '.join(BACKENDS)}"
             )
-        en_docs = _load_side(en, "en", presegmented, clean)
-        ko_docs = _load_side(ko, "ko", presegmented, clean)
+        if recipe:
+            from aligner.recipes import find_recipe
+
+            find_recipe(recipe)  # an unknown recipe is an error before any work
+        if not recipe and en.suffix == ".txt" and ko.suffix == ".txt" and clean:
+            recipe = _pair_recipe(en, ko)
+        en_docs = _load_side(en, "en", presegmented, clean, recipe)
+        ko_docs = _load_side(ko, "ko", presegmented, clean, recipe)
         aligner = Aligner(
             model,
             device=device,
@@ -231,6 +269,7 @@ def align(
                 progress=progress, workers=workers, backend=backend, ray_address=ray_address,
             )  # fmt: skip
         done = summarize(read_corpus(output).collect(), read_documents(output), min_score)
+        removed = _removed_summary(output)
     except AlignerError as error:
         _fail(error)
     except KeyboardInterrupt:
@@ -253,6 +292,8 @@ def align(
     typer.echo("beads by kind: " + ", ".join(f"{k} {n}" for k, n in done.kinds))
     median = f"{done.median_score:.3f}" if done.median_score is not None else "n/a"
     typer.echo(f"median score {median}; {done.low} beads below {min_score}")
+    if removed:
+        typer.echo(removed)
     if done.doubtful:
         worst = ", ".join(
             f"{pid} ({mean:.2f}, {share:.0%})" for pid, mean, share in done.doubtful[:3]
@@ -279,6 +320,7 @@ def segment(
     format: Annotated[
         str, typer.Option("--format", help="text (one per line), tsv or jsonl.")
     ] = "text",
+    recipe: Annotated[str | None, typer.Option(help=_RECIPE_HELP)] = None,
 ) -> None:
     """Split a text into sentences; tsv and jsonl carry offsets and paragraph numbers."""
     from aligner.errors import InputError
@@ -287,7 +329,7 @@ def segment(
     try:
         if format not in ("text", "tsv", "jsonl"):
             raise InputError(f"unknown format {format!r}", fix="use text, tsv or jsonl")
-        doc = _load(file, lang, False, clean)
+        doc = _load(file, lang, False, clean, recipe)
         sentences = split(doc.text, lang, doc_id=doc.doc_id)
     except AlignerError as error:
         _fail(error)
