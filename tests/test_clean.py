@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aligner.clean import clean_text, normalise, normalise_tracked, rules_for
+from aligner.clean import clean_text, normalise, normalise_tracked
 from aligner.corpus import PairResult, read_removed, write_corpus
 from aligner.documents import load_document
 from aligner.errors import InputError
