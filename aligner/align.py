@@ -17,7 +17,12 @@ How it works, in four steps:
    score, less a length-ratio term and a penalty per extra sentence (more for 2-2). When
    the document's sure pairs (mutual nearest neighbours) have a median cosine below
    ``loose_cosine`` (a loose translation), the threshold drops by ``loose_weight`` times
-   the shortfall, so that weak but true pairs are not left out. The expected length
+   the shortfall, so that weak but true pairs are not left out; that allowance goes
+   only to the sentences of a bead that match the other side within ``loose_delta`` of
+   their best cosine anywhere, so a sentence whose best partner is elsewhere (a
+   Korean-only sentence beside its English neighbour) is not pulled into a link. No
+   bead whose sides have a cosine below ``min_cosine`` is ever linked, however loose the
+   document: two unrelated texts score .0 to .3. The expected length
    ratio is read from the sure pairs too, so an abridged translation is not pushed to
    merge.
    Mutual nearest neighbours earn a bonus. Two terms keep unaligned sentences apart:
@@ -88,6 +93,8 @@ class AlignParams:
     contribution_weight: float = 16.0
     loose_cosine: float = 0.7
     loose_weight: float = 3.0
+    loose_delta: float = 0.1
+    min_cosine: float = 0.25
     band_radius: int = 8
     full_cells: int = 250_000
     max_rounds: int = 6
@@ -121,6 +128,8 @@ class AlignParams:
             "cw": self.contribution_weight,
             "lc": self.loose_cosine,
             "lcw": self.loose_weight,
+            "ld": self.loose_delta,
+            "minc": self.min_cosine,
             "band": self.band_radius,
         }
 
@@ -232,9 +241,12 @@ class _Problem:
         pair_cosine = (
             float(np.median(self.sims[self.anchors])) if len(self.anchors) else typical_cosine
         )
-        self.threshold = params.threshold * typical_adjusted - params.loose_weight * max(
-            0.0, params.loose_cosine - pair_cosine
-        )
+        self.threshold = params.threshold * typical_adjusted
+        # The looseness allowance goes only to the sentences of a bead that match the
+        # other side about as well as they match anything (within ``loose_delta`` of
+        # their best cosine): a sentence whose best partner is elsewhere earns none, so
+        # a Korean-only sentence does not pull every later link one step along.
+        self.loose_drop = params.loose_weight * max(0.0, params.loose_cosine - pair_cosine)
         self.scalars = np.array(
             [
                 self.rho,
@@ -246,6 +258,9 @@ class _Problem:
                 params.member_floor * typical_cosine,
                 params.member_weight,
                 params.number_weight,
+                self.loose_drop,
+                params.loose_delta,
+                params.min_cosine,
             ],
             dtype=np.float64,
         )
@@ -254,6 +269,7 @@ class _Problem:
             _adjacent_cosines(en, span), _adjacent_cosines(ko, span),
             self.re, self.rk, self.len_en, self.len_ko,
             para_en.astype(np.int64), para_ko.astype(np.int64), num_en, num_ko, self.scalars,
+            *(np.where(np.isfinite(b), b, -2.0) for b in best_cos),
         )  # fmt: skip
         self._reward_mutual_pairs()
         self.exact: dict[tuple[int, int], float] = {}
@@ -436,6 +452,9 @@ class _Problem:
         ``contribution_weight``, the member term by the contribution test)."""
         cos = float(va @ vb)
         self.exact[(t, c)] = cos
+        if cos < self.params.min_cosine:
+            self.gains[t, c] = NEG  # the real texts do not match at all: never linked
+            return
         estimate = _summed_cosine(self.en[i0:i1], self.ko[j0:j1])
         change = self._base_gain(cos, i0, i1, j0, j1) - self._base_gain(estimate, i0, i1, j0, j1)
         if self.params.contribution_weight:

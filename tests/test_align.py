@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -185,10 +186,58 @@ def test_a_weak_pair_is_kept_only_in_a_loosely_translated_document(
     cosines = [typical] * 12
     cosines[5] = 0.05
     en, ko = _pairs_with_cosines(cosines)
+    # the calibration alone: without the floor, which never links a pair as weak as .05,
+    # and with the allowance for every sentence (see the two tests below)
+    bare = AlignParams(min_cosine=-1.0, loose_delta=2.0)
     around_5 = [[b.kind for b in align(en, ko, params=p) if 5 in b.en or 5 in b.ko]
-                for p in (AlignParams(loose_weight=0.0), AlignParams())]  # fmt: skip
+                for p in (replace(bare, loose_weight=0.0), bare)]  # fmt: skip
     assert around_5[0] == ["0-1", "1-0"]  # without the calibration: left out either way
     assert around_5[1] == (["1-1"] if kept else ["0-1", "1-0"])
+
+
+@pytest.mark.parametrize("loose_weight", [3.0, 30.0])
+def test_sides_that_do_not_match_are_never_linked_however_loose(loose_weight: float) -> None:
+    """Two unrelated articles paired by mistake: cosines of .02 to .24 (as seen on real
+    pages). Before the floor, the looseness allowance linked every sentence."""
+    cosines = [0.02, 0.1, 0.24, 0.15, 0.05, 0.2, 0.12, 0.08]
+    en, ko = _pairs_with_cosines(cosines, dim=512)
+    old = AlignParams(loose_weight=loose_weight, min_cosine=-1.0, loose_delta=2.0)
+    assert sum(1 for b in align(en, ko, params=old) if b.en and b.ko) >= len(cosines) - 2
+    beads = align(en, ko, params=AlignParams(loose_weight=loose_weight))
+    assert all(not (b.en and b.ko) for b in beads)
+
+
+def test_a_sentence_whose_best_partner_is_taken_stays_unaligned() -> None:
+    """Korean 3 has no English counterpart but resembles English 3, whose own partner is
+    Korean 4 (an "as reported before" line). The looseness allowance used to pay for
+    absorbing it into the bead beside it; it now goes only to sentences that match the
+    other side about as well as anything."""
+    rng = np.random.default_rng(7)
+    basis = np.linalg.qr(rng.normal(size=(64, 64)))[0].T
+
+    def mix(shared: np.ndarray, own: np.ndarray, w: float) -> np.ndarray:
+        v = w * shared + np.sqrt(1 - w * w) * own
+        return v / np.linalg.norm(v)
+
+    en: list[np.ndarray] = [np.zeros(64)] * 8
+    ko: list[np.ndarray] = [np.zeros(64)] * 6
+    t = 0
+    for e, k in [(0, 0), (1, 1), (2, 2), (3, 4), (4, 5)]:
+        en[e] = mix(basis[t], basis[t + 1], 0.75)
+        ko[k] = mix(basis[t], basis[t + 2], 0.75)
+        t += 3
+    ko[3] = mix((basis[12] + 0.4 * basis[t]) / np.linalg.norm(basis[12] + 0.4 * basis[t]),
+                basis[t + 1], 0.7)  # fmt: skip
+    t += 2
+    for e, src in ((5, 13), (6, 16), (7, 12)):  # English runs past the Korean end
+        en[e] = mix(basis[src], basis[t], 0.55)
+        t += 1
+    e_arr, k_arr = np.array(en, dtype=np.float32), np.array(ko, dtype=np.float32)
+    old = align(e_arr, k_arr, params=AlignParams(loose_delta=2.0, min_cosine=-1.0))
+    assert (2,) in [b.en for b in old if 3 in b.ko]  # absorbed into the bead before it
+    new = align(e_arr, k_arr)
+    assert [(b.en, b.ko) for b in new if 3 in b.ko] == [((), (3,))]
+    assert [(b.en, b.ko) for b in new if b.en == (3,)] == [((3,), (4,))]
 
 
 def test_an_abridged_translation_leaves_the_untranslated_half_out() -> None:
