@@ -17,12 +17,13 @@ How it works, in four steps:
    score, less a length-ratio term and a penalty per extra sentence (more for 2-2). When
    the document's sure pairs (mutual nearest neighbours) have a median cosine below
    ``loose_cosine`` (a loose translation), the threshold drops by ``loose_weight`` times
-   the shortfall, so that weak but true pairs are not left out; that allowance goes
-   only to the sentences of a bead that match the other side within ``loose_delta`` of
-   their best cosine anywhere, so a sentence whose best partner is elsewhere (a
-   Korean-only sentence beside its English neighbour) is not pulled into a link. No
-   bead whose sides have a cosine below ``min_cosine`` is ever linked, however loose the
-   document: two unrelated texts score .0 to .3. The expected length
+   the shortfall, so that weak but true pairs are not left out. Sure pairs whose median
+   cosine is below ``loose_min`` mean two texts that translate nothing of each other (a
+   wrong pairing), and get no allowance; and no bead whose sides have a cosine below
+   ``min_cosine`` is ever linked, however loose the document. (``loose_delta`` can
+   restrict the allowance to the sentences that match the other side within that much
+   of their best cosine anywhere; off by default, see docs/benchmarks.md.) The expected
+   length
    ratio is read from the sure pairs too, so an abridged translation is not pushed to
    merge.
    Mutual nearest neighbours earn a bonus. Two terms keep unaligned sentences apart:
@@ -93,8 +94,9 @@ class AlignParams:
     contribution_weight: float = 16.0
     loose_cosine: float = 0.7
     loose_weight: float = 3.0
-    loose_delta: float = 0.1
-    min_cosine: float = 0.25
+    loose_delta: float = 2.0  # off (any cosine is within 2 of the best); see benchmarks.md
+    min_cosine: float = 0.15
+    loose_min: float = 0.3
     band_radius: int = 8
     full_cells: int = 250_000
     max_rounds: int = 6
@@ -130,6 +132,7 @@ class AlignParams:
             "lcw": self.loose_weight,
             "ld": self.loose_delta,
             "minc": self.min_cosine,
+            "lmin": self.loose_min,
             "band": self.band_radius,
         }
 
@@ -246,7 +249,13 @@ class _Problem:
         # other side about as well as they match anything (within ``loose_delta`` of
         # their best cosine): a sentence whose best partner is elsewhere earns none, so
         # a Korean-only sentence does not pull every later link one step along.
-        self.loose_drop = params.loose_weight * max(0.0, params.loose_cosine - pair_cosine)
+        # Sure pairs matching below ``loose_min`` mean two texts that are no translation
+        # of each other (a wrong pairing), not a loose translation: no allowance then.
+        self.loose_drop = (
+            params.loose_weight * max(0.0, params.loose_cosine - pair_cosine)
+            if pair_cosine >= params.loose_min
+            else 0.0
+        )
         self.scalars = np.array(
             [
                 self.rho,

@@ -201,10 +201,15 @@ def test_sides_that_do_not_match_are_never_linked_however_loose(loose_weight: fl
     pages). Before the floor, the looseness allowance linked every sentence."""
     cosines = [0.02, 0.1, 0.24, 0.15, 0.05, 0.2, 0.12, 0.08]
     en, ko = _pairs_with_cosines(cosines, dim=512)
-    old = AlignParams(loose_weight=loose_weight, min_cosine=-1.0, loose_delta=2.0)
+    old = AlignParams(loose_weight=loose_weight, min_cosine=-1.0, loose_min=0.0)
     assert sum(1 for b in align(en, ko, params=old) if b.en and b.ko) >= len(cosines) - 2
     beads = align(en, ko, params=AlignParams(loose_weight=loose_weight))
-    assert all(not (b.en and b.ko) for b in beads)
+    linked = [b for b in beads if b.en and b.ko]
+    # no allowance for a pairing whose sure pairs match this weakly, and nothing below
+    # the floor: only the two strongest mutual pairs (.24 and .20) stand out
+    assert len(linked) <= 2 and all(b.score >= AlignParams().min_cosine for b in linked)
+    floor = AlignParams(loose_weight=loose_weight, min_cosine=0.25)
+    assert all(not (b.en and b.ko) for b in align(en, ko, params=floor))
 
 
 def test_a_sentence_whose_best_partner_is_taken_stays_unaligned() -> None:
@@ -235,7 +240,7 @@ def test_a_sentence_whose_best_partner_is_taken_stays_unaligned() -> None:
     e_arr, k_arr = np.array(en, dtype=np.float32), np.array(ko, dtype=np.float32)
     old = align(e_arr, k_arr, params=AlignParams(loose_delta=2.0, min_cosine=-1.0))
     assert (2,) in [b.en for b in old if 3 in b.ko]  # absorbed into the bead before it
-    new = align(e_arr, k_arr)
+    new = align(e_arr, k_arr, params=AlignParams(loose_delta=0.1))  # off by default
     assert [(b.en, b.ko) for b in new if 3 in b.ko] == [((), (3,))]
     assert [(b.en, b.ko) for b in new if b.en == (3,)] == [((3,), (4,))]
 
