@@ -548,3 +548,33 @@ def test_a_merge_that_fails_verification_is_dropped() -> None:
     assert_well_formed(beads, len(doc.en), len(doc.ko), AlignParams().max_bead)
     merged = [b for b in beads if len(b.en) > 1 or len(b.ko) > 1]
     assert all(b.score is not None and b.score < 0.5 for b in merged)
+
+
+@pytest.mark.parametrize(("k", "el"), [(2, 1), (1, 2), (2, 2), (3, 1), (1, 3)])
+def test_the_python_member_estimate_equals_the_kernels(k: int, el: int) -> None:
+    """``_Problem._member_estimate`` (used when a merge is verified) must give the member
+    term that the numba kernel charged, or a verified gain would keep a stale part."""
+    from aligner.align import _adjacent_cosines, _Problem
+    from aligner.band import full_band
+    from aligner.kernels import member_shortfall
+
+    en, ko = _pairs_with_cosines([0.7, 0.2, 0.6, 0.1, 0.5, 0.65], seed=3)
+    n, m = len(en), len(ko)
+    params = AlignParams()
+    zeros_n, zeros_m = np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64)
+    problem = _Problem(
+        en, ko, full_band(n, m), np.full(n, 40), np.full(m, 30), zeros_n, zeros_m, params
+    )
+    band, span = problem.band, params.max_bead - 1
+    floor, weight = problem.scalars[6], problem.scalars[7]
+    charged = []
+    for i in range(k, n + 1):
+        for j in range(el, m + 1):
+            kernel = member_shortfall(
+                problem.sims, band.lo, band.hi, band.off, i, j, k, el,
+                _adjacent_cosines(en, span), _adjacent_cosines(ko, span), floor, weight,
+            )  # fmt: skip
+            python = problem._member_estimate(i - k, i, j - el, j)
+            assert python == pytest.approx(kernel, abs=1e-5)
+            charged.append(kernel)
+    assert max(charged) > 0.1  # the term is exercised, not zero everywhere
