@@ -49,7 +49,8 @@ import logging
 import re
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 import numpy as np
 
@@ -72,34 +73,41 @@ log = logging.getLogger(__name__)
 GroupEmbedder = Callable[[str, Sequence[tuple[int, int]]], np.ndarray]
 
 
+def _sig(default: Any, short: str) -> Any:
+    """A parameter field that goes into the signature string under ``short``."""
+    return field(default=default, metadata={"sig": short})
+
+
 @dataclass(frozen=True, slots=True)
 class AlignParams:
     """Every knob of the aligner. All are recorded in the corpus metadata
     (``aligner.params``); the scoring weights, bead size and band radius also go into the
     signature string."""
 
-    max_bead: int = 5
-    threshold: float = 0.0
-    margin_weight: float = 0.4
-    knn: int = 4
-    length_weight: float = 0.6
-    merge_penalty: float = 0.2
-    merge_penalty_22: float = 0.5
-    mutual_bonus: float = 0.1
-    member_floor: float = 0.5
-    member_weight: float = 1.0
-    skip_floor: float = 0.6
-    skip_weight: float = 2.0
-    number_weight: float = 0.2
-    contribution_weight: float = 16.0
-    loose_cosine: float = 0.7
-    loose_weight: float = 3.0
-    loose_delta: float = 2.0  # off (any cosine is within 2 of the best); see benchmarks.md
-    min_cosine: float = 0.15
-    loose_min: float = 0.3
-    band_radius: int = 8
-    full_cells: int = 250_000
-    max_rounds: int = 6
+    max_bead: int = _sig(5, "max")
+    threshold: float = _sig(0.0, "thr")
+    margin_weight: float = _sig(0.4, "mw")
+    knn: int = _sig(4, "knn")
+    length_weight: float = _sig(0.6, "lw")
+    merge_penalty: float = _sig(0.2, "mp")
+    merge_penalty_22: float = _sig(0.5, "mp22")
+    mutual_bonus: float = _sig(0.1, "mnn")
+    member_floor: float = _sig(0.5, "mf")
+    member_weight: float = _sig(1.0, "mwt")
+    skip_floor: float = _sig(0.6, "sf")
+    skip_weight: float = _sig(2.0, "sw")
+    number_weight: float = _sig(0.2, "num")
+    contribution_weight: float = _sig(16.0, "cw")
+    loose_cosine: float = _sig(0.7, "lc")
+    loose_weight: float = _sig(3.0, "lcw")
+    loose_delta: float = _sig(
+        2.0, "ld"
+    )  # off (any cosine is within 2 of the best); see benchmarks.md
+    min_cosine: float = _sig(0.15, "minc")
+    loose_min: float = _sig(0.3, "lmin")
+    band_radius: int = _sig(8, "band")
+    full_cells: int = 250_000  # search budget: not in the signature
+    max_rounds: int = 6  # search budget: not in the signature
 
     def __post_init__(self) -> None:
         if self.max_bead < 2:
@@ -113,27 +121,10 @@ class AlignParams:
         return [(k, s - k) for s in range(2, self.max_bead + 1) for k in range(1, s) if s - k >= 1]
 
     def signature_fields(self) -> dict[str, object]:
+        """The fields that change results, under their short names (each field's
+        ``sig`` metadata), in declaration order."""
         return {
-            "max": self.max_bead,
-            "thr": self.threshold,
-            "mw": self.margin_weight,
-            "knn": self.knn,
-            "lw": self.length_weight,
-            "mp": self.merge_penalty,
-            "mp22": self.merge_penalty_22,
-            "mnn": self.mutual_bonus,
-            "mf": self.member_floor,
-            "mwt": self.member_weight,
-            "sf": self.skip_floor,
-            "sw": self.skip_weight,
-            "num": self.number_weight,
-            "cw": self.contribution_weight,
-            "lc": self.loose_cosine,
-            "lcw": self.loose_weight,
-            "ld": self.loose_delta,
-            "minc": self.min_cosine,
-            "lmin": self.loose_min,
-            "band": self.band_radius,
+            f.metadata["sig"]: getattr(self, f.name) for f in fields(self) if "sig" in f.metadata
         }
 
 

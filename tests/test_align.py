@@ -578,3 +578,19 @@ def test_the_python_member_estimate_equals_the_kernels(k: int, el: int) -> None:
             assert python == pytest.approx(kernel, abs=1e-5)
             charged.append(kernel)
     assert max(charged) > 0.1  # the term is exercised, not zero everywhere
+
+
+def test_every_parameter_that_changes_results_is_in_the_signature() -> None:
+    """The signature is generated from the fields' ``sig`` metadata: a new knob without
+    a short name fails here instead of being left out of the provenance silently."""
+    from dataclasses import fields
+
+    search_budget = {"full_cells", "max_rounds"}  # bound the search; no short name
+    names = [f.name for f in fields(AlignParams)]
+    covered = [f.name for f in fields(AlignParams) if "sig" in f.metadata]
+    assert sorted(set(names) - set(covered)) == sorted(search_budget)
+    shorts = list(AlignParams().signature_fields())
+    assert len(shorts) == len(set(shorts)) == len(covered)
+    changed = AlignParams(min_cosine=0.2, loose_delta=0.1)
+    assert changed.signature_fields()["minc"] == 0.2
+    assert changed.signature_fields()["ld"] == 0.1
