@@ -17,7 +17,13 @@ How it works, in four steps:
    score, less a length-ratio term and a penalty per extra sentence (more for 2-2). When
    the document's sure pairs (mutual nearest neighbours) have a median cosine below
    ``loose_cosine`` (a loose translation), the threshold drops by ``loose_weight`` times
-   the shortfall, so that weak but true pairs are not left out. The expected length
+   the shortfall, so that weak but true pairs are not left out. Sure pairs whose median
+   cosine is below ``loose_min`` mean two texts that translate nothing of each other (a
+   wrong pairing), and get no allowance; and no bead whose sides have a cosine below
+   ``min_cosine`` is ever linked, however loose the document. (``loose_delta`` can
+   restrict the allowance to the sentences that match the other side within that much
+   of their best cosine anywhere; off by default, see docs/benchmarks.md.) The expected
+   length
    ratio is read from the sure pairs too, so an abridged translation is not pushed to
    merge.
    Mutual nearest neighbours earn a bonus. Two terms keep unaligned sentences apart:
@@ -43,7 +49,8 @@ import logging
 import re
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 import numpy as np
 
@@ -72,31 +79,41 @@ MIN_BEAD = 2
 MAX_BEAD = 10
 
 
+def _sig(default: Any, short: str) -> Any:
+    """A parameter field that goes into the signature string under ``short``."""
+    return field(default=default, metadata={"sig": short})
+
+
 @dataclass(frozen=True, slots=True)
 class AlignParams:
     """Every knob of the aligner. All are recorded in the corpus metadata
     (``aligner.params``); the scoring weights, bead size and band radius also go into the
     signature string."""
 
-    max_bead: int = 5
-    threshold: float = 0.0
-    margin_weight: float = 0.4
-    knn: int = 4
-    length_weight: float = 0.6
-    merge_penalty: float = 0.2
-    merge_penalty_22: float = 0.5
-    mutual_bonus: float = 0.1
-    member_floor: float = 0.5
-    member_weight: float = 1.0
-    skip_floor: float = 0.6
-    skip_weight: float = 2.0
-    number_weight: float = 0.2
-    contribution_weight: float = 16.0
-    loose_cosine: float = 0.7
-    loose_weight: float = 3.0
-    band_radius: int = 8
-    full_cells: int = 250_000
-    max_rounds: int = 6
+    max_bead: int = _sig(5, "max")
+    threshold: float = _sig(0.0, "thr")
+    margin_weight: float = _sig(0.4, "mw")
+    knn: int = _sig(4, "knn")
+    length_weight: float = _sig(0.6, "lw")
+    merge_penalty: float = _sig(0.2, "mp")
+    merge_penalty_22: float = _sig(0.5, "mp22")
+    mutual_bonus: float = _sig(0.1, "mnn")
+    member_floor: float = _sig(0.5, "mf")
+    member_weight: float = _sig(1.0, "mwt")
+    skip_floor: float = _sig(0.6, "sf")
+    skip_weight: float = _sig(2.0, "sw")
+    number_weight: float = _sig(0.2, "num")
+    contribution_weight: float = _sig(16.0, "cw")
+    loose_cosine: float = _sig(0.7, "lc")
+    loose_weight: float = _sig(3.0, "lcw")
+    loose_delta: float = _sig(
+        2.0, "ld"
+    )  # off (any cosine is within 2 of the best); see benchmarks.md
+    min_cosine: float = _sig(0.15, "minc")
+    loose_min: float = _sig(0.3, "lmin")
+    band_radius: int = _sig(8, "band")
+    full_cells: int = 250_000  # search budget: not in the signature
+    max_rounds: int = 6  # search budget: not in the signature
 
     def __post_init__(self) -> None:
         if not MIN_BEAD <= self.max_bead <= MAX_BEAD:
@@ -114,24 +131,10 @@ class AlignParams:
         return [(k, s - k) for s in range(2, self.max_bead + 1) for k in range(1, s) if s - k >= 1]
 
     def signature_fields(self) -> dict[str, object]:
+        """The fields that change results, under their short names (each field's
+        ``sig`` metadata), in declaration order."""
         return {
-            "max": self.max_bead,
-            "thr": self.threshold,
-            "mw": self.margin_weight,
-            "knn": self.knn,
-            "lw": self.length_weight,
-            "mp": self.merge_penalty,
-            "mp22": self.merge_penalty_22,
-            "mnn": self.mutual_bonus,
-            "mf": self.member_floor,
-            "mwt": self.member_weight,
-            "sf": self.skip_floor,
-            "sw": self.skip_weight,
-            "num": self.number_weight,
-            "cw": self.contribution_weight,
-            "lc": self.loose_cosine,
-            "lcw": self.loose_weight,
-            "band": self.band_radius,
+            f.metadata["sig"]: getattr(self, f.name) for f in fields(self) if "sig" in f.metadata
         }
 
 
@@ -242,8 +245,17 @@ class _Problem:
         pair_cosine = (
             float(np.median(self.sims[self.anchors])) if len(self.anchors) else typical_cosine
         )
-        self.threshold = params.threshold * typical_adjusted - params.loose_weight * max(
-            0.0, params.loose_cosine - pair_cosine
+        self.threshold = params.threshold * typical_adjusted
+        # The looseness allowance goes only to the sentences of a bead that match the
+        # other side about as well as they match anything (within ``loose_delta`` of
+        # their best cosine): a sentence whose best partner is elsewhere earns none, so
+        # a Korean-only sentence does not pull every later link one step along.
+        # Sure pairs matching below ``loose_min`` mean two texts that are no translation
+        # of each other (a wrong pairing), not a loose translation: no allowance then.
+        self.loose_drop = (
+            params.loose_weight * max(0.0, params.loose_cosine - pair_cosine)
+            if pair_cosine >= params.loose_min
+            else 0.0
         )
         self.scalars = np.array(
             [
@@ -256,6 +268,9 @@ class _Problem:
                 params.member_floor * typical_cosine,
                 params.member_weight,
                 params.number_weight,
+                self.loose_drop,
+                params.loose_delta,
+                params.min_cosine,
             ],
             dtype=np.float64,
         )
@@ -264,6 +279,7 @@ class _Problem:
             _adjacent_cosines(en, span), _adjacent_cosines(ko, span),
             self.re, self.rk, self.len_en, self.len_ko,
             para_en.astype(np.int64), para_ko.astype(np.int64), num_en, num_ko, self.scalars,
+            *(np.where(np.isfinite(b), b, -2.0) for b in best_cos),
         )  # fmt: skip
         self._reward_mutual_pairs()
         self.exact: dict[tuple[int, int], float] = {}
@@ -446,6 +462,9 @@ class _Problem:
         ``contribution_weight``, the member term by the contribution test)."""
         cos = float(va @ vb)
         self.exact[(t, c)] = cos
+        if cos < self.params.min_cosine:
+            self.gains[t, c] = NEG  # the real texts do not match at all: never linked
+            return
         estimate = _summed_cosine(self.en[i0:i1], self.ko[j0:j1])
         change = self._base_gain(cos, i0, i1, j0, j1) - self._base_gain(estimate, i0, i1, j0, j1)
         if self.params.contribution_weight:

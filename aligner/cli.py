@@ -118,13 +118,24 @@ def main(
     setup_logging(verbose)
 
 
+_RECIPE_HELP = (
+    "Site recipe for cleaning: a name from corpora/recipes (dailynk), a .toml file, or "
+    "'generic' for none. Default: chosen by the article's URL host, else by its text."
+)
+
+
 def _load(
-    path: Path, lang: str, presegmented: bool, clean: bool, pair: tuple[str, str] | None = None
+    path: Path,
+    lang: str,
+    presegmented: bool,
+    clean: bool,
+    pair: tuple[str, str] | None = None,
+    recipe: str | None = None,
 ):
     from aligner.documents import load_document
     from aligner.segment import check_language
 
-    doc = load_document(path, lang, clean_furniture=clean and not presegmented)
+    doc = load_document(path, lang, clean_furniture=clean and not presegmented, recipe=recipe)
     check_language(doc.text, lang, str(path), pair)
     return doc
 
@@ -139,17 +150,22 @@ def _is_collection(path: Path) -> bool:
 
 
 def _load_side(
-    path: Path, lang: str, presegmented: bool, clean: bool, pair: tuple[str, str] | None = None
+    path: Path,
+    lang: str,
+    presegmented: bool,
+    clean: bool,
+    pair: tuple[str, str] | None = None,
+    recipe: str | None = None,
 ):
     """A single text file is one article; a directory, .jsonl or .parquet is a collection.
     Lines given one sentence per line are taken as given, in every form."""
     from aligner.documents import read_collection
 
     if not _is_collection(path) or not path.exists():
-        return [_load(path, lang, presegmented, clean, pair)]
+        return [_load(path, lang, presegmented, clean, pair, recipe)]
     from aligner.segment import check_language
 
-    docs = read_collection(path, lang, clean_furniture=clean and not presegmented)
+    docs = read_collection(path, lang, clean_furniture=clean and not presegmented, recipe=recipe)
     for doc in docs:
         check_language(doc.text, lang, doc.source or doc.doc_id, pair)
     return docs
@@ -166,6 +182,31 @@ def _show_progress() -> bool:
     """A bar on stderr only when stderr is a terminal (never in a log file or a pipe,
     where it would only add noise)."""
     return sys.stderr.isatty()
+
+
+def _pair_recipe(en: Path, ko: Path) -> str | None:
+    """Two text files are one pair: a site recipe either calls for cleans both."""
+    from aligner.documents import read_text
+    from aligner.recipes import shared_recipe
+
+    if not (en.is_file() and ko.is_file()):
+        return None
+    return shared_recipe([read_text(en), read_text(ko)])
+
+
+def _removed_summary(output: Path) -> str:
+    """One line on the furniture removed, by rule ("" when none was)."""
+    from aligner.corpus import read_removed
+
+    removed = read_removed(output)
+    if removed.is_empty():
+        return ""
+    counts = removed.group_by("rule").len().sort(["len", "rule"], descending=[True, False])
+    rules = ", ".join(f"{rule} {n}" for rule, n in counts.iter_rows())
+    return (
+        f"removed {removed.height} lines of page furniture ({rules}); "
+        "`aligner.corpus.read_removed` lists them"
+    )
 
 
 @app.command(context_settings=HELP)
@@ -284,6 +325,7 @@ def align(
     tgt_lang: Annotated[
         str, typer.Option(help="Language of the second input (KO): ko, fr, en, ...")
     ] = "ko",
+    recipe: Annotated[str | None, typer.Option(help=_RECIPE_HELP)] = None,
 ) -> None:
     """Align English articles with their Korean originals and write a Parquet corpus.
 
@@ -340,8 +382,15 @@ def align(
         display = stack.enter_context(stage_display(_show_progress()))
         display.stage("reading")
         langs = _language_pair(src_lang, tgt_lang)
-        en_docs = _load_side(en, langs[0], presegmented, clean, langs)
-        ko_docs = _load_side(ko, langs[1], presegmented, clean, langs)
+        if recipe:
+            from aligner.recipes import find_recipe
+
+            find_recipe(recipe)  # an unknown recipe is an error before any work
+        two_files = not _is_collection(en) and not _is_collection(ko)
+        if not recipe and two_files and clean and not presegmented:
+            recipe = _pair_recipe(en, ko)
+        en_docs = _load_side(en, langs[0], presegmented, clean, langs, recipe)
+        ko_docs = _load_side(ko, langs[1], presegmented, clean, langs, recipe)
         aligner = Aligner(
             model,
             device=device,
@@ -378,6 +427,7 @@ def align(
         )  # fmt: skip
         stack.close()  # the bar goes before the summary is printed
         done = summarize(read_corpus(output).collect(), read_documents(output), min_score)
+        removed = _removed_summary(output)
     except AlignerError as error:
         stack.close()
         _fail(error)
@@ -417,6 +467,8 @@ def align(
         )
     else:
         typer.echo(f"median score {median}; {done.low} beads below {min_score}")
+    if removed:
+        typer.echo(removed)
     if done.doubtful:
         worst = ", ".join(
             f"{pid} ({mean:.2f}, {share:.0%})" for pid, mean, share in done.doubtful[:3]
@@ -498,6 +550,7 @@ def segment(
         ),
     ] = "text",
     version: Version = False,
+    recipe: Annotated[str | None, typer.Option(help=_RECIPE_HELP)] = None,
 ) -> None:
     """Split a text into sentences; tsv and jsonl carry offsets and paragraph numbers."""
     from aligner.errors import InputError
@@ -506,7 +559,7 @@ def segment(
     try:
         if format not in ("text", "tsv", "jsonl"):
             raise InputError(f"unknown format {format!r}", fix="use text, tsv or jsonl")
-        doc = _load(file, lang, False, clean)
+        doc = _load(file, lang, False, clean, recipe)
         sentences = split(doc.text, lang, doc_id=doc.doc_id)
     except AlignerError as error:
         _fail(error)

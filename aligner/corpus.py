@@ -28,10 +28,14 @@ File metadata lives in the Parquet footer's key/value metadata (``read_metadata`
 * ``aligner.version``: the aligner version that wrote the file;
 * ``aligner.documents``: the documents table, one row per input document, as a JSON
   object of columns (see ``DOCUMENT_COLUMNS``; decode with ``read_documents``);
+* ``aligner.removed``: the removed table, one row per line that cleaning removed from
+  an input document (see ``REMOVED_COLUMNS``; decode with ``read_removed``): the rule
+  that removed it, and its span ``start``/``end`` in the document's text as read;
 * whatever else the caller passes.
 
-All keys but ``aligner.documents`` are also in the Arrow schema's metadata; the
-documents table is only known when the writer closes, so it is only in the footer.
+All keys but ``aligner.documents`` and ``aligner.removed`` are also in the Arrow
+schema's metadata; those two tables are only known when the writer closes, so they are
+only in the footer.
 Keeping it in the file keeps the corpus one file and its write atomic.
 """
 
@@ -70,6 +74,7 @@ __all__ = [
     "read_corpus",
     "read_documents",
     "read_metadata",
+    "read_removed",
     "signature",
     "write_corpus",
     "write_frame",
@@ -80,6 +85,7 @@ PARAMS_KEY = "aligner.params"
 CREATED_KEY = "aligner.created"
 VERSION_KEY = "aligner.version"
 DOCUMENTS_KEY = "aligner.documents"
+REMOVED_KEY = "aligner.removed"
 
 DEFAULT_ROW_GROUP_SIZE = 65_536
 
@@ -143,6 +149,19 @@ DOCUMENT_COLUMNS: dict[str, Any] = {
     "url": pl.String,
     "original_url": pl.String,  # the link an English article gave to its original
     "translation_url": pl.String,  # the link a Korean article gave to its English version
+}
+
+
+# The removed table: every line cleaning took out of a document, with its reason.
+REMOVED_COLUMNS: dict[str, Any] = {
+    "doc_id": pl.String,
+    "lang": pl.String,
+    "role": pl.String,  # "en" or "ko"
+    "pair_id": pl.String,
+    "rule": pl.String,  # the cleaning rule ("caption", "dailynk:tags", ...)
+    "start": pl.Int32,  # span of the line in the document's text as read
+    "end": pl.Int32,
+    "text": pl.String,
 }
 
 
@@ -283,6 +302,22 @@ def _document_row(doc: Document, role: str, result: PairResult, n: int) -> dict[
     }
 
 
+def _removed_rows(doc: Document, role: str, pair_id: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "doc_id": doc.doc_id,
+            "lang": doc.lang,
+            "role": role,
+            "pair_id": pair_id,
+            "rule": r.rule,
+            "start": r.start,
+            "end": r.end,
+            "text": r.text,
+        }
+        for r in doc.removed
+    ]
+
+
 def _finite_or_none(value: float | None) -> float | None:
     if value is None or not math.isfinite(value):
         return None
@@ -319,6 +354,7 @@ class CorpusWriter:
         check_output(self.path, overwrite)
         self._metadata = _file_metadata(metadata)
         self._documents: list[dict[str, Any]] = []
+        self._removed: list[dict[str, Any]] = []
         self._columns = _empty_columns()
         self._buffered = 0
         self._pair_ids: set[str] = set()
@@ -371,6 +407,9 @@ class CorpusWriter:
         self._claim(result.pair_id)
         n = _append_bead_rows(self._columns, result)
         self._documents.extend(_document_rows(result))
+        self._removed.extend(_removed_rows(result.en_doc, "en", result.pair_id))
+        if result.ko_doc is not None:
+            self._removed.extend(_removed_rows(result.ko_doc, "ko", result.pair_id))
         self._buffered += n
         self.n_beads += n
         self.n_pairs += 1
@@ -395,12 +434,15 @@ class CorpusWriter:
         if self._closed:
             raise ValueError("CorpusWriter is closed")
         documents = read_documents(path)
+        removed = read_removed(path)
         if pairs is not None:
             documents = documents.filter(pl.col("pair_id").is_in(list(pairs)))
+            removed = removed.filter(pl.col("pair_id").is_in(list(pairs)))
             keep = pa.array(list(pairs), pa.string())
         for pair_id in documents.filter(pl.col("role") == "en")["pair_id"].unique().to_list():
             if pair_id:
                 self._claim(pair_id)
+        self._removed.extend(removed.to_dicts())
         with self._writing():
             self._flush()
         rows = 0
@@ -432,6 +474,7 @@ class CorpusWriter:
         """Record a document that belongs to no ``PairResult`` (an unmatched original)."""
         if self._closed:
             raise ValueError("CorpusWriter is closed")
+        self._removed.extend(_removed_rows(doc, role, pair_id))
         self._documents.append(
             {
                 "doc_id": doc.doc_id,
@@ -464,7 +507,12 @@ class CorpusWriter:
         self._closed = True
         try:
             self._flush()
-            self._writer.add_key_value_metadata({DOCUMENTS_KEY: _encode_documents(self._documents)})
+            self._writer.add_key_value_metadata(
+                {
+                    DOCUMENTS_KEY: _encode_table(self._documents, DOCUMENT_COLUMNS),
+                    REMOVED_KEY: _encode_table(self._removed, REMOVED_COLUMNS),
+                }
+            )
             self._writer.close()
             fsync(self._tmp)
             if not self.overwrite and self.path.exists():
@@ -509,8 +557,9 @@ def _file_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
     for key, value in metadata.items():
         if not isinstance(key, str) or not isinstance(value, str):
             raise TypeError(f"metadata keys and values must be str, got {key!r}: {value!r}")
-    if DOCUMENTS_KEY in metadata:
-        raise ValueError(f"{DOCUMENTS_KEY!r} is written by CorpusWriter itself")
+    for key in (DOCUMENTS_KEY, REMOVED_KEY):
+        if key in metadata:
+            raise ValueError(f"{key!r} is written by CorpusWriter itself")
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     out = {
         SIGNATURE_KEY: signature({"aligner": __version__}),
@@ -522,8 +571,8 @@ def _file_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-def _encode_documents(rows: list[dict[str, Any]]) -> str:
-    columns = {name: [row[name] for row in rows] for name in DOCUMENT_COLUMNS}
+def _encode_table(rows: list[dict[str, Any]], schema: dict[str, Any]) -> str:
+    columns = {name: [row[name] for row in rows] for name in schema}
     return json.dumps(columns, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -655,16 +704,32 @@ def read_documents(
     raw = read_metadata(path).get(DOCUMENTS_KEY)
     if raw is None:
         raise InputError(f"corpus has no documents table ({DOCUMENTS_KEY})", path=path)
+    return _decode_table(raw, DOCUMENT_COLUMNS, "documents", path)
+
+
+def read_removed(path: str | os.PathLike[str]) -> pl.DataFrame:
+    """The removed table: one row per line that cleaning removed from an input document
+    (see ``REMOVED_COLUMNS``), in document order; empty for a corpus written before the
+    table existed or without cleaning."""
+    raw = read_metadata(path).get(REMOVED_KEY)
+    if raw is None:
+        return pl.DataFrame(schema=REMOVED_COLUMNS)
+    return _decode_table(raw, REMOVED_COLUMNS, "removed", path)
+
+
+def _decode_table(
+    raw: str, schema: dict[str, Any], what: str, path: str | os.PathLike[str]
+) -> pl.DataFrame:
     try:
         columns = json.loads(raw)
         if not isinstance(columns, dict):
             raise ValueError("not a JSON object")
-        lengths = {len(columns.get(name, [])) for name in DOCUMENT_COLUMNS}
+        lengths = {len(columns.get(name, [])) for name in schema}
         n = max(lengths, default=0)
-        data = {name: columns.get(name, [None] * n) for name in DOCUMENT_COLUMNS}
-        return pl.DataFrame(data, schema=DOCUMENT_COLUMNS)
+        data = {name: columns.get(name, [None] * n) for name in schema}
+        return pl.DataFrame(data, schema=schema)
     except (ValueError, TypeError, pl.exceptions.PolarsError) as err:
-        raise InputError(f"corpus documents table is damaged ({err})", path=path) from err
+        raise InputError(f"corpus {what} table is damaged ({err})", path=path) from err
 
 
 def write_frame(

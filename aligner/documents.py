@@ -4,30 +4,10 @@ Inputs are plain-text files (one article each), JSONL or Parquet collections.
 Every problem with an input is an ``InputError`` whose message is one line that
 names the file (and the line or row when it applies) and says how to fix it.
 
-What counts as furniture
-------------------------
-Cleaning removes whole lines only, and only lines that have no counterpart in the
-other language: on the English side translator credits ("*Translated by S & J"),
-contact lines ("Please direct any comments or questions ... to ...", a bare e-mail
-address), "Read in Korean" links (a URL on such a line becomes the article's
-``original_url``, see ``korean_link``) and the author bio at the very end; on the Korean
-side reporter bylines ("홍길동 기자 abc@example.com"), copyright lines ("ⓒ ... 무단전재
-및 재배포 금지") and "영문 기사 보기" links. Left in, each would be a 1-0 or 0-1 bead
-that aligners tend to merge into a neighbour's bead.
-
-Photo captions are *not* removed by default although ``CleanRules`` knows their
-shape (" / Daily NK", "/ Source", "(Photo: ...)", "/사진=..."): a caption is real
-content that the Korean original carries too, so it aligns like any other sentence.
-Removing it on one side only would manufacture an unpaired sentence. Pass
-``rules_for(lang, drop_captions=True)`` on both sides to drop captions anyway.
-
-Bio patterns ("<Name> is one of Daily NK's reporters ...") apply only to the trailing
-block: the run of blank, furniture and bio lines that ends the article. A sentence of
-that shape inside the body stays.
-
-Normalisation removes zero-width characters (ZWSP, ZWNJ, ZWJ, word joiner, stray BOMs)
-and soft hyphens. For English and Korean news text they carry no meaning, and they
-would make otherwise identical sentences differ.
+Cleaning (normalisation and page furniture: credits, captions, related-article lines,
+re-post headers ...) is :mod:`aligner.clean`, with site recipes from
+:mod:`aligner.recipes`; every line it removes is kept on the ``Document`` with its rule
+and its span in the text as read.
 """
 
 from __future__ import annotations
@@ -36,212 +16,66 @@ import json
 import logging
 import os
 import re
-import unicodedata
-from dataclasses import dataclass, replace
 from pathlib import Path
 
+from aligner.clean import (
+    ENGLISH_LINKS,
+    KOREAN_LINKS,
+    Cleaned,
+    CleanRules,
+    clean,
+    clean_text,
+    english_link,
+    korean_link,
+    normalise,
+    page_link,
+    rules_for,
+)
 from aligner.errors import InputError
+from aligner.recipes import rules_for_article
 from aligner.textfile import HTML_FIX, check_file, decode_file, html_found
-from aligner.types import Document
+from aligner.types import Document, Removed
+
+__all__ = [
+    "ENGLISH_LINKS",
+    "KOREAN_LINKS",
+    "NO_CLEAN_FIX",
+    "CleanRules",
+    "Cleaned",
+    "clean",
+    "clean_text",
+    "english_link",
+    "furniture_only",
+    "korean_link",
+    "load_document",
+    "normalise",
+    "page_link",
+    "read_collection",
+    "read_jsonl",
+    "read_parquet",
+    "read_text",
+    "rules_for",
+]
 
 logger = logging.getLogger(__name__)
 
-# Line breaks other than \n that str.splitlines() honours; all become \n.
-_LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028]")
-_ZERO_WIDTH = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
-_SPACES = re.compile(r"[^\S\n\t]")  # Unicode whitespace (NBSP, U+3000, ...) but \n and \t
-_TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
-_BLANK_RUN = re.compile(r"\n{3,}")
 
-
-def normalise(text: str) -> str:
-    """NFC; every line break to ``\\n``; zero-width characters and soft hyphens removed;
-    NBSP and other Unicode spaces to a plain space; trailing spaces stripped per line;
-    runs of blank lines collapsed to one blank line; no leading or trailing blank lines.
-    Idempotent."""
-    text = _LINE_BREAKS.sub("\n", text.replace("\u2029", "\n\n"))
-    text = _ZERO_WIDTH.sub("", text)
-    text = _SPACES.sub(" ", text)
-    text = unicodedata.normalize("NFC", text)
-    text = _TRAILING.sub("", text)
-    text = _BLANK_RUN.sub("\n\n", text)
-    return text.strip("\n")
-
-
-def read_text(path: str | Path) -> str:
-    """Read a UTF-8 text file (BOM accepted) and return it normalised. HTML is refused."""
+def _read_raw(path: str | Path) -> str:
+    """A UTF-8 text file as read (BOM dropped), checked to hold some text and no HTML."""
     raw = decode_file(path)
     html = html_found(raw)
     if html:
         raise InputError(html, path=path, fix=HTML_FIX)
     if not raw:
         raise InputError("file is empty", path=path, fix="pass article text")
-    text = normalise(raw)
-    if not text.strip():
+    if not normalise(raw).strip():
         raise InputError("file contains only whitespace", path=path, fix="pass article text")
-    return text
+    return raw
 
 
-# ---------------------------------------------------------------- furniture rules
-
-
-def _rx(*patterns: str) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
-
-
-@dataclass(frozen=True)
-class CleanRules:
-    """Patterns matched against whole lines (stripped, ``fullmatch``).
-
-    ``anywhere``: removed wherever they occur. ``trailing``: removed only in the
-    trailing furniture block. ``captions``: removed only when ``drop_captions``.
-    """
-
-    anywhere: tuple[re.Pattern[str], ...] = ()
-    trailing: tuple[re.Pattern[str], ...] = ()
-    captions: tuple[re.Pattern[str], ...] = ()
-    drop_captions: bool = False
-
-
-_EMAIL = r"[\w.+-]+(?:@|\s?\(at\)\s?)[\w-]+(?:\.[\w-]+)+\.?"
-_URL = r"(https?://[^\s<>()\[\]\"']+)"
-
-# A "Read in Korean" line that carries its link (Markdown, plain or HTML, as scrapes
-# keep it): the English article naming its original. Group 1 is the URL.
-KOREAN_LINKS = _rx(
-    r"\[\s*(?:read|view)[^\]]{0,40}\bkorean\s*\]\(\s*" + _URL + r"\s*\)\.?",
-    r"(?:read|view)(?:\s+(?:this|the))?(?:\s+(?:article|story))?\s+in\s+korean\s*[:\-–—]?\s*"
-    r"[(<]?" + _URL + r"[)>]?\.?",
-    r"(?:the\s+)?korean\s+(?:version|original)(?:\s+of\s+this\s+(?:article|story))?"
-    r"\s*[:\-–—]\s*[(<]?" + _URL + r"[)>]?\.?",
-    r"<a\s[^>]*?href\s*=\s*[\"']" + _URL + r"[\"'][^>]*>\s*(?:read|view)[^<]{0,40}\bkorean"
-    r"\s*</a>\.?",
-)
-
-EN_RULES = CleanRules(
-    anywhere=_rx(
-        r"\*?\s*(?:translated|translation|edited)\s+by\b.{0,100}",
-        r"(?:please\s+)?direct\s+(?:any\s+)?(?:comments|questions|inquiries).{0,160}",
-        r"(?:contact|e-?mail)\s+us\s*(?:at|:).{0,100}|contact\s*:.{0,100}",
-        r"(?:e-?mail\s*:?\s*)?" + _EMAIL,
-        r"(?:read|view)(?:\s+(?:this|the))?(?:\s+(?:article|story))?\s+in\s+korean\.?",
-        r"\[?\(?(?:the\s+)?korean\s+version(?:\s+of\s+this\s+(?:article|story))?\)?\]?\.?",
-        r"(?:©|ⓒ|\(c\)|copyright\b).{0,120}(?:rights\s+reserved|daily\s?nk).{0,60}",
-    )
-    + KOREAN_LINKS,
-    trailing=_rx(
-        # "<Name> is one of Daily NK's reporters ...": needs the outlet, "covers" or a
-        # contact, so that a last body sentence about reporters is not taken for a bio.
-        r"(?=.*(?:daily\s?nk|reached\s+at|\bcovers\b|@|\(at\)))"
-        r"(?-i:[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3})\s+is\s+.{0,60}?"
-        r"\b(?:reporters?|journalists?|correspondents?|writers?|editors?|contributors?"
-        r"|analysts?|researchers?)\b.*",
-        r"(?:he|she|they|(?-i:[A-Z][\w.'-]+))\s+(?:can|may)\s+be\s+reached\s+at.{0,100}",
-    ),
-    captions=_rx(
-        r".{3,400}?\s/\s*(?:daily\s?nk|(?-i:[A-Z][\w&.'-]*(?:\s[A-Z][\w&.'-]*){0,4}))",
-        r".{3,400}?\((?:photo|image|picture)s?\s*(?::|by|courtesy).{1,80}\)\.?",
-    ),
-)
-
-_ENGLISH_LABEL = (
-    r"(?:(?:영문|영어)\s*(?:기사|버전|판)\s*(?:보기|읽기)?|read\s+(?:this\s+)?in\s+english)"
-)
-ENGLISH_LINKS = _rx(
-    r"\[\s*" + _ENGLISH_LABEL + r"\s*\]\(\s*" + _URL + r"\s*\)\.?",
-    _ENGLISH_LABEL + r"\s*[:\-–—]?\s*[(<]?" + _URL + r"[)>]?\.?",
-    r"<a\s[^>]*?href\s*=\s*[\"']" + _URL + r"[\"'][^>]*>\s*" + _ENGLISH_LABEL + r"\s*</a>\.?",
-)
-
-KO_RULES = CleanRules(
-    anywhere=_rx(
-        r"[\[(<]?\s*(?:데일리\s?NK\s+)?[가-힣]{2,4}\s*(?:기자|특파원|통신원|객원기자)"
-        r"(?:\s*[\]>)])?(?:\s*" + _EMAIL + ")?",
-        r"<?\s*(?:저작권자\s*)?(?:ⓒ|©|copyright).{0,80}>?",
-        r"<?.{0,40}무단\s*전재.{0,40}>?",
-        r"(?:e-?mail\s*:?\s*|이메일\s*:?\s*)?" + _EMAIL,
-        r"(?:영문|영어)\s*(?:기사|버전|판)\s*(?:보기|읽기)?|read\s+(?:this\s+)?in\s+english\.?",
-    )
-    + ENGLISH_LINKS,
-    captions=_rx(
-        r".{3,400}?/\s*사진\s*=.{1,60}",
-        r".{3,400}?\(\s*사진\s*=.{1,60}\)\.?",
-    ),
-)
-
-_DEFAULT_RULES = {"en": EN_RULES, "ko": KO_RULES}
-
-
-def rules_for(lang: str, *, drop_captions: bool = False) -> CleanRules:
-    """The default rules for a language (none for languages without defaults)."""
-    rules = _DEFAULT_RULES.get(lang, CleanRules())
-    return replace(rules, drop_captions=drop_captions) if drop_captions else rules
-
-
-def _matches(patterns: tuple[re.Pattern[str], ...], line: str) -> bool:
-    return any(p.fullmatch(line) for p in patterns)
-
-
-def _first_link(text: str, patterns: tuple[re.Pattern[str], ...]) -> str:
-    for line in text.split("\n"):
-        stripped = line.strip()
-        for pattern in patterns:
-            match = pattern.fullmatch(stripped)
-            if match:
-                return match.group(1).rstrip(".,;")
-    return ""
-
-
-def korean_link(text: str) -> str:
-    """The URL of the first "Read in Korean" link line of an English article, or ``""``.
-
-    Scraped articles often keep the link to their original ("[Read in Korean](URL)",
-    "Read in Korean: URL", an ``<a href>``), which pairs them by link even when the
-    record has no ``original_url``.
-    """
-    return _first_link(text, KOREAN_LINKS)
-
-
-def english_link(text: str) -> str:
-    """The URL of the first "영문 기사 보기" (or "Read in English") link line of a Korean
-    article, or ``""``: the Korean original naming its English version."""
-    return _first_link(text, ENGLISH_LINKS)
-
-
-def page_link(text: str, lang: str) -> tuple[str, str]:
-    """(original_url, translation_url) that the article's own link lines give."""
-    if lang == "en":
-        return korean_link(text), ""
-    if lang == "ko":
-        return "", english_link(text)
-    return "", ""
-
-
-def clean(text: str, lang: str, rules: CleanRules | None = None) -> tuple[str, tuple[str, ...]]:
-    """Remove furniture lines. Returns (cleaned normalised text, removed lines in order)."""
-    rules = rules if rules is not None else rules_for(lang)
-    lines = normalise(text).split("\n")
-    drop = [False] * len(lines)
-    for i, line in enumerate(lines):
-        s = line.strip()
-        if s and (
-            _matches(rules.anywhere, s) or (rules.drop_captions and _matches(rules.captions, s))
-        ):
-            drop[i] = True
-    # Trailing block: walk back over blank lines and furniture; bios count there only.
-    for i in range(len(lines) - 1, -1, -1):
-        s = lines[i].strip()
-        if not s or drop[i]:
-            continue
-        if _matches(rules.trailing, s):
-            drop[i] = True
-            continue
-        break
-    removed = tuple(line for line, d in zip(lines, drop, strict=True) if d)
-    kept = "\n".join(line for line, d in zip(lines, drop, strict=True) if not d)
-    if removed:
-        logger.debug("removed %d furniture line(s): %r", len(removed), removed)
-    return _BLANK_RUN.sub("\n\n", kept).strip("\n"), removed
+def read_text(path: str | Path) -> str:
+    """Read a UTF-8 text file (BOM accepted) and return it normalised. HTML is refused."""
+    return normalise(_read_raw(path))
 
 
 # ---------------------------------------------------------------- documents
@@ -266,31 +100,46 @@ def _stem_lang(path: Path) -> tuple[str, str | None]:
 NO_CLEAN_FIX = "keep the furniture with --no-clean (clean_furniture=False in Python)"
 
 
-def furniture_only(removed: tuple[str, ...]) -> str:
+def furniture_only(removed: tuple[Removed, ...] | tuple[str, ...]) -> str:
     """Why an article has no text left after cleaning, with an example of what went."""
-    example = removed[0] if removed else ""
+    first = removed[0] if removed else ""
+    example = first.text if isinstance(first, Removed) else str(first)
     if len(example) > 60:
         example = example[:57] + "..."
     return (
         f"nothing but page furniture: all {len(removed)} line(s) were removed as credits, "
-        f"contact or link lines (e.g. {example!r})"
+        f"captions, contact or link lines (e.g. {example!r})"
     )
 
 
 def _finish(
-    text: str, lang: str, clean_furniture: bool, err: InputError, *, allow_empty: bool = False
-) -> tuple[str, tuple[str, ...]]:
-    """Clean ``text``; raise ``err`` when nothing is left (unless ``allow_empty``: an
-    article of a collection is then kept with no text, and fails alone later)."""
-    removed: tuple[str, ...] = ()
+    raw: str,
+    lang: str,
+    clean_furniture: bool,
+    err: InputError,
+    urls: tuple[str, ...] = (),
+    recipe: str | None = None,
+    *,
+    allow_empty: bool = False,
+) -> tuple[str, tuple[Removed, ...], tuple[str, str]]:
+    """Clean ``raw`` with its site's rules; raise ``err`` when nothing is left (unless
+    ``allow_empty``: an article of a collection is then kept with no text, and fails
+    alone later). Returns the text, the lines removed and the (original_url,
+    translation_url) its link lines give."""
+    removed: tuple[Removed, ...] = ()
+    text = normalise(raw)
+    rules = None
     if clean_furniture:
-        text, removed = clean(text, lang)
+        rules = rules_for_article(lang, urls + page_link(text, lang), raw, recipe)
+        done = clean_text(raw, lang, rules)
+        text, removed = done.text, done.removed
+    links = page_link(normalise(raw), lang, rules)
     if not text.strip():
         if allow_empty and removed:
             logger.info("%s: %s", err.path, furniture_only(removed))
-            return "", removed
+            return "", removed, links
         raise err
-    return text, removed
+    return text, removed, links
 
 
 def load_document(
@@ -299,9 +148,11 @@ def load_document(
     *,
     doc_id: str | None = None,
     clean_furniture: bool = True,
+    recipe: str | None = None,
     allow_empty: bool = False,
 ) -> Document:
     """One article from a text file; ``doc_id`` defaults to the stem without ``.en``/``.ko``.
+    ``recipe`` forces a site recipe (a name, a path, or ``generic`` for none).
 
     An article that is nothing but page furniture is an error, or with ``allow_empty``
     (an article of a collection) a document with no text, which fails alone when its
@@ -316,9 +167,10 @@ def load_document(
         path=p,
         fix=f"check the file, or {NO_CLEAN_FIX}",
     )
-    raw = read_text(p)
-    original, translation = page_link(raw, lang)
-    text, removed = _finish(raw, lang, clean_furniture, err, allow_empty=allow_empty)
+    raw = _read_raw(p)
+    text, removed, (original, translation) = _finish(
+        raw, lang, clean_furniture, err, recipe=recipe, allow_empty=allow_empty
+    )
     return Document(
         doc_id or stem,
         lang,
@@ -340,6 +192,7 @@ def _record(
     row: int | None,
     lang: str | None,
     clean_furniture: bool,
+    recipe: str | None = None,
 ) -> Document | None:
     """A JSONL (``line``) or Parquet (``row``) record to a Document, or None when it is
     in another language than ``lang``."""
@@ -359,16 +212,18 @@ def _record(
         return None
     if not isinstance(rec["text"], str):
         raise bad("field 'text' must be a string", "store the article text as a string")
-    text = normalise(rec["text"])
-    if not text.strip():
+    if not normalise(rec["text"]).strip():
         raise bad("field 'text' is empty", "drop the record or fill in its text")
-    html = html_found(text)
+    html = html_found(rec["text"])
     if html:
         raise bad(f"field 'text' {html}", HTML_FIX)
     err = bad("no text left after removing page furniture", NO_CLEAN_FIX)
-    links = dict(zip(("original_url", "translation_url"), page_link(text, code), strict=True))
-    text, removed = _finish(text, code, clean_furniture, err, allow_empty=True)
     extra = {k: "" if rec.get(k) is None else str(rec[k]) for k in _OPTIONAL}
+    urls = (extra["url"], extra["original_url"], extra["translation_url"])
+    text, removed, found = _finish(
+        rec["text"], code, clean_furniture, err, urls, recipe, allow_empty=True
+    )
+    links = dict(zip(("original_url", "translation_url"), found, strict=True))
     for key, link in links.items():
         extra[key] = extra[key] or link  # the record's own field wins
     source = f"{path}:{line}" if row is None else f"{path}#{row}"
@@ -394,7 +249,11 @@ def _dedupe(docs: list[tuple[Document, str]], path: Path) -> list[Document]:
 
 
 def read_jsonl(
-    path: str | Path, lang: str | None = None, *, clean_furniture: bool = True
+    path: str | Path,
+    lang: str | None = None,
+    *,
+    clean_furniture: bool = True,
+    recipe: str | None = None,
 ) -> list[Document]:
     """Articles from JSONL: one object per line with ``id``, ``lang``, ``text`` and
     optionally ``title``, ``url``, ``original_url``, ``translation_url``, ``date``. With
@@ -413,14 +272,18 @@ def read_jsonl(
         except ValueError as e:  # json.JSONDecodeError is a ValueError
             msg = f"invalid JSON at column {e.colno}: {e.msg}" if hasattr(e, "colno") else str(e)
             raise InputError(msg, path=p, line=n, fix="write one JSON object per line") from None
-        doc = _record(rec, p, n, None, lang, clean_furniture)
+        doc = _record(rec, p, n, None, lang, clean_furniture, recipe)
         if doc is not None:
             out.append((doc, f"line {n}"))
     return _dedupe(out, p)
 
 
 def read_parquet(
-    path: str | Path, lang: str | None = None, *, clean_furniture: bool = True
+    path: str | Path,
+    lang: str | None = None,
+    *,
+    clean_furniture: bool = True,
+    recipe: str | None = None,
 ) -> list[Document]:
     """Articles from a Parquet file with columns ``id``, ``lang``, ``text`` (and optional
     ``title``, ``url``, ``original_url``, ``translation_url``, ``date``); ``lang`` as in
@@ -450,7 +313,7 @@ def read_parquet(
     rows = pq.read_table(p, columns=wanted).to_pylist()
     out: list[tuple[Document, str]] = []
     for i, rec in enumerate(rows):
-        doc = _record(rec, p, None, i, lang, clean_furniture)
+        doc = _record(rec, p, None, i, lang, clean_furniture, recipe)
         if doc is not None:
             out.append((doc, f"row {i}"))
     return _dedupe(out, p)
@@ -475,12 +338,17 @@ def _text_files(root: Path) -> list[Path]:
 
 
 def read_collection(
-    path: str | Path, lang: str | None = None, *, clean_furniture: bool = True
+    path: str | Path,
+    lang: str | None = None,
+    *,
+    clean_furniture: bool = True,
+    recipe: str | None = None,
 ) -> list[Document]:
     """A directory of ``.txt`` files (searched recursively; language from an ``.en.txt``/
     ``.ko.txt`` suffix, else ``lang``; with ``lang``, files named for another language are
     skipped), a single ``.txt`` file, a ``.jsonl`` or a ``.parquet`` collection.
-    ``clean_furniture=False`` keeps every line of every article.
+    ``clean_furniture=False`` keeps every line of every article; ``recipe`` forces a site
+    recipe for all of them.
 
     An article that is nothing but page furniture is kept with no text (and a warning):
     its pair fails alone, recorded as ``failed``, and the batch goes on."""
@@ -491,9 +359,9 @@ def read_collection(
         raise InputError("not found", path=p, fix="check the path")
     suffix = p.suffix.lower()
     if p.is_file() and suffix in (".jsonl", ".ndjson"):
-        return read_jsonl(p, lang, clean_furniture=clean_furniture)
+        return read_jsonl(p, lang, clean_furniture=clean_furniture, recipe=recipe)
     if p.is_file() and suffix in (".parquet", ".pq"):
-        return read_parquet(p, lang, clean_furniture=clean_furniture)
+        return read_parquet(p, lang, clean_furniture=clean_furniture, recipe=recipe)
     if p.is_file() and suffix != ".txt":
         raise InputError(
             f"unsupported file type {suffix or '(none)'!r}",
@@ -512,7 +380,9 @@ def read_collection(
                 path=f,
                 fix="name it <id>.en.txt / <id>.ko.txt, or pass lang",
             )
-        doc = load_document(f, file_lang or lang, clean_furniture=clean_furniture, allow_empty=True)
+        doc = load_document(
+            f, file_lang or lang, clean_furniture=clean_furniture, recipe=recipe, allow_empty=True
+        )
         out.append((doc, str(f)))
     if not out:
         raise InputError(

@@ -118,6 +118,7 @@ def gain_value(
 def all_gains(
     sims, lo, hi, off, n: int, m: int, tk, tl,
     self_en, self_ko, re, rk, len_en, len_ko, para_en, para_ko, num_en, num_ko, params,
+    best_en, best_ko,
 ):  # fmt: skip
     """Gain of every bead type ending at every cell, from summed single vectors."""
     ntypes = tk.shape[0]
@@ -150,6 +151,8 @@ def all_gains(
                 if not ok:
                     continue
                 cos = dot / (group_norm(self_en, i - k, k) * group_norm(self_ko, j - el, el))
+                if cos < params[11]:
+                    continue  # the two sides do not match at all: never linked
                 r_en = 0.0
                 for a in range(i - k, i):
                     r_en += re[a]
@@ -167,8 +170,35 @@ def all_gains(
                     params[1], params[2], params[3], params[4], params[5],
                 ) - member_shortfall(
                     sims, lo, hi, off, i, j, k, el, self_en, self_ko, params[6], params[7]
-                ) + number_agreement(num_en, num_ko, i, j, k, el, params[8])  # fmt: skip
+                ) + number_agreement(num_en, num_ko, i, j, k, el, params[8]) + loose_allowance(
+                    sims, lo, hi, off, i, j, k, el, best_en, best_ko, params[9], params[10]
+                )  # fmt: skip
     return gains
+
+
+@njit(cache=True)
+def loose_allowance(
+    sims, lo, hi, off, i: int, j: int, k: int, el: int, best_en, best_ko,
+    drop: float, delta: float,
+) -> float:  # fmt: skip
+    """``drop`` per sentence of the bead that matches some sentence of the other side
+    within ``delta`` of its best cosine anywhere (the looseness allowance)."""
+    if drop == 0.0:
+        return 0.0
+    count = 0
+    for a in range(i - k + 1, i + 1):
+        top = -2.0
+        for b in range(j - el + 1, j + 1):
+            top = max(top, sims[cell(lo, hi, off, a, b)])
+        if top >= best_en[a - 1] - delta:
+            count += 1
+    for b in range(j - el + 1, j + 1):
+        top = -2.0
+        for a in range(i - k + 1, i + 1):
+            top = max(top, sims[cell(lo, hi, off, a, b)])
+        if top >= best_ko[b - 1] - delta:
+            count += 1
+    return drop * count
 
 
 @njit(cache=True)

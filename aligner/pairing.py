@@ -22,11 +22,14 @@ every article.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import unquote_to_bytes
 
 import numpy as np
 
@@ -48,17 +51,60 @@ def _pair_id(en: Document, ko: Document) -> str:
 
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_DEFAULT_PORTS = (":80", ":443")
+
+
+def _unescape(part: str, *, plus: bool = False, keep: str = "") -> str:
+    """Percent-escapes decoded when they spell UTF-8 (raw Hangul and ``%EC%..`` in upper
+    or lower case then compare equal); otherwise the escapes kept, their hex in upper
+    case (a legacy EUC-KR link still equals itself). ``%`` and the characters of ``keep``
+    are escaped again after decoding, so an escaped delimiter stays one."""
+    if plus:
+        part = part.replace("+", " ")
+    raw = unquote_to_bytes(part)
+    try:
+        text = unicodedata.normalize("NFC", raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return re.sub(r"%[0-9a-fA-F]{2}", lambda m: m.group(0).upper(), part)
+    for ch in "%" + keep:
+        text = text.replace(ch, f"%{ord(ch):02X}")
+    return text
+
+
+def _host(host: str) -> str:
+    """Lower case, without user, default port or ``www.``; IDN labels in Unicode, so
+    ``xn--3e0b707e.kr`` equals ``한국.kr``."""
+    host = host.rpartition("@")[2].lower()
+    for port in _DEFAULT_PORTS:
+        host = host.removesuffix(port)
+    labels = []
+    for label in host.split("."):
+        if label.startswith("xn--"):
+            with contextlib.suppress(UnicodeError, ValueError):
+                label = label[4:].encode("ascii").decode("punycode")
+        labels.append(unicodedata.normalize("NFC", label))
+    return ".".join(labels).removeprefix("www.")
 
 
 def url_key(url: str) -> str:
     """A URL as link pairing compares it: without scheme, ``www.``, fragment or trailing
-    slash, host in lower case. A link written ``http://www.example.com/a/`` on the
-    English page finds the Korean article stored as ``https://example.com/a``."""
+    slash, host in lower case and in Unicode (IDN), percent-escapes decoded (whatever
+    their hex case, so they equal raw Hangul), and query parameters sorted (board-style
+    ``read.php?cataId=nk01500&num=14676`` equals ``read.php?num=14676&cataId=nk01500``).
+    A link written ``http://www.example.com/a/`` on the English page finds the Korean
+    article stored as ``https://example.com/a``."""
     rest = _SCHEME.sub("", url.strip()).split("#", 1)[0]
+    rest, _, query = rest.partition("?")
     host, _, path = rest.partition("/")
-    host = host.lower().removeprefix("www.")
-    path = path.rstrip("/")
-    return f"{host}/{path}" if path else host
+    path = "/".join(_unescape(seg, keep="/?#") for seg in path.split("/")).rstrip("/")
+    key = f"{_host(host)}/{path}" if path else _host(host)
+    params = []
+    for item in re.split(r"[&;]", query):
+        if item:
+            name, eq, value = item.partition("=")
+            params.append(f"{_unescape(name, plus=True, keep='&=;')}{eq}"
+                          f"{_unescape(value, plus=True, keep='&=;')}")  # fmt: skip
+    return f"{key}?{'&'.join(sorted(params))}" if params else key
 
 
 def pair_by_link(en_docs: Sequence[Document], ko_docs: Sequence[Document]) -> Pairing:

@@ -220,7 +220,9 @@ def _segment(text: str, lang: str, doc_id: str, en_backend: str) -> list[Sentenc
             found = fix(chunk, cuts(chunk))
             if lang == "en":
                 found = _fix_cuts_en(chunk, found)
-            elif lang != "ko":
+            elif lang == "ko":
+                found = _fix_cuts_ko(chunk, found)
+            else:
                 found = _fix_cuts_other(lang, chunk, found)
             for start, end in _split_at(chunk, found):
                 pieces = _capped(text, start + chunk_start, end + chunk_start)
@@ -407,6 +409,43 @@ def _fix_cuts_en(chunk: str, cuts: list[int]) -> list[int]:
                 after = _EN_WORD_AFTER.match(chunk, cut)
                 if after and after.group(1).lower() in _AFTER_TIME:
                     continue
+        keep.append(cut)
+    return keep
+
+
+_TRAILING_OFF = re.compile(r"(?:…|\.\.\.)([”’\"']?)\s*$")
+_BRACKET_SPAN = 200  # a bracket closing further than this is taken for a stray one
+
+
+def _in_brackets(chunk: str, cut: int) -> bool:
+    """True when ``cut`` falls inside round or square brackets that close in the chunk
+    (``(▶관련기사 보기: 北 무산광산 가동 중단. 전기 공급 끊겨)``)."""
+    depth = 0
+    for ch in reversed(chunk[max(0, cut - _BRACKET_SPAN) : cut]):
+        if ch in ")]":
+            depth += 1
+        elif ch in "([":
+            if depth == 0:
+                return any(c in ")]" for c in chunk[cut : cut + _BRACKET_SPAN])
+            depth -= 1
+    return False
+
+
+def _fix_cuts_ko(chunk: str, cuts: list[int]) -> list[int]:
+    """Korean repairs: no cut inside a word (Kiwi reads the ``마`` of ``묻지마식`` as an
+    imperative ending and cuts before ``식``), after an ellipsis that trails off inside
+    a quoted headline (``“무역 재개됐다…주민들 환영”``, ``“무역 재개됐다…” 기사에서``),
+    or inside brackets."""
+    keep = []
+    for cut in cuts:
+        prev = chunk[cut - 1]
+        if _HANGUL.match(prev) and _HANGUL.match(chunk[cut]):
+            continue
+        off = _TRAILING_OFF.search(chunk, 0, cut)
+        if off and (not prev.isspace() or (off.group(1) and _HANGUL.match(chunk[cut]))):
+            continue
+        if _in_brackets(chunk, cut):
+            continue
         keep.append(cut)
     return keep
 

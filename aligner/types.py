@@ -6,6 +6,17 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
+class Removed:
+    """A line that cleaning removed: the rule that removed it (prefixed ``site:`` when a
+    site recipe's), its span ``original[start:end]`` in the text as read, and its text."""
+
+    rule: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     """One article after cleaning. ``text`` is what sentence offsets point into."""
 
@@ -18,7 +29,7 @@ class Document:
     original_url: str = ""  # an English article: the URL of its Korean original
     date: str = ""
     translation_url: str = ""  # a Korean article: the URL of its English version
-    removed: tuple[str, ...] = field(default=())
+    removed: tuple[Removed, ...] = field(default=())
 
 
 @dataclass(frozen=True, slots=True)

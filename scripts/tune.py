@@ -119,6 +119,7 @@ def main() -> None:
         "textberg": lambda: benchdata.textberg(data, split="test"),
         "flores": lambda: benchdata.flores_perturbed(data),
         "ntrex": lambda: benchdata.ntrex_perturbed(data),
+        "abridged": lambda: benchdata.ntrex_abridged(data),
     }
     sets = {s: loaders[s]() for s in args.sets.split(",")}
     cache = TextCache()

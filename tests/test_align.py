@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -185,10 +186,63 @@ def test_a_weak_pair_is_kept_only_in_a_loosely_translated_document(
     cosines = [typical] * 12
     cosines[5] = 0.05
     en, ko = _pairs_with_cosines(cosines)
+    # the calibration alone: without the floor, which never links a pair as weak as .05,
+    # and with the allowance for every sentence (see the two tests below)
+    bare = AlignParams(min_cosine=-1.0, loose_delta=2.0)
     around_5 = [[b.kind for b in align(en, ko, params=p) if 5 in b.en or 5 in b.ko]
-                for p in (AlignParams(loose_weight=0.0), AlignParams())]  # fmt: skip
+                for p in (replace(bare, loose_weight=0.0), bare)]  # fmt: skip
     assert around_5[0] == ["0-1", "1-0"]  # without the calibration: left out either way
     assert around_5[1] == (["1-1"] if kept else ["0-1", "1-0"])
+
+
+@pytest.mark.parametrize("loose_weight", [3.0, 30.0])
+def test_sides_that_do_not_match_are_never_linked_however_loose(loose_weight: float) -> None:
+    """Two unrelated articles paired by mistake: cosines of .02 to .24 (as seen on real
+    pages). Before the floor, the looseness allowance linked every sentence."""
+    cosines = [0.02, 0.1, 0.24, 0.15, 0.05, 0.2, 0.12, 0.08]
+    en, ko = _pairs_with_cosines(cosines, dim=512)
+    old = AlignParams(loose_weight=loose_weight, min_cosine=-1.0, loose_min=0.0)
+    assert sum(1 for b in align(en, ko, params=old) if b.en and b.ko) >= len(cosines) - 2
+    beads = align(en, ko, params=AlignParams(loose_weight=loose_weight))
+    linked = [b for b in beads if b.en and b.ko]
+    # no allowance for a pairing whose sure pairs match this weakly, and nothing below
+    # the floor: only the two strongest mutual pairs (.24 and .20) stand out
+    assert len(linked) <= 2 and all(b.score >= AlignParams().min_cosine for b in linked)
+    floor = AlignParams(loose_weight=loose_weight, min_cosine=0.25)
+    assert all(not (b.en and b.ko) for b in align(en, ko, params=floor))
+
+
+def test_a_sentence_whose_best_partner_is_taken_stays_unaligned() -> None:
+    """Korean 3 has no English counterpart but resembles English 3, whose own partner is
+    Korean 4 (an "as reported before" line). The looseness allowance used to pay for
+    absorbing it into the bead beside it; it now goes only to sentences that match the
+    other side about as well as anything."""
+    rng = np.random.default_rng(7)
+    basis = np.linalg.qr(rng.normal(size=(64, 64)))[0].T
+
+    def mix(shared: np.ndarray, own: np.ndarray, w: float) -> np.ndarray:
+        v = w * shared + np.sqrt(1 - w * w) * own
+        return v / np.linalg.norm(v)
+
+    en: list[np.ndarray] = [np.zeros(64)] * 8
+    ko: list[np.ndarray] = [np.zeros(64)] * 6
+    t = 0
+    for e, k in [(0, 0), (1, 1), (2, 2), (3, 4), (4, 5)]:
+        en[e] = mix(basis[t], basis[t + 1], 0.75)
+        ko[k] = mix(basis[t], basis[t + 2], 0.75)
+        t += 3
+    ko[3] = mix((basis[12] + 0.4 * basis[t]) / np.linalg.norm(basis[12] + 0.4 * basis[t]),
+                basis[t + 1], 0.7)  # fmt: skip
+    t += 2
+    for e, src in ((5, 13), (6, 16), (7, 12)):  # English runs past the Korean end
+        en[e] = mix(basis[src], basis[t], 0.55)
+        t += 1
+    e_arr, k_arr = np.array(en, dtype=np.float32), np.array(ko, dtype=np.float32)
+    old = align(e_arr, k_arr, params=AlignParams(loose_delta=2.0, min_cosine=-1.0))
+    assert (2,) in [b.en for b in old if 3 in b.ko]  # absorbed into the bead before it
+    new = align(e_arr, k_arr, params=AlignParams(loose_delta=0.1))  # off by default
+    assert [(b.en, b.ko) for b in new if 3 in b.ko] == [((), (3,))]
+    assert [(b.en, b.ko) for b in new if b.en == (3,)] == [((3,), (4,))]
 
 
 def test_an_abridged_translation_leaves_the_untranslated_half_out() -> None:
@@ -494,3 +548,49 @@ def test_a_merge_that_fails_verification_is_dropped() -> None:
     assert_well_formed(beads, len(doc.en), len(doc.ko), AlignParams().max_bead)
     merged = [b for b in beads if len(b.en) > 1 or len(b.ko) > 1]
     assert all(b.score is not None and b.score < 0.5 for b in merged)
+
+
+@pytest.mark.parametrize(("k", "el"), [(2, 1), (1, 2), (2, 2), (3, 1), (1, 3)])
+def test_the_python_member_estimate_equals_the_kernels(k: int, el: int) -> None:
+    """``_Problem._member_estimate`` (used when a merge is verified) must give the member
+    term that the numba kernel charged, or a verified gain would keep a stale part."""
+    from aligner.align import _adjacent_cosines, _Problem
+    from aligner.band import full_band
+    from aligner.kernels import member_shortfall
+
+    en, ko = _pairs_with_cosines([0.7, 0.2, 0.6, 0.1, 0.5, 0.65], seed=3)
+    n, m = len(en), len(ko)
+    params = AlignParams()
+    zeros_n, zeros_m = np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64)
+    problem = _Problem(
+        en, ko, full_band(n, m), np.full(n, 40), np.full(m, 30), zeros_n, zeros_m, params
+    )
+    band, span = problem.band, params.max_bead - 1
+    floor, weight = problem.scalars[6], problem.scalars[7]
+    charged = []
+    for i in range(k, n + 1):
+        for j in range(el, m + 1):
+            kernel = member_shortfall(
+                problem.sims, band.lo, band.hi, band.off, i, j, k, el,
+                _adjacent_cosines(en, span), _adjacent_cosines(ko, span), floor, weight,
+            )  # fmt: skip
+            python = problem._member_estimate(i - k, i, j - el, j)
+            assert python == pytest.approx(kernel, abs=1e-5)
+            charged.append(kernel)
+    assert max(charged) > 0.1  # the term is exercised, not zero everywhere
+
+
+def test_every_parameter_that_changes_results_is_in_the_signature() -> None:
+    """The signature is generated from the fields' ``sig`` metadata: a new knob without
+    a short name fails here instead of being left out of the provenance silently."""
+    from dataclasses import fields
+
+    search_budget = {"full_cells", "max_rounds"}  # bound the search; no short name
+    names = [f.name for f in fields(AlignParams)]
+    covered = [f.name for f in fields(AlignParams) if "sig" in f.metadata]
+    assert sorted(set(names) - set(covered)) == sorted(search_budget)
+    shorts = list(AlignParams().signature_fields())
+    assert len(shorts) == len(set(shorts)) == len(covered)
+    changed = AlignParams(min_cosine=0.2, loose_delta=0.1)
+    assert changed.signature_fields()["minc"] == 0.2
+    assert changed.signature_fields()["ld"] == 0.1

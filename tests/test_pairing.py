@@ -192,3 +192,58 @@ def test_a_korean_article_can_name_its_english_version() -> None:
     result = pair_by_link(en, ko)
     assert [(e.doc_id, k.doc_id) for _, e, k in result.pairs] == [("e1", "k7"), ("e2", "e2")]
     assert not result.unpaired_en and not result.unpaired_ko
+
+
+# Real URL forms seen on Daily NK pages: the same article linked with raw Hangul, with
+# upper- or lower-case percent-escapes, and board-style read.php links in either order.
+KO_SLUG_RAW = "https://www.dailynk.com/25일부터-혜산서-국가밀수-재개/"
+KO_SLUG_UPPER = (
+    "https://www.dailynk.com/25%EC%9D%BC%EB%B6%80%ED%84%B0-%ED%98%9C%EC%82%B0%EC%84%9C-"
+    "%EA%B5%AD%EA%B0%80%EB%B0%80%EC%88%98-%EC%9E%AC%EA%B0%9C/"
+)
+
+
+def test_link_keys_survive_percent_encoding_and_its_hex_case() -> None:
+    from aligner.pairing import url_key
+
+    assert url_key(KO_SLUG_UPPER) == url_key(KO_SLUG_RAW) == url_key(KO_SLUG_UPPER.lower())
+    assert url_key(KO_SLUG_RAW) == "dailynk.com/25일부터-혜산서-국가밀수-재개"
+    # a legacy EUC-KR escape is no UTF-8: kept as escapes, equal whatever the hex case
+    assert url_key("http://x.kr/b?q=%c7%d1") == url_key("http://x.kr/b?q=%C7%D1")
+    assert url_key("http://x.kr/b?q=%C7%D1") != url_key("http://x.kr/b?q=%C7%D2")
+    # an escaped slash is not a path separator
+    assert url_key("http://x.kr/a%2Fb/c") != url_key("http://x.kr/a/b/c")
+
+
+def test_link_keys_survive_query_order_idn_hosts_and_default_ports() -> None:
+    from aligner.pairing import url_key
+
+    board = "http://www.dailynk.com/english/read.php?cataId=nk01500&num=14676"
+    swapped = "https://dailynk.com/english/read.php?num=14676&cataId=nk01500#top"
+    assert url_key(board) == url_key(swapped)
+    assert url_key(board) == "dailynk.com/english/read.php?cataId=nk01500&num=14676"
+    assert url_key(board) != url_key(board.replace("14676", "14679"))
+    assert url_key("http://xn--3e0b707e.kr/a/") == url_key("https://한국.kr/a") == "한국.kr/a"
+    assert url_key("http://Example.com:80/a") == url_key("https://example.com:443/a")
+    assert url_key("https://example.com:8080/a") != url_key("https://example.com/a")
+    assert url_key("https://x.kr/a?q=a+b") == url_key("https://x.kr/a?q=a%20b")
+
+
+def test_pairing_by_link_finds_articles_whatever_the_url_form() -> None:
+    en = [
+        Document("e1", "en", "x", original_url=KO_SLUG_UPPER.lower()),
+        Document(
+            "e2", "en", "x", url="http://www.dailynk.com/english/read.php?num=14676&cataId=nk01500"
+        ),
+    ]
+    ko = [
+        Document("k1", "ko", "y", url=KO_SLUG_RAW),
+        Document(
+            "k2",
+            "ko",
+            "y",
+            translation_url="https://dailynk.com/english/read.php?cataId=nk01500&num=14676",
+        ),
+    ]
+    result = pair_by_link(en, ko)
+    assert [(e.doc_id, k.doc_id) for _, e, k in result.pairs] == [("e1", "k1"), ("e2", "k2")]

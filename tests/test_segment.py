@@ -457,3 +457,45 @@ def test_check_language_rejects_korean_as_english():
 def test_check_language_invalid_code():
     with pytest.raises(InputError, match="invalid language code"):
         check_language("text", "French")
+
+
+def ko_texts(text: str) -> list[str]:
+    return [s.text for s in segment(text, "ko")]
+
+
+def test_korean_no_cut_inside_a_word() -> None:
+    # Kiwi reads the 마 of 묻지마식 ("indiscriminate") as an imperative ending
+    assert ko_texts("이 같은 묻지마식 처벌이 이어지고 있다는 것이다.") == [
+        "이 같은 묻지마식 처벌이 이어지고 있다는 것이다."
+    ]
+    assert ko_texts(
+        "주민들 사이에서는 묻지마식 단속에 대한 불만이 커지고 있다. 소식통은 이렇게 말했다."
+    ) == ["주민들 사이에서는 묻지마식 단속에 대한 불만이 커지고 있다.", "소식통은 이렇게 말했다."]
+
+
+def test_korean_no_cut_inside_a_related_article_bracket() -> None:
+    assert ko_texts(
+        "(▶관련기사 보기: 北 무산광산 가동 중단. 전기 공급 끊겨) 이런 일이 있었다."
+    ) == [
+        "(▶관련기사 보기: 北 무산광산 가동 중단. 전기 공급 끊겨)",
+        "이런 일이 있었다.",
+    ]
+
+
+def test_korean_no_cut_at_an_ellipsis_inside_a_quoted_headline() -> None:
+    assert ko_texts(
+        "앞서 데일리NK는 “무역 재개됐다…주민들 환영” 기사에서 이같이 전한 바 있다."
+    ) == ["앞서 데일리NK는 “무역 재개됐다…주민들 환영” 기사에서 이같이 전한 바 있다."]
+    assert ko_texts("앞서 데일리NK는 “무역 재개됐다…” 기사에서 이같이 전한 바 있다.") == [
+        "앞서 데일리NK는 “무역 재개됐다…” 기사에서 이같이 전한 바 있다."
+    ]
+    # an ellipsis that ends a sentence outside quotes still ends it, and a quote of
+    # several sentences is still split inside
+    assert ko_texts("그는 말끝을 흐렸다… 그리고 떠났다.") == [
+        "그는 말끝을 흐렸다…",
+        "그리고 떠났다.",
+    ]
+    assert ko_texts("소식통은 “단속이 심해졌다. 주민들이 불안해한다”고 말했다.") == [
+        "소식통은 “단속이 심해졌다.",
+        "주민들이 불안해한다”고 말했다.",
+    ]
