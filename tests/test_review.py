@@ -168,7 +168,7 @@ def test_queue_orders_by_margin_then_by_prob(corpus: Path, tmp_path: Path) -> No
     frame = frame.with_columns((1 - pl.col("bead") / 100).cast(pl.Float32).alias("prob"))
     with_prob = write_frame(tmp_path / "prob.parquet", frame, source=corpus)
     items = queue(ReviewCorpus(with_prob), limit=3)["items"]
-    assert [it["pos"] for it in items] == [16, 16, 15]
+    assert [it["pos"] for it in items] == [13, 13, 12]
 
 
 def test_two_reviewers_do_not_overwrite_each_other(corpus: Path) -> None:
@@ -231,7 +231,7 @@ def test_http_api_serves_page_queue_pair_and_actions(server: str) -> None:
     assert status == 200 and q["items"][0]["pos"] == 0
     status, view = http(server + f"/api/pair?id={PAIR}")
     assert status == 200 and "<svg" in view["path"] and view["heatmap"] == ""
-    assert view["beads"][1]["ko_sents"] and view["sizes"]["en"] == 17
+    assert view["beads"][1]["ko_sents"] and view["sizes"]["en"] == 14
     body = {"pair": PAIR, "bead": 1, "action": "split", "expect": {"1": 0},
             "args": {"en_cut": 1, "ko_cut": 1}}  # fmt: skip
     status, after = http(server + "/api/action", body)
@@ -396,7 +396,7 @@ def test_report_and_review_share_the_drawing_and_boxes_link_to_rows(
     page = out.read_text(encoding="utf-8")
     links = re.findall(r"<a href='#(p\d+-b\d+)'><(?:rect|line) ", page)
     rows = re.findall(r"<td id='(p\d+-b\d+)'", page)
-    assert len(links) == len(rows) == 2 * 17 and set(links) == set(rows)
+    assert len(links) == len(rows) == 2 * 14 and set(links) == set(rows)
     assert page.count("<figure class='drawing path'>") == 2
     assert "English sentences →" in page and "Korean ↓" in page and "unaligned" in page
     view = pair_view(ReviewCorpus(corpus), PAIR, open_app(corpus, reviewer="x").drawings)
