@@ -450,6 +450,8 @@ class CorpusWriter:
             table = pa.Table.from_batches([batch]).select(SCHEMA.names).cast(SCHEMA)
             if pairs is not None:
                 table = table.filter(pc.is_in(table["pair_id"], value_set=keep))
+                if table.num_rows == 0:
+                    continue
             with self._writing():
                 self._writer.write_table(table.replace_schema_metadata(None))
             rows += table.num_rows
