@@ -205,11 +205,22 @@ def test_sides_that_do_not_match_are_never_linked_however_loose(loose_weight: fl
     assert sum(1 for b in align(en, ko, params=old) if b.en and b.ko) >= len(cosines) - 2
     beads = align(en, ko, params=AlignParams(loose_weight=loose_weight))
     linked = [b for b in beads if b.en and b.ko]
-    # no allowance for a pairing whose sure pairs match this weakly, and nothing below
-    # the floor: only the two strongest mutual pairs (.24 and .20) stand out
-    assert len(linked) <= 2 and all(b.score >= AlignParams().min_cosine for b in linked)
-    floor = AlignParams(loose_weight=loose_weight, min_cosine=0.25)
-    assert all(not (b.en and b.ko) for b in align(en, ko, params=floor))
+    # a pairing whose sure pairs match below loose_min gets no allowance and links
+    # nothing below loose_min: the chance matches of unrelated articles all stay apart
+    assert linked == []
+    floor_only = AlignParams(loose_weight=loose_weight, loose_min=0.0)
+    linked = [b for b in align(en, ko, params=floor_only) if b.en and b.ko]
+    assert len(linked) > 0 and all(b.score >= AlignParams().min_cosine for b in linked)
+
+
+def test_a_loose_but_right_pairing_keeps_its_weak_links() -> None:
+    """The loose_min floor applies to the pairing, not the link: a right pairing whose
+    sure pairs match well keeps a weak true pair of .28."""
+    cosines = [0.6] * 10
+    cosines[4] = 0.28
+    en, ko = _pairs_with_cosines(cosines, dim=512)
+    beads = align(en, ko, params=AlignParams(loose_weight=30.0))
+    assert any(b.en == (4,) and b.ko == (4,) for b in beads)
 
 
 def test_a_sentence_whose_best_partner_is_taken_stays_unaligned() -> None:

@@ -231,3 +231,28 @@ def test_a_long_pair_is_drawn_in_blocks(tmp_path: Path) -> None:
     cells = re.findall(r"width='([\d.]+)'[^>]*fill='#1f4e99'", svg)
     assert len(cells) == -(-n // 4)  # one dark block per diagonal block, nothing else
     assert len(re.findall("stroke='#e65100'", svg)) == n  # every bead still outlined
+
+
+def test_doubt_goes_by_probability_when_the_corpus_has_it() -> None:
+    """A pair with well-scored but unlikely links is doubtful, one with weak scores but
+    likely links is not; without probabilities the mean-score rule stands."""
+    import polars as pl
+
+    from aligner.report import doubtful_pairs, pair_table
+
+    def beads(pid: str, score: float, prob: float | None, n: int = 6) -> list[dict]:
+        return [
+            {"pair_id": pid, "en_doc_id": pid, "ko_doc_id": pid, "bead": k, "en_idx": [k],
+             "ko_idx": [k], "en_text": "e", "ko_text": "k", "kind": "1-1", "score": score,
+             "margin": 0.1, "prob": prob}
+            for k in range(n)
+        ]  # fmt: skip
+
+    frame = pl.DataFrame(
+        beads("unlikely", 0.7, 0.2) + beads("likely", 0.4, 0.9) + beads("plain", 0.4, None)
+    )
+    table = pair_table(frame, 0.5)
+    assert table.filter(pl.col("pair_id") == "unlikely")["weak"].item() == 6
+    assert table.filter(pl.col("pair_id") == "likely")["weak"].item() == 0
+    assert table.filter(pl.col("pair_id") == "plain")["weak"].item() == 6
+    assert doubtful_pairs(table, 0.5)["pair_id"].to_list() == ["unlikely", "plain"]
