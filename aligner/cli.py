@@ -191,7 +191,14 @@ def _pair_recipe(en: Path, ko: Path) -> str | None:
 
     if not (en.is_file() and ko.is_file()):
         return None
-    return shared_recipe([read_text(en), read_text(ko)])
+    # the files are read again, and their warnings given, when they are loaded
+    quiet = logging.getLogger("aligner.textfile")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        return shared_recipe([read_text(en), read_text(ko)])
+    finally:
+        quiet.setLevel(level)
 
 
 def _removed_summary(output: Path) -> str:

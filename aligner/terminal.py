@@ -5,6 +5,7 @@ bar instead of over it."""
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,17 +36,28 @@ _CONSOLE: Console | None = None
 
 
 def setup_logging(verbose: bool) -> logging.Handler:
-    """Route logging through rich on the shared console (INFO with ``verbose``, else
-    WARNING); replaces the handler an earlier call installed. Returns the handler."""
+    """Route logging through rich on the shared console when stderr is a terminal (so a
+    log line never breaks the progress bar), else as plain one-line records (a log file
+    or a pipe gets no wrapping or padding); INFO with ``verbose``, else WARNING. Replaces
+    the handler an earlier call installed. Returns the handler."""
     from rich.logging import RichHandler
 
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "aligner", False)]:
         root.removeHandler(old)
-    handler = RichHandler(
-        console=console(), show_time=False, show_path=False, markup=False, rich_tracebacks=False
-    )
-    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    handler: logging.Handler
+    if sys.stderr.isatty():
+        handler = RichHandler(
+            console=console(),
+            show_time=False,
+            show_path=False,
+            markup=False,
+            rich_tracebacks=False,
+        )
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.aligner = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(logging.INFO if verbose else logging.WARNING)

@@ -8,7 +8,7 @@ The conventions (tests/test_readme.py runs the check):
 - A ```console block holds commands, lines starting with ``$ ``, each followed by its
   expected output (stdout and stderr together) up to the next command. Commands run
   with bash, in README order, in one scratch folder holding a copy of ``seeds/``,
-  ``Makefile``, ``pyproject.toml`` and ``README.md``, with this repository's code and
+  ``scripts/``, ``Makefile``, ``pyproject.toml`` and ``README.md``, with this repository's code and
   venv: its ``bin`` first on PATH (``aligner``), this checkout on PYTHONPATH, and
   ``.venv`` in the scratch folder standing for the installed venv (so ``make demo``
   runs its commands and installs nothing).
@@ -45,7 +45,7 @@ SKIP = re.compile(r"<!--\s*readme-test:\s*skip\b(.*?)-->")
 FENCE = re.compile(r"^```(\w*)\s*$")
 TIME = re.compile(r"\bin \d+(?:\.\d+)? ?s\b")
 ELLIPSIS = "..."
-COPIED = ("seeds", "Makefile", "pyproject.toml", "README.md")
+COPIED = ("seeds", "scripts", "Makefile", "pyproject.toml", "README.md")
 
 
 @dataclass
