@@ -42,7 +42,11 @@ def seed_corpus(tmp_path_factory) -> tuple[Path, object]:
 def test_align_writes_corpus_and_summary(seed_corpus) -> None:
     out, result = seed_corpus
     assert "beads by kind: 1-1" in result.stdout
-    assert re.search(r"median score 0\.\d{3}; \d+ beads below 0\.5", result.stdout)
+    assert re.search(
+        r"median score 0\.\d{3}; mean probability 0\.\d{3} \(the share of linked beads "
+        r"expected exactly right\); \d+ beads below 0\.5",
+        result.stdout,
+    )
     assert f"wrote {out}" in result.stdout
     frame = read_corpus(out).collect()
     assert frame.height > 10
@@ -431,7 +435,9 @@ def test_a_wrong_pairing_is_named_in_the_summary(tmp_path: Path) -> None:
     lines = [x for x in result.stdout.splitlines() if "doubtful" in x]
     assert len(lines) == 1
     assert re.match(
-        r"1 doubtful article pairs \(mean score below 0\.5 .*\): bank \(0\.\d\d, ", lines[0]
+        r"1 doubtful article pairs \(mean (score below 0\.5|probability below 0\.3) .*\): "
+        r"bank \(0\.\d\d, ",
+        lines[0],
     )
     assert "seed" not in lines[0] and f"aligner report {out} --order worst" in lines[0]
 
