@@ -756,12 +756,22 @@ def report(
         typer.Option(help="Encoder for --heatmap (default: the one the corpus was aligned with)."),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
+    cache: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="ALIGNER_CACHE",
+            help="Folder of the on-disk embedding cache (as for align): the heatmap takes "
+            "the vectors it holds and encodes only the rest.",
+        ),
+    ] = None,
     version: Version = False,
 ) -> None:
     """Write a self-contained HTML page showing the corpus's pairs side by side."""
+    from aligner.cache import CachedEncoder
     from aligner.corpus import read_metadata
     from aligner.embed import load_encoder, model_from_name
     from aligner.report import ReportOptions, write_report
+    from aligner.terminal import ChunkedEncoder, count_display
 
     options = ReportOptions(
         pairs=tuple(pair or ()), max_pairs=max_pairs, order=order, min_score=min_score
@@ -777,7 +787,18 @@ def report(
                     f"{recorded}, so its scores may differ",
                     err=True,
                 )
-        summary = write_report(corpus, output, options, overwrite=overwrite, encoder=encoder)
+            if cache is not None:
+                encoder = CachedEncoder(encoder, cache_dir=cache)
+        with count_display(_show_progress() and heatmap, "embedding bead texts") as advance:
+            shown = ChunkedEncoder(encoder, advance) if encoder is not None else None
+            summary = write_report(corpus, output, options, overwrite=overwrite, encoder=shown)
+        if isinstance(encoder, CachedEncoder) and encoder.disk is not None:
+            typer.echo(
+                f"embeddings: {encoder.misses} computed, {encoder.hits} from the cache "
+                f"({encoder.disk.path})",
+                err=True,
+            )
+            encoder.close()
     except AlignerError as error:
         _fail(error)
     typer.echo(f"wrote {output}: {summary.pairs_shown} of {summary.pairs_total} article pairs")

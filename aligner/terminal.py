@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -163,3 +163,46 @@ def stage_display(show: bool) -> Iterator[StageDisplay]:
     )
     with Progress(*columns, console=console(), transient=True) as progress:
         yield StageDisplay(progress, eta)
+
+
+class ChunkedEncoder:
+    """Passes texts to ``inner`` a chunk at a time and calls ``advance(n)`` after each,
+    so a long encoding (the heatmap's) can show its progress."""
+
+    def __init__(self, inner, advance: Callable[[int], None], chunk: int = 256) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self._advance = advance
+        self._chunk = chunk
+
+    def encode(self, texts: Sequence[str]):
+        import numpy as np
+
+        texts = list(texts)
+        parts = []
+        for start in range(0, len(texts), self._chunk):
+            part = texts[start : start + self._chunk]
+            parts.append(self.inner.encode(part))
+            self._advance(len(part))
+        return np.concatenate(parts) if parts else self.inner.encode([])
+
+
+@contextmanager
+def count_display(show: bool, label: str) -> Iterator[Callable[[int], None]]:
+    """A spinner with a running count on the shared stderr console when ``show`` (a
+    terminal); yields ``advance(n)``. Cleared at the end."""
+    if not show:
+        yield lambda _n: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (
+        SpinnerColumn(),
+        TextColumn(label),
+        TextColumn("{task.completed}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console(), transient=True) as progress:
+        task = progress.add_task(label, total=None)
+        yield lambda n: progress.advance(task, n)

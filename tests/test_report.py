@@ -256,3 +256,33 @@ def test_doubt_goes_by_probability_when_the_corpus_has_it() -> None:
     assert table.filter(pl.col("pair_id") == "likely")["weak"].item() == 0
     assert table.filter(pl.col("pair_id") == "plain")["weak"].item() == 6
     assert doubtful_pairs(table, 0.5)["pair_id"].to_list() == ["unlikely", "plain"]
+
+
+@pytest.mark.slow
+def test_report_heatmap_takes_its_vectors_from_the_cache(tmp_path: Path) -> None:
+    """With --cache, the texts align embedded are not embedded again for the heatmap:
+    its 1-1 bead texts are the sentences themselves; a second report computes nothing."""
+    repo = Path(__file__).resolve().parents[1]
+    seed = repo / "seeds" / "000_1f513c82f196d388"
+    corpus, cache = tmp_path / "seed.parquet", tmp_path / "cache"
+    runner = CliRunner()
+    args = ["align", f"{seed}.en.txt", f"{seed}.ko.txt", "-o", str(corpus), "--cache", str(cache)]
+    assert runner.invoke(app, args).exit_code == 0
+    beads = read_corpus(corpus).collect()
+    units = set(beads["en_text"]) | set(beads["ko_text"]) - {""}
+    merged = beads.filter(
+        (pl.col("en_idx").list.len() > 1) | (pl.col("ko_idx").list.len() > 1)
+    ).height
+    counts = []
+    for name in ("one.html", "two.html"):
+        report = ["report", str(corpus), "-o", str(tmp_path / name), "--heatmap"]
+        result = runner.invoke(app, [*report, "--cache", str(cache)])
+        assert result.exit_code == 0, result.output
+        found = re.search(r"embeddings: (\d+) computed, (\d+) from the cache", result.stderr)
+        assert found, result.stderr
+        counts.append((int(found[1]), int(found[2])))
+    # the first report encodes at most the merged sides (align embedded them too, when it
+    # verified the merges, so often none); the second finds everything in the cache
+    assert counts[0][0] <= 2 * merged and counts[0][0] + counts[0][1] >= len(units) - 1
+    assert counts[1][0] == 0
+    assert (tmp_path / "one.html").read_text() == (tmp_path / "two.html").read_text()
