@@ -290,6 +290,12 @@ class _Problem:
             *(np.where(np.isfinite(b), b, -2.0) for b in best_cos),
         )  # fmt: skip
         self._reward_mutual_pairs()
+        if pair_cosine < params.loose_min:
+            # two unrelated texts: a chance match may pass the floor, a merge of several
+            # chance matches should not stand as a link
+            for t in range(len(self.tk)):
+                if self.tk[t] > 1 or self.tl[t] > 1:
+                    self.gains[t] = NEG
         self.exact: dict[tuple[int, int], float] = {}
 
     def _cell_coords(self) -> tuple[np.ndarray, np.ndarray]:

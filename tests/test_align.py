@@ -213,6 +213,21 @@ def test_sides_that_do_not_match_are_never_linked_however_loose(loose_weight: fl
     assert len(linked) > 0 and all(b.score >= AlignParams().min_cosine for b in linked)
 
 
+def test_an_unrelated_pairing_gets_no_merged_beads() -> None:
+    """Each Korean sentence matches two English ones together at .36 and each alone at
+    about .25: unrelated texts whose chance matches add up. Merged, they would clear the
+    loose_min floor; the pairing's sure pairs match below it, so no merge stands."""
+    basis = np.linalg.qr(np.random.default_rng(3).normal(size=(64, 64)))[0].T
+    en, noise = basis[:12].astype(np.float32), basis[12:18]
+    ko = []
+    for g in range(6):
+        both = (en[2 * g] + en[2 * g + 1]) / np.sqrt(2)
+        ko.append(0.36 * both + np.sqrt(1 - 0.36**2) * noise[g])
+    ko = np.asarray(ko, dtype=np.float32)
+    merged = [b for b in align(en, ko) if len(b.en) > 1 or len(b.ko) > 1]
+    assert merged == []
+
+
 def test_a_loose_but_right_pairing_keeps_its_weak_links() -> None:
     """The loose_min floor applies to the pairing, not the link: a right pairing whose
     sure pairs match well keeps a weak true pair of .28."""
