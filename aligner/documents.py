@@ -42,6 +42,7 @@ __all__ = [
     "NO_CLEAN_FIX",
     "CleanRules",
     "Cleaned",
+    "article_rules",
     "clean",
     "clean_text",
     "english_link",
@@ -112,6 +113,15 @@ def furniture_only(removed: tuple[Removed, ...] | tuple[str, ...]) -> str:
     )
 
 
+def article_rules(
+    raw: str, lang: str, urls: tuple[str, ...] = (), recipe: str | None = None
+) -> CleanRules:
+    """The cleaning rules for one article as read: the recipe named by ``recipe``, else
+    the one its URLs (given, or from its own link lines) or its text call for, else the
+    generic rules."""
+    return rules_for_article(lang, urls + page_link(normalise(raw), lang), raw, recipe)
+
+
 def _finish(
     raw: str,
     lang: str,
@@ -130,7 +140,7 @@ def _finish(
     text = normalise(raw)
     rules = None
     if clean_furniture:
-        rules = rules_for_article(lang, urls + page_link(text, lang), raw, recipe)
+        rules = article_rules(raw, lang, urls, recipe)
         done = clean_text(raw, lang, rules)
         text, removed = done.text, done.removed
     links = page_link(normalise(raw), lang, rules)

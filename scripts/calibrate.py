@@ -207,8 +207,8 @@ def realnews_docs(split: str) -> list:
     spans carried into the cleaned texts."""
     import realnews
 
-    from aligner.clean import clean_text, normalise, page_link
-    from aligner.recipes import rules_for_article
+    from aligner.clean import clean_text
+    from aligner.documents import article_rules
 
     docs = []
     for entry in realnews.read_manifest():
@@ -220,8 +220,7 @@ def realnews_docs(split: str) -> list:
         gold = realnews.read_gold(entry["id"])
         sides = []
         for raw, units, lang in ((texts[0], gold.en_units, "en"), (texts[1], gold.ko_units, "ko")):
-            rules = rules_for_article(lang, page_link(normalise(raw), lang), raw)
-            cleaned = clean_text(raw, lang, rules)
+            cleaned = clean_text(raw, lang, article_rules(raw, lang))
             sides.append((cleaned.text, _cleaned_spans(cleaned, units)))
         docs.append(
             benchdata.BenchDoc(
