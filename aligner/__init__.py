@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from aligner.version import __version__
 
 __all__ = [
     "AlignParams",
@@ -13,19 +13,20 @@ __all__ = [
     "ContentParams",
     "Document",
     "Sentence",
+    "__version__",
     "read_corpus",
     "write_corpus",
 ]
 
 if TYPE_CHECKING:
     from aligner.align import AlignParams
-    from aligner.api import Aligner
     from aligner.corpus import read_corpus, write_corpus
+    from aligner.pair_flow import Aligner
     from aligner.pairing import ContentParams
     from aligner.types import Bead, Document, Sentence
 
 _LAZY = {
-    "Aligner": "aligner.api",
+    "Aligner": "aligner.pair_flow",
     "AlignParams": "aligner.align",
     "Bead": "aligner.types",
     "ContentParams": "aligner.pairing",

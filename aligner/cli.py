@@ -21,8 +21,8 @@ except ImportError:  # pragma: no cover - a typer that uses click itself
     from click import echo
     from click import exceptions as click_errors
 
-from aligner import __version__
 from aligner.errors import AlignerError
+from aligner.version import __version__
 
 # -h as well as --help, for the group and every command
 HELP = {"help_option_names": ["-h", "--help"]}
@@ -342,15 +342,15 @@ def align(
     EN and KO are two text files (one pair), or two collections (folders of .txt files,
     .jsonl or .parquet) paired by original_url/url or a shared id, then by content.
     """
-    from aligner.api import PAIRING_MODES, Aligner
     from aligner.cache import CachedEncoder
     from aligner.corpus import read_corpus, read_documents
     from aligner.errors import InputError
     from aligner.files import check_output
     from aligner.jobs import OutputLock, Terminated, interrupt_on_sigterm
+    from aligner.pair_flow import PAIRING_MODES, Aligner
     from aligner.pairing import ContentParams, Pairing
     from aligner.pipeline import BACKENDS, parts_dir, write_batch
-    from aligner.report import (
+    from aligner.quality import (
         DOUBTFUL_PROB,
         LIKELY,
         THIN_COVERAGE,
@@ -530,7 +530,7 @@ def _align_table(
 
 
 def _language_fields(src_lang: str, tgt_lang: str) -> dict[str, str]:
-    from aligner.languages import language_fields
+    from aligner.segment import language_fields
 
     return language_fields(src_lang, tgt_lang)
 
@@ -605,7 +605,7 @@ def evaluate(
 
     Files of a gold folder match a corpus's pairs by pair id or English document id.
     """
-    from aligner.scoring import evaluate_paths
+    from aligner.evaluate import evaluate_paths
 
     try:
         scores = evaluate_paths(gold, pred, pair=pair)

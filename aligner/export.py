@@ -40,7 +40,6 @@ from urllib.parse import quote
 
 import polars as pl
 
-from aligner import __version__
 from aligner.corpus import (
     SIGNATURE_KEY,
     collect_corpus,
@@ -49,9 +48,10 @@ from aligner.corpus import (
     read_metadata,
 )
 from aligner.errors import InputError, OutputExistsError
+from aligner.evaluate import format_links
 from aligner.files import atomic_text_files, exists_message
-from aligner.report import DOUBTFUL_SCORE, doubtful_pairs, pair_table
-from aligner.scoring import format_links
+from aligner.quality import DOUBTFUL_SCORE, doubtful_pairs, has_probabilities, pair_table
+from aligner.version import __version__
 
 FORMATS = ("text", "tsv", "jsonl", "tmx", "links")
 TSV_COLUMNS = ("pair_id", "kind", "en_text", "ko_text", "score", "margin", "prob")
@@ -70,7 +70,7 @@ class ExportFilter:
     # drop a pair whose English and Korean texts both repeat an earlier pair's (bylines,
     # captions and stock phrases recur across articles and would weigh on a test set)
     unique: bool = False
-    # drop every bead of a pair that looks wrong (see aligner.report.doubtful_pairs):
+    # drop every bead of a pair that looks wrong (see aligner.quality.doubtful_pairs):
     # a wrong pairing gets all its sentences linked, weakly, and some pass a margin filter
     skip_doubtful: bool = False
 
@@ -421,7 +421,7 @@ def export(
                 _write([by_path[p] for p in targets[split]], parts[split], fmt)
             handles[-1].write(json.dumps(provenance, ensure_ascii=False, indent=1) + "\n")
     expected = None
-    if fmt != "links" and frame.height and frame["prob"].null_count() < frame.height:
+    if fmt != "links" and has_probabilities(frame):
         expected = float(frame["prob"].mean())  # type: ignore[arg-type]
     return ExportCounts(counts, repeated, left_out, tuple(warnings), expected)
 

@@ -37,7 +37,6 @@ __all__ = [
     "Language",
     "check_script",
     "language",
-    "language_fields",
     "language_name",
     "normalise_code",
 ]
@@ -201,15 +200,3 @@ def check_script(
             path=path,
             fix=fix,
         )
-
-
-def language_fields(src: str, tgt: str) -> dict[str, str]:
-    """Signature fields for a language pair: none for English-Korean (so signatures of
-    the default pair never change), else the splitters used and ``langs:src-tgt``."""
-    src, tgt = normalise_code(src), normalise_code(tgt)
-    if (src, tgt) == DEFAULT_PAIR:
-        return {}
-    from aligner.segment import segmenter_signature
-
-    seg = "+".join(sorted({segmenter_signature(src), segmenter_signature(tgt)}))
-    return {"seg": seg, "langs": f"{src}-{tgt}"}

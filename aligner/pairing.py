@@ -34,16 +34,9 @@ from urllib.parse import unquote_to_bytes
 import numpy as np
 
 from aligner.errors import InputError
-from aligner.types import Document
+from aligner.types import Document, Pairing
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Pairing:
-    pairs: tuple[tuple[str, Document, Document], ...]
-    unpaired_en: tuple[tuple[Document, str], ...]
-    unpaired_ko: tuple[tuple[Document, str], ...]
 
 
 def _pair_id(en: Document, ko: Document) -> str:

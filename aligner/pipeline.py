@@ -20,17 +20,16 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aligner.api import Aligner, PairFailure
-from aligner.corpus import SIGNATURE_KEY, CorpusWriter, PairResult
+from aligner.corpus import SIGNATURE_KEY, CorpusWriter
 from aligner.errors import AlignerError, InputError
 from aligner.files import check_output
 from aligner.jobs import OutputLock, die_with_parent, remove_stale_temps
-from aligner.pairing import Pairing
+from aligner.pair_flow import Aligner
 from aligner.saved import SavedJob, add_item, pair_hash, parts_dir
-from aligner.types import Document
+from aligner.types import Document, PairFailure, Pairing, PairResult
 
 if TYPE_CHECKING:
-    from aligner.report import CorpusSummary
+    from aligner.quality import CorpusSummary
     from aligner.table import Committed, Plan
 
 log = logging.getLogger(__name__)
@@ -444,7 +443,7 @@ def write_table_run(
 
     from aligner import table
     from aligner.corpus import read_corpus, read_documents
-    from aligner.report import summarize
+    from aligner.quality import summarize
 
     started = time.perf_counter()
     root = Path(folder)

@@ -42,7 +42,9 @@ import polars as pl
 
 from aligner.corpus import read_corpus, read_metadata, write_frame
 from aligner.errors import AlignerError, InputError
+from aligner.evaluate import format_links
 from aligner.files import atomic_text_files, check_output
+from aligner.quality import has_probabilities
 from aligner.report import drawing_figure, heatmap_svg, path_svg
 from aligner.reviewdb import (
     ActionError,
@@ -54,7 +56,6 @@ from aligner.reviewdb import (
     now,
     store_path,
 )
-from aligner.scoring import format_links
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ class ReviewCorpus:
         self.metadata = read_metadata(self.path)
         self.columns = frame.columns
         # corpora written before probabilities existed read with a null prob column
-        self.has_prob = "prob" in frame.columns and frame["prob"].null_count() < frame.height
+        self.has_prob = has_probabilities(frame)
         if "reviewed" not in frame.columns:
             frame = frame.with_columns(pl.lit(False).alias("reviewed"))
         self.frame = frame

@@ -22,11 +22,15 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from aligner.api import PairFailure
-from aligner.corpus import CorpusWriter, PairResult, parse_signature, read_corpus, read_documents
+from aligner.corpus import (
+    CorpusWriter,
+    read_corpus,
+    read_documents,
+    signature_changes,
+)
 from aligner.errors import InputError
 from aligner.files import atomic_text_files, write_error
-from aligner.types import Document
+from aligner.types import Document, PairFailure, PairResult
 
 log = logging.getLogger(__name__)
 
@@ -163,8 +167,9 @@ class SavedJob:
                 fix=f"remove {self.dir} to start over",
             ) from None
         if signature != self.signature:
+            changes = signature_changes(signature, self.signature)
             raise InputError(
-                f"the saved job ran with other settings ({_changes(signature, self.signature)})",
+                f"the saved job ran with other settings ({changes})",
                 path=self.dir,
                 fix=f"rerun with the same options, or remove {self.dir} to start over",
             )
@@ -223,19 +228,6 @@ class SavedJob:
         text = json.dumps({"signature": self.signature, "parts": self.parts}, indent=1)
         with atomic_text_files([self.dir / _MANIFEST], overwrite=True) as (handle,):
             handle.write(text + "\n")
-
-
-def _changes(then_text: object, now_text: str) -> str:
-    """The signature fields that differ, as "key old then, new now"."""
-    try:
-        then, now = parse_signature(str(then_text)), parse_signature(now_text)
-    except ValueError:
-        return f"saved as {then_text!r}"
-    return ", ".join(
-        f"{key} {then.get(key, '-')} then, {now.get(key, '-')} now"
-        for key in dict.fromkeys([*then, *now])
-        if then.get(key) != now.get(key)
-    )
 
 
 def add_item(writer: CorpusWriter, item: PairResult | PairFailure) -> None:

@@ -47,8 +47,8 @@ from typing import TYPE_CHECKING
 
 from aligner.cjk import cjk_starts
 from aligner.errors import InputError
+from aligner.languages import DEFAULT_PAIR, check_script, language, normalise_code
 from aligner.languages import LANGUAGES as _KNOWN
-from aligner.languages import check_script, language, normalise_code
 from aligner.types import Sentence
 
 logger = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LANGUAGES",
     "check_language",
+    "language_fields",
     "presegmented",
     "segment",
     "segmenter_signature",
@@ -755,3 +756,13 @@ def _splitter_signature(lang: str) -> str:
     if kind == "cjk":
         return f"cjk-rules@{_version('aligner')}"
     return f"sentencex@{_version('sentencex')}"
+
+
+def language_fields(src: str, tgt: str) -> dict[str, str]:
+    """Signature fields for a language pair: none for English-Korean (so signatures of
+    the default pair never change), else the splitters used and ``langs:src-tgt``."""
+    src, tgt = normalise_code(src), normalise_code(tgt)
+    if (src, tgt) == DEFAULT_PAIR:
+        return {}
+    seg = "+".join(sorted({segmenter_signature(src), segmenter_signature(tgt)}))
+    return {"seg": seg, "langs": f"{src}-{tgt}"}

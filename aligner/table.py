@@ -47,7 +47,6 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from aligner import __version__
 from aligner.corpus import (
     CREATED_KEY,
     DOCUMENT_COLUMNS,
@@ -55,9 +54,11 @@ from aligner.corpus import (
     SIGNATURE_KEY,
     VERSION_KEY,
     read_documents,
+    signature_changes,
 )
 from aligner.errors import InputError, OutputExistsError
 from aligner.types import Document
+from aligner.version import __version__
 
 log = logging.getLogger(__name__)
 
@@ -255,10 +256,8 @@ def plan(
 def _check_signature(root: Path, then: str, now: str) -> None:
     if not then or then == now:  # version 0, the empty corpus, has no settings yet
         return
-    from aligner.saved import _changes
-
     raise InputError(
-        f"the corpus was aligned with other settings ({_changes(then, now)})",
+        f"the corpus was aligned with other settings ({signature_changes(then, now)})",
         path=root,
         fix="append with the settings it was built with, or write a new corpus folder",
     )

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +62,56 @@ class Bead:
     @property
     def kind(self) -> str:
         return f"{len(self.en)}-{len(self.ko)}"
+
+
+@dataclass(frozen=True, slots=True)
+class PairResult:
+    """Everything about one aligned document pair.
+
+    ``status`` is ``"aligned"``, ``"unpaired"`` (no original found; ``ko_doc`` is
+    None) or ``"failed"``; ``reason`` says why when it is not ``"aligned"``.
+    """
+
+    pair_id: str
+    en_doc: Document
+    ko_doc: Document | None
+    en_sents: tuple[Sentence, ...]
+    ko_sents: tuple[Sentence, ...]
+    beads: tuple[Bead, ...]
+    status: str = "aligned"
+    doc_score: float | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PairFailure:
+    """A pair of a batch that could not be aligned, and why."""
+
+    pair_id: str
+    en_doc: Document
+    ko_doc: Document
+    reason: str
+
+
+PairTask = tuple[str, Document, Document]  # (pair id, English article, Korean article)
+
+
+@dataclass(frozen=True, slots=True)
+class Pairing:
+    """Which English article goes with which Korean one, and the articles left over with
+    the reason.
+
+    Pairing by content segments articles and encodes their lead sentences; what it
+    prepared for the articles it paired travels here, for the alignment of those pairs
+    to reuse instead of doing it again: ``sentences`` keyed by ``(lang, text,
+    presegmented)`` and ``lead_vectors`` keyed by sentence text. Both are empty for
+    pairings by link.
+    """
+
+    pairs: tuple[PairTask, ...]
+    unpaired_en: tuple[tuple[Document, str], ...]
+    unpaired_ko: tuple[tuple[Document, str], ...]
+    sentences: Mapping[tuple[str, str, bool], tuple[Sentence, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    lead_vectors: Mapping[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)

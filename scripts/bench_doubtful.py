@@ -25,12 +25,11 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchdata
 
-from aligner.api import Aligner
 from aligner.corpus import read_corpus
-from aligner.pairing import Pairing
+from aligner.pair_flow import Aligner
 from aligner.pipeline import write_batch
-from aligner.report import doubtful_pairs, pair_table
-from aligner.types import Document
+from aligner.quality import doubtful_pairs, pair_table
+from aligner.types import Document, Pairing
 
 
 def run(al: Aligner, pairs: list[tuple[str, Document, Document]], out: Path) -> pl.DataFrame:

@@ -46,8 +46,8 @@ class HashEncoder:
 
 
 def write_pair(path: Path, n: int) -> None:
-    from aligner.corpus import PairResult, write_corpus
-    from aligner.types import Bead, Document, Sentence
+    from aligner.corpus import write_corpus
+    from aligner.types import Bead, Document, PairResult, Sentence
 
     en = [f"English sentence number {k} of the long article." for k in range(n)]
     ko = [f"긴 기사의 {k}번째 문장입니다." for k in range(n)]

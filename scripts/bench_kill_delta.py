@@ -50,8 +50,7 @@ SIGNATURE = "aligner:bench|enc:stand-in"
 
 
 def _stand_in_pairing(day: int):
-    from aligner.pairing import Pairing
-    from aligner.types import Document
+    from aligner.types import Document, Pairing
 
     pairs = []
     for k in range(1, PER_DAY + 1):
@@ -66,8 +65,7 @@ class StandIn:
     """Links English sentence k with Korean sentence k: the beads follow from the texts."""
 
     def align_many(self, pairs, presegmented_input: bool = False) -> Iterator[object]:
-        from aligner.corpus import PairResult
-        from aligner.types import Bead, Sentence
+        from aligner.types import Bead, PairResult, Sentence
 
         for pid, en, ko in pairs:
             sides = []

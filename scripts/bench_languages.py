@@ -45,7 +45,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from aligner.corpus import read_corpus  # noqa: E402
-from aligner.scoring import evaluate, read_gold  # noqa: E402
+from aligner.evaluate import evaluate, read_gold  # noqa: E402
 
 TEXTBERG = "bleualign-textberg-de-fr"
 MAC_SPLIT = "corpus/mac/test/split"

@@ -58,8 +58,8 @@ def texts(n: int) -> tuple[str, str]:
 
 
 def run(n: int, max_bead: int, out: Path) -> None:
-    from aligner.api import Aligner
     from aligner.corpus import write_corpus
+    from aligner.pair_flow import Aligner
     from aligner.types import Document
 
     en, ko = texts(n)

@@ -19,7 +19,7 @@ each predicted sentence's span, and every predicted sentence belongs to the gold
 it overlaps most (``benchmark.gold_unit_of``). Predicted beads become links in gold
 unit indices (``benchmark.map_beads``: empty beads dropped, beads sharing a unit
 merged) and are scored with vecalign's strict and lax rules
-(``aligner.scoring.evaluate``).
+(``aligner.evaluate.evaluate``).
 
 If aligner's cleaning ever changes text inside a line, so that the re-segmented
 sentences no longer reproduce the corpus's bead texts, that document falls back to bead
@@ -70,7 +70,7 @@ import realnews  # noqa: E402
 from benchmark import gold_unit_of, map_beads  # noqa: E402
 from realnews import Gold, Link  # noqa: E402
 
-from aligner.scoring import Scores, evaluate  # noqa: E402
+from aligner.evaluate import Scores, evaluate  # noqa: E402
 
 MODES = ("e2e", "presegmented")
 

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import polars as pl
 
-from aligner.corpus import PairResult, read_corpus, write_corpus, write_frame
+from aligner.corpus import read_corpus, write_corpus, write_frame
 from aligner.documents import load_document
+from aligner.evaluate import read_gold
 from aligner.review import apply_reviews, open_app, pair_view, queue
-from aligner.scoring import read_gold
 from aligner.segment import segment
-from aligner.types import Bead
+from aligner.types import Bead, PairResult
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_1f513c82f196d388"
 

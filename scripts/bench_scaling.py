@@ -66,7 +66,7 @@ def build(size: int) -> None:
 def measure(size: int, repeat: int) -> dict[str, float]:
     """Run in a fresh process: align ``repeat`` times, report median seconds and memory."""
     from aligner.align import align
-    from aligner.scoring import evaluate
+    from aligner.evaluate import evaluate
 
     folder = CACHE / str(size)
     en = np.load(folder / "en.npy")

@@ -10,12 +10,12 @@ English-Korean, sentence input), ``textberg`` (German-French, sentence input),
 sentences) and ``wmt24pp`` (end to end: running text in, segmented and aligned).
 
 For each set it prints the document and sentence counts, strict and lax precision,
-recall and F1 (vecalign's semantics, via ``aligner.scoring.evaluate``), the encoder
+recall and F1 (vecalign's semantics, via ``aligner.evaluate.evaluate``), the encoder
 calls per input sentence, the wall time per stage (segment, encode, align, write) and
 in total, the peak memory, and for every gold link kind how many gold links of that
 kind were predicted exactly (and for every predicted kind how many were right).
 
-Methods: ``aligner`` (``aligner.api.Aligner`` with a counting encoder) and
+Methods: ``aligner`` (``aligner.pair_flow.Aligner`` with a counting encoder) and
 ``diagonal``, the baseline that pairs sentence i with sentence i up to the shorter
 side and leaves the rest as 1-0 / 0-1. On the end-to-end sets the diagonal baseline
 segments with ``aligner.segment.segment``.
@@ -62,9 +62,9 @@ for _p in (str(SCRIPTS), str(REPO)):
 import benchdata  # noqa: E402
 from benchdata import BenchDoc, Link  # noqa: E402
 
-from aligner.corpus import PairResult, write_corpus  # noqa: E402
-from aligner.scoring import evaluate  # noqa: E402
-from aligner.types import Bead, Document, Sentence  # noqa: E402
+from aligner.corpus import write_corpus  # noqa: E402
+from aligner.evaluate import evaluate  # noqa: E402
+from aligner.types import Bead, Document, PairResult, Sentence  # noqa: E402
 
 ALL_SETS = ("ntrex", "flores", "textberg", "ntrex-e2e", "ntrex-abridged", "wmt24pp")
 E2E_SETS = frozenset({"ntrex-e2e", "ntrex-abridged", "wmt24pp"})
@@ -107,7 +107,7 @@ def diagonal_beads(n: int, m: int) -> list[Bead]:
 
 
 class Diagonal:
-    """The diagonal baseline, with the same surface as ``aligner.api.Aligner``."""
+    """The diagonal baseline, with the same surface as ``aligner.pair_flow.Aligner``."""
 
     def __init__(self) -> None:
         self.timings: dict[str, float] = {"segment": 0.0, "encode": 0.0, "align": 0.0}
@@ -161,10 +161,10 @@ def make_runner(method: str, model: str) -> Runner:
     if method == "diagonal":
         return Runner(Diagonal(), None, "diagonal", {"method": "diagonal"})
     try:
-        from aligner.api import Aligner
         from aligner.embed import CountingEncoder, load_encoder
+        from aligner.pair_flow import Aligner
     except ImportError as err:
-        sys.exit(f"--method aligner needs aligner.api and aligner.embed: {err}")
+        sys.exit(f"--method aligner needs aligner.pair_flow and aligner.embed: {err}")
     encoder = CountingEncoder(load_encoder(model))
     signature = {"method": "aligner", "model": model}
     return Runner(Aligner(encoder), encoder, f"aligner ({model})", signature)

@@ -41,7 +41,6 @@ for _p in (str(SCRIPTS), str(REPO)):
 import benchdata  # noqa: E402
 from benchmark import gold_unit_of  # noqa: E402
 
-from aligner.api import Aligner  # noqa: E402
 from aligner.calibrate import (  # noqa: E402
     LINKED_FEATURES,
     UNLINKED_FEATURES,
@@ -52,6 +51,7 @@ from aligner.calibrate import (  # noqa: E402
     reliability_table,
 )
 from aligner.embed import load_encoder  # noqa: E402
+from aligner.pair_flow import Aligner  # noqa: E402
 
 CALIBRATION_FILE = REPO / "aligner" / "calibration.json"
 CALIBRATION_NAME = "lr1"

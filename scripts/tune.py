@@ -24,7 +24,7 @@ import os
 import benchdata
 
 from aligner.align import AlignParams, align, number_marks
-from aligner.scoring import evaluate
+from aligner.evaluate import evaluate
 
 CACHE = Path(__file__).resolve().parents[1] / "bench" / "tune-cache.pkl"
 

@@ -15,8 +15,8 @@ if str(SCRIPTS) not in sys.path:
 
 import benchdata  # noqa: E402
 
-from aligner.api import Aligner  # noqa: E402
-from aligner.scoring import evaluate  # noqa: E402
+from aligner.evaluate import evaluate  # noqa: E402
+from aligner.pair_flow import Aligner  # noqa: E402
 
 
 def _score(docs, aligner: Aligner):

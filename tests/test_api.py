@@ -96,8 +96,7 @@ def test_load_encoder_default_is_the_bundled_model() -> None:
 
 
 def test_align_many_pools_encoding_across_pairs(tiny_st_model: Path) -> None:
-    from aligner.api import PairFailure
-    from aligner.types import Document
+    from aligner.types import Document, PairFailure
 
     recorder = Recorder(load_encoder(str(tiny_st_model), device="cpu"))
     sizes = recorder.calls

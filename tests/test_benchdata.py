@@ -285,7 +285,7 @@ def test_wmt24pp_news(shared_data):
 @pytest.fixture(scope="module")
 def benchmark():
     pytest.importorskip("aligner.corpus")
-    pytest.importorskip("aligner.scoring")
+    pytest.importorskip("aligner.evaluate")
     import benchmark as module
 
     return module

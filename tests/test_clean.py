@@ -10,10 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aligner.clean import clean_text, normalise, normalise_tracked
-from aligner.corpus import PairResult, read_removed, write_corpus
+from aligner.corpus import read_removed, write_corpus
 from aligner.documents import load_document
 from aligner.errors import InputError
 from aligner.recipes import find_recipe, load_recipe, recipe_for, shared_recipe
+from aligner.types import PairResult
 
 # The head of a Daily NK English page as scraped: the tag line above the photo, the
 # caption with its credit, then the body.

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from aligner.cli import app
 from aligner.corpus import read_corpus, read_documents, read_metadata
-from aligner.scoring import evaluate_paths
+from aligner.evaluate import evaluate_paths
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "seeds" / "000_1f513c82f196d388"

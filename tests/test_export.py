@@ -8,10 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from aligner.cli import app
-from aligner.corpus import PairResult, write_corpus
+from aligner.corpus import write_corpus
 from aligner.errors import InputError, OutputExistsError
 from aligner.export import ExportFilter, export
-from aligner.types import Bead, Document, Sentence
+from aligner.types import Bead, Document, PairResult, Sentence
 
 
 def _pair(pid: str, n: int, first: tuple[str, str] | None = None) -> PairResult:

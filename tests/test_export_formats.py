@@ -14,10 +14,10 @@ import pytest
 from typer.testing import CliRunner
 
 from aligner.cli import app
-from aligner.corpus import PairResult, read_metadata, write_corpus
+from aligner.corpus import read_metadata, write_corpus
+from aligner.evaluate import evaluate_paths, links_from_corpus, read_gold
 from aligner.export import ExportFilter, export, links_name, select
-from aligner.scoring import evaluate_paths, links_from_corpus, read_gold
-from aligner.types import Bead, Document, Sentence
+from aligner.types import Bead, Document, PairResult, Sentence
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 runner = CliRunner()

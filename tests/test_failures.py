@@ -23,14 +23,14 @@ import psutil
 import pytest
 
 from aligner import pipeline
-from aligner.api import Aligner
 from aligner.corpus import read_corpus, read_documents
 from aligner.documents import load_document, read_collection
 from aligner.errors import InputError
 from aligner.jobs import OutputLock, lock_path
-from aligner.pairing import Pairing
+from aligner.pair_flow import Aligner
 from aligner.pipeline import parts_dir, write_batch
 from aligner.segment import segment
+from aligner.types import Pairing
 
 REPO = Path(__file__).resolve().parents[1]
 ALIGNER = [str(Path(sys.executable).with_name("aligner"))]

@@ -18,8 +18,8 @@ import pytest
 from typer.testing import CliRunner
 
 from aligner.cli import app
-from aligner.corpus import PairResult, write_corpus
-from aligner.types import Bead, Document, Sentence
+from aligner.corpus import write_corpus
+from aligner.types import Bead, Document, PairResult, Sentence
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "seeds" / "000_1f513c82f196d388"

@@ -9,12 +9,11 @@ import pytest
 from conftest import Recorder
 
 from aligner import pipeline
-from aligner.api import Aligner
 from aligner.corpus import read_corpus, read_documents
 from aligner.errors import InputError
-from aligner.pairing import Pairing
+from aligner.pair_flow import Aligner
 from aligner.pipeline import parts_dir, write_batch
-from aligner.types import Document
+from aligner.types import Document, Pairing
 
 STORIES = [
     ("Freight trains stopped last month. Companies ship goods by boat.",
@@ -331,7 +330,7 @@ def test_ray_on_two_nodes_fits_a_worker_on_the_larger_one(
         from ray.cluster_utils import Cluster
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         from test_pipeline import _metadata, _pairing
-        from aligner.api import Aligner
+        from aligner.pair_flow import Aligner
         from aligner.pipeline import write_batch
         logging.basicConfig(level=logging.INFO, format="%(message)s")
         temp = {str(temp)!r}

@@ -9,10 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from aligner.cli import app
-from aligner.corpus import CorpusWriter, PairResult, read_corpus
+from aligner.corpus import CorpusWriter, read_corpus
 from aligner.errors import InputError, OutputExistsError
 from aligner.report import ReportOptions, write_report
-from aligner.types import Bead, Document, Sentence
+from aligner.types import Bead, Document, PairResult, Sentence
 
 
 def _pair(pair_id: str, scores: list[float | None], en_extra: str = "") -> PairResult:
@@ -238,7 +238,7 @@ def test_doubt_goes_by_probability_when_the_corpus_has_it() -> None:
     likely links is not; without probabilities the mean-score rule stands."""
     import polars as pl
 
-    from aligner.report import doubtful_pairs, pair_table
+    from aligner.quality import doubtful_pairs, pair_table
 
     def beads(pid: str, score: float, prob: float | None, n: int = 6) -> list[dict]:
         return [

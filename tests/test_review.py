@@ -25,9 +25,10 @@ import pytest
 from typer.testing import CliRunner
 
 from aligner.cli import app as cli_app
-from aligner.corpus import PairResult, read_corpus, write_corpus, write_frame
+from aligner.corpus import read_corpus, write_corpus, write_frame
 from aligner.documents import load_document
 from aligner.errors import InputError
+from aligner.evaluate import evaluate_paths, read_gold
 from aligner.review import (
     ReviewCorpus,
     apply_reviews,
@@ -39,9 +40,8 @@ from aligner.review import (
     sentence_spans,
 )
 from aligner.reviewdb import ActionError, StaleError, apply_action, initial_state, store_path
-from aligner.scoring import evaluate_paths, read_gold
 from aligner.segment import segment
-from aligner.types import Bead
+from aligner.types import Bead, PairResult
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "seeds" / "000_1f513c82f196d388"

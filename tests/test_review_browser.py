@@ -24,8 +24,8 @@ from typer.testing import CliRunner
 from aligner.cli import app as cli_app
 from aligner.corpus import write_corpus
 from aligner.documents import load_document
+from aligner.evaluate import evaluate_paths
 from aligner.review import ReviewCorpus, make_server, open_app
-from aligner.scoring import evaluate_paths
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +41,7 @@ if not Path(CHROMIUM).exists():
 
 @pytest.fixture(scope="module")
 def aligned(tmp_path_factory: pytest.TempPathFactory):
-    from aligner.api import Aligner
+    from aligner.pair_flow import Aligner
 
     al = Aligner()
     en = load_document(SEED.with_suffix(".en.txt"), "en")

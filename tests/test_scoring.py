@@ -2,18 +2,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aligner.corpus import CorpusWriter, PairResult
-from aligner.errors import AlignerError, InputError
-from aligner.scoring import (
-    EvaluationError,
+from aligner.corpus import CorpusWriter
+from aligner.errors import AlignerError, EvaluationError, InputError
+from aligner.evaluate import (
     Link,
     Scores,
-    bead_cosine,
     evaluate,
     evaluate_paths,
     format_links,
@@ -21,7 +18,7 @@ from aligner.scoring import (
     load_links,
     read_gold,
 )
-from aligner.types import Bead, Document, Sentence
+from aligner.types import Bead, Document, PairResult, Sentence
 
 # --------------------------------------------------------------------------- gold files
 
@@ -201,18 +198,6 @@ def test_matches_definition(docs: list[tuple[list[Link], list[Link]]]) -> None:
     got = evaluate(gold, pred).as_dict()
     for key, value in _oracle(gold, pred).items():
         assert got[key] == pytest.approx(value), key
-
-
-def test_bead_cosine() -> None:
-    a = np.array([1.0, 2.0, 3.0], dtype=np.float32)
-    assert bead_cosine(a, a * 2) == pytest.approx(1.0)
-    assert bead_cosine(a, -a) == pytest.approx(-1.0)
-    assert bead_cosine(np.array([1.0, 0.0]), np.array([0.0, 1.0])) == 0.0
-    assert bead_cosine(np.zeros(3), a) == 0.0
-    assert bead_cosine(np.zeros(3), np.zeros(3)) == 0.0
-    assert isinstance(bead_cosine(a, a), float)
-    with pytest.raises(ValueError):
-        bead_cosine(a, np.ones(4))
 
 
 # --------------------------------------------------------------------------- paths

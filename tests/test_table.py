@@ -16,12 +16,11 @@ from typer.testing import CliRunner
 
 from aligner import table
 from aligner.cli import app
-from aligner.corpus import PairResult, read_corpus, read_documents, read_metadata
+from aligner.corpus import read_corpus, read_documents, read_metadata
 from aligner.errors import InputError, OutputExistsError
 from aligner.export import export
-from aligner.pairing import Pairing
 from aligner.pipeline import write_table_run
-from aligner.types import Bead, Document, Sentence
+from aligner.types import Bead, Document, Pairing, PairResult, Sentence
 
 SIGNATURE = "aligner:test|enc:fake"
 runner = CliRunner()
@@ -227,8 +226,8 @@ def test_a_week_of_appends_equals_one_run_over_the_week(tmp_path: Path) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
     from make_week import make_week
 
-    from aligner.api import Aligner
     from aligner.documents import read_collection
+    from aligner.pair_flow import Aligner
 
     days = make_week(tmp_path / "week")
     every = tmp_path / "all"

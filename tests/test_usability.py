@@ -80,8 +80,8 @@ def test_fixed_choice_options_show_their_choices(command, option, choices) -> No
 
 
 def test_the_choices_shown_are_those_the_library_takes() -> None:
-    from aligner.api import PAIRING_MODES
     from aligner.export import FORMATS
+    from aligner.pair_flow import PAIRING_MODES
     from aligner.pipeline import BACKENDS
     from aligner.report import ORDERS
 
@@ -220,9 +220,9 @@ def _bead(en: tuple[int, ...], ko: tuple[int, ...]):
 def _corpus_of_two(path: Path) -> None:
     """Pairs ``story__ko-003`` (English document ``story``) and ``other__ko-004``, written
     without an encoder: two sentences a side, linked 1-1."""
-    from aligner.corpus import PairResult, write_corpus
+    from aligner.corpus import write_corpus
     from aligner.segment import segment
-    from aligner.types import Document
+    from aligner.types import Document, PairResult
 
     results = []
     for en_id, ko_id, beads in (
@@ -324,7 +324,7 @@ def test_stages_in_order(use_encoder, tmp_path: Path, monkeypatch) -> None:
         yield seen[-1]
 
     monkeypatch.setattr(terminal, "stage_display", recording)
-    monkeypatch.setattr("aligner.api.load_encoder", lambda *a, **k: use_encoder)
+    monkeypatch.setattr("aligner.pair_flow.load_encoder", lambda *a, **k: use_encoder)
     en_dir, ko_dir = tmp_path / "en", tmp_path / "ko"
     en_dir.mkdir()
     ko_dir.mkdir()

@@ -1,4 +1,4 @@
-"""Bead quality scores and evaluation against gold alignments.
+"""Evaluation against gold alignments: strict and lax precision, recall and F1.
 
 Gold evaluation follows vecalign's ``score.py`` (after Véronis & Langlais' lax and
 strict measures), micro-summed over documents:
@@ -28,18 +28,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
-
 from aligner.corpus import collect_corpus, read_corpus, read_documents
-from aligner.errors import AlignerError, InputError
+from aligner.errors import EvaluationError, InputError
 
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "EvaluationError",
     "Link",
     "Scores",
-    "bead_cosine",
     "evaluate",
     "evaluate_paths",
     "format_links",
@@ -49,25 +45,6 @@ __all__ = [
 ]
 
 Link = tuple[tuple[int, ...], tuple[int, ...]]
-
-
-class EvaluationError(AlignerError, ValueError):
-    """Gold and predicted alignments cannot be compared as given."""
-
-
-# --------------------------------------------------------------------------- bead quality
-
-
-def bead_cosine(a: np.ndarray, b: np.ndarray) -> float:
-    """Cosine similarity of two vectors; 0.0 when either is all zeros."""
-    x = np.asarray(a, dtype=np.float64).ravel()
-    y = np.asarray(b, dtype=np.float64).ravel()
-    if x.shape != y.shape:
-        raise ValueError(f"cannot compare vectors of sizes {x.size} and {y.size}")
-    denom = float(np.linalg.norm(x) * np.linalg.norm(y))
-    if denom == 0.0:
-        return 0.0
-    return float(np.dot(x, y) / denom)
 
 
 # --------------------------------------------------------------------------- gold format

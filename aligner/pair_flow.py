@@ -14,38 +14,28 @@ import logging
 import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 
-from aligner import __version__
 from aligner.align import AlignParams, align, number_marks
 from aligner.cache import CachedEncoder
 from aligner.calibrate import Calibrator, bead_probabilities, default_calibrator
 from aligner.clean import clean_text
-from aligner.corpus import PairResult, signature
+from aligner.corpus import signature
 from aligner.documents import NO_CLEAN_FIX, article_rules, furniture_only
 from aligner.embed import Encoder, load_encoder
 from aligner.errors import AlignerError, AlignmentError
-from aligner.pairing import ContentParams, Pairing, merge_pairings, pair_by_content, pair_by_link
+from aligner.pairing import ContentParams, merge_pairings, pair_by_content, pair_by_link
 from aligner.segment import presegmented, segment, segmenter_signature
-from aligner.types import Bead, Document, Sentence
+from aligner.types import Bead, Document, PairFailure, Pairing, PairResult, Sentence
+from aligner.version import __version__
 
 log = logging.getLogger(__name__)
 
 STAGES = ("segment", "encode", "align")
 PAIRING_MODES = ("auto", "link", "content")
-
-
-@dataclass(frozen=True, slots=True)
-class PairFailure:
-    """A pair of a batch that could not be aligned, and why."""
-
-    pair_id: str
-    en_doc: Document
-    ko_doc: Document
-    reason: str
 
 
 def _text_id(lang: str, text: str) -> str:

@@ -1,0 +1,5 @@
+"""The package version: one place, imported by every module that records it."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
