@@ -347,8 +347,8 @@ def align(
     from aligner.errors import InputError
     from aligner.files import check_output
     from aligner.jobs import OutputLock, Terminated, interrupt_on_sigterm
-    from aligner.pair_flow import PAIRING_MODES, Aligner
-    from aligner.pairing import ContentParams, Pairing
+    from aligner.pair_flow import Aligner
+    from aligner.pairing import PAIRING_MODES, ContentParams, Pairing
     from aligner.pipeline import BACKENDS, parts_dir, write_batch
     from aligner.quality import (
         DOUBTFUL_PROB,

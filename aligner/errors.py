@@ -33,6 +33,14 @@ class InputError(AlignerError):
         super().__init__(text)
 
 
+def check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
+    """``value`` when it is one of ``choices``; else an :class:`InputError` naming ``what``
+    (an option as the caller spells it: ``--pair``, ``backend``) and the choices."""
+    if value not in choices:
+        raise InputError(f"unknown {what} {value!r}", fix=f"use one of: {', '.join(choices)}")
+    return value
+
+
 class OutputExistsError(AlignerError):
     """The output path exists and overwriting was not asked for."""
 

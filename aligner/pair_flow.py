@@ -1,4 +1,9 @@
-"""The per-pair pipeline for notebooks and the CLI: segment, embed, align, score.
+"""One pair's flow, for notebooks and batch runs: segment, embed, align, score.
+
+:class:`Aligner` holds an encoder and the settings; :func:`align_sentence_texts` is the
+glue around :func:`aligner.align.align` (vectors, group embedding, probabilities) that
+the aligner and the scripts share. A whole run (load, pair, align, write) is
+:func:`aligner.pipeline.run`.
 
 >>> from aligner import Aligner
 >>> al = Aligner()                      # loads the bundled encoder once
@@ -13,7 +18,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -26,16 +31,77 @@ from aligner.clean import clean_text
 from aligner.corpus import signature
 from aligner.documents import NO_CLEAN_FIX, article_rules, furniture_only
 from aligner.embed import Encoder, load_encoder
-from aligner.errors import AlignerError, AlignmentError
-from aligner.pairing import ContentParams, merge_pairings, pair_by_content, pair_by_link
+from aligner.errors import AlignmentError
+from aligner.pairing import ContentParams, mean_vectors, pair_documents
 from aligner.segment import presegmented, segment, segmenter_signature
-from aligner.types import Bead, Document, PairFailure, Pairing, PairResult, Sentence
+from aligner.types import Bead, Document, PairFailure, Pairing, PairResult, PairTask, Sentence
 from aligner.version import __version__
 
 log = logging.getLogger(__name__)
 
 STAGES = ("segment", "encode", "align")
-PAIRING_MODES = ("auto", "link", "content")
+Encode = Callable[[list[str]], np.ndarray]
+
+
+def group_encoder(
+    en: Sequence[str], ko: Sequence[str], encode: Encode
+) -> Callable[[str, Sequence[tuple[int, int]]], np.ndarray]:
+    """The ``embed_groups`` of :func:`aligner.align.align`: the vector of each span of
+    sentences of one side, joined with spaces, as ``encode`` gives it."""
+    texts = {"en": en, "ko": ko}
+
+    def embed_groups(side: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        return encode([" ".join(texts[side][a:b]) for a, b in spans])
+
+    return embed_groups
+
+
+def align_sentence_texts(
+    en: Sequence[str],
+    ko: Sequence[str],
+    encode: Encode,
+    *,
+    params: AlignParams | None = None,
+    en_paragraphs: Sequence[int] | None = None,
+    ko_paragraphs: Sequence[int] | None = None,
+    vectors: dict[str, np.ndarray] | None = None,
+    calibrator: Calibrator | None = None,
+) -> list[Bead]:
+    """Align two lists of sentence texts: encode them (or take their vectors from
+    ``vectors``, keyed by text), search with ``params``, and add each bead's probability
+    with ``calibrator`` when given. ``encode`` also embeds the merged sentences that the
+    search tries."""
+    en, ko = list(en), list(ko)
+    if vectors is None:
+        en_vecs, ko_vecs = encode(en), encode(ko)
+    else:
+        en_vecs = np.stack([vectors[t] for t in en]) if en else encode([])
+        ko_vecs = np.stack([vectors[t] for t in ko]) if ko else encode([])
+    en_lengths, ko_lengths = [len(s) for s in en], [len(s) for s in ko]
+    beads = align(
+        en_vecs,
+        ko_vecs,
+        en_lengths=en_lengths,
+        ko_lengths=ko_lengths,
+        en_numbers=number_marks(en),
+        ko_numbers=number_marks(ko),
+        en_paragraphs=en_paragraphs,
+        ko_paragraphs=ko_paragraphs,
+        embed_groups=group_encoder(en, ko, encode),
+        params=params,
+    )
+    if calibrator is not None:
+        beads = bead_probabilities(beads, en_vecs, ko_vecs, en_lengths, ko_lengths, calibrator)
+    return beads
+
+
+class Prepared:
+    """What pairing prepared (see :class:`aligner.types.Pairing`), used up as the pairs
+    are aligned: each article's sentences and each lead sentence's vector serve once."""
+
+    def __init__(self, pairing: Pairing | None = None) -> None:
+        self.sentences = dict(pairing.sentences) if pairing is not None else {}
+        self.vectors = dict(pairing.lead_vectors) if pairing is not None else {}
 
 
 def _text_id(lang: str, text: str) -> str:
@@ -83,17 +149,10 @@ class Aligner:
             calibrator = Calibrator.load(calibrator)
         self.calibrator: Calibrator | None = calibrator
         self.timings: dict[str, float] = dict.fromkeys(STAGES, 0.0)
-        # Sentences and lead-sentence vectors of articles paired by content, reused once
-        # when they are aligned.
-        self._segmented: dict[tuple[str, str, bool], list[Sentence]] = {}
-        self._lead_vectors: dict[str, np.ndarray] = {}
 
     def __getstate__(self) -> dict[str, object]:
-        # A copy sent to a worker process needs the encoder and the settings, not the
-        # sentences and vectors kept for pairs of this process.
+        # A copy sent to a worker process starts its own timings.
         state = self.__dict__.copy()
-        state["_segmented"] = {}
-        state["_lead_vectors"] = {}
         state["timings"] = dict.fromkeys(STAGES, 0.0)
         return state
 
@@ -109,6 +168,22 @@ class Aligner:
         inner = self.model_encoder
         if hasattr(inner, "threads"):
             inner.threads = max(1, (cpus or os.cpu_count() or 1) // max(1, workers))
+
+    @property
+    def on_cuda(self) -> bool:
+        """Whether the encoder runs on a CUDA device."""
+        return str(getattr(self.model_encoder, "device", "")).startswith("cuda")
+
+    def use_visible_gpu(self) -> None:
+        """Run on the one GPU this process is shown (``cuda``), whatever its number on the
+        machine: a Ray actor given one GPU sees it as device 0."""
+        if self.on_cuda:
+            self.model_encoder.device = "cuda"  # type: ignore[attr-defined]
+
+    def cache_counts(self) -> tuple[int, int]:
+        """Texts this aligner's encoder sent to the model and texts it served from its
+        cache so far ((0, 0) without a caching encoder)."""
+        return getattr(self.encoder, "misses", 0), getattr(self.encoder, "hits", 0)
 
     # ------------------------------------------------------------------ pieces
 
@@ -126,39 +201,18 @@ class Aligner:
         ko_paragraphs: Sequence[int] | None = None,
         vectors: dict[str, np.ndarray] | None = None,
     ) -> list[Bead]:
-        if vectors is None:
-            en_vecs, ko_vecs = self._encode(en), self._encode(ko)
-        else:
-            en_vecs = np.stack([vectors[t] for t in en]) if en else self._encode([])
-            ko_vecs = np.stack([vectors[t] for t in ko]) if ko else self._encode([])
-        texts = {"en": en, "ko": ko}
-
-        def embed_groups(side: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
-            return self._encode([" ".join(texts[side][a:b]) for a, b in spans])
-
         start = time.perf_counter()
         encode_before = self.timings["encode"]
-        beads = align(
-            en_vecs,
-            ko_vecs,
-            en_lengths=[len(s) for s in en],
-            ko_lengths=[len(s) for s in ko],
-            en_numbers=number_marks(en),
-            ko_numbers=number_marks(ko),
+        beads = align_sentence_texts(
+            en,
+            ko,
+            self._encode,
+            params=self.params,
             en_paragraphs=en_paragraphs,
             ko_paragraphs=ko_paragraphs,
-            embed_groups=embed_groups,
-            params=self.params,
+            vectors=vectors,
+            calibrator=self.calibrator,
         )
-        if self.calibrator is not None:
-            beads = bead_probabilities(
-                beads,
-                en_vecs,
-                ko_vecs,
-                [len(s) for s in en],
-                [len(s) for s in ko],
-                self.calibrator,
-            )
         spent_encoding = self.timings["encode"] - encode_before
         self.timings["align"] += time.perf_counter() - start - spent_encoding
         return beads
@@ -184,47 +238,42 @@ class Aligner:
         presegmented_input: bool = False,
     ) -> PairResult:
         """Segment and align two cleaned documents into a :class:`PairResult`."""
-        segmented = self._segment_pair(en_doc, ko_doc, presegmented_input)
+        segmented = self._segment_pair(en_doc, ko_doc, presegmented_input, Prepared())
         return self._align_segmented(en_doc, ko_doc, *segmented, pair_id=pair_id)
 
     def align_many(
         self,
-        pairs: Iterable[tuple[str, Document, Document]],
+        pairs: Pairing | Iterable[PairTask],
         *,
         presegmented_input: bool = False,
         chunk_size: int = 64,
+        prepared: Prepared | None = None,
     ) -> Iterator[PairResult | PairFailure]:
         """Align many ``(pair_id, en_doc, ko_doc)`` pairs, in order.
 
         Sentences of ``chunk_size`` pairs are encoded together, in one call, so a GPU
         encoder sees full batches; a pair that cannot be aligned (no sentences on one
-        side) yields a :class:`PairFailure` instead of stopping the batch.
+        side) yields a :class:`PairFailure` instead of stopping the batch. Given a
+        :class:`Pairing`, the sentences and lead vectors its content pairing computed are
+        used rather than computed again (``prepared`` passes them on explicitly).
         """
-        chunk: list[tuple[str, Document, Document]] = []
+        if isinstance(pairs, Pairing):
+            prepared = prepared or Prepared(pairs)
+            pairs = pairs.pairs
+        prepared = prepared or Prepared()
+        chunk: list[PairTask] = []
         done = 0
         started = time.perf_counter()
         for pair in pairs:
             chunk.append(pair)
             if len(chunk) >= chunk_size:
-                yield from self._align_chunk(chunk, presegmented_input)
+                yield from self._align_chunk(chunk, presegmented_input, prepared)
                 done += len(chunk)
                 chunk = []
                 rate = done / max(time.perf_counter() - started, 1e-9)
                 log.info("aligned %d pairs so far (%.1f pairs/s)", done, rate)
         if chunk:
-            yield from self._align_chunk(chunk, presegmented_input)
-
-    def _mean_vectors(self, leads: list[list[str]], store: dict[str, np.ndarray]) -> np.ndarray:
-        """One unit vector per group of texts, encoding only those not yet in ``store``."""
-        fresh = [t for t in dict.fromkeys(t for group in leads for t in group) if t not in store]
-        if fresh:
-            store.update(zip(fresh, self._encode(fresh), strict=True))
-        out = np.zeros((len(leads), self.encoder.dim), dtype=np.float32)
-        for row, group in enumerate(leads):
-            if group:
-                total = np.sum([store[t] for t in group], axis=0)
-                out[row] = total / max(float(np.linalg.norm(total)), 1e-12)
-        return out
+            yield from self._align_chunk(chunk, presegmented_input, prepared)
 
     def document_vectors(
         self, docs: Sequence[Document], *, lead: int = 10, presegmented_input: bool = False
@@ -238,7 +287,7 @@ class Aligner:
             [s.text for s in self.segment(d.text, d.lang, presegmented_input=presegmented_input)]
             for d in docs
         ]
-        return self._mean_vectors([texts[:lead] for texts in leads], {})
+        return mean_vectors([texts[:lead] for texts in leads], {}, self._encode, self.encoder.dim)
 
     def pair(
         self,
@@ -248,62 +297,34 @@ class Aligner:
         mode: str = "auto",
         presegmented_input: bool = False,
     ) -> Pairing:
-        """Find each English article's Korean original.
+        """Find each English article's Korean original with this aligner's encoder and
+        content thresholds (see :func:`aligner.pairing.pair_documents`). The returned
+        :class:`Pairing` carries the sentences and lead vectors of the articles paired by
+        content: pass it to :meth:`align_many` to reuse them."""
 
-        ``link`` pairs by ``original_url``/``url`` or a shared id only; ``content`` by
-        article vectors only (see :func:`aligner.pairing.pair_by_content`, with the
-        thresholds in ``self.content``); ``auto`` by link first, then by content among the
-        articles left over. The sentences and lead vectors of articles paired by content
-        are kept and reused when :meth:`align_many` aligns them.
-        """
-        if mode not in PAIRING_MODES:
-            raise AlignerError(f"unknown pairing mode {mode!r} (use one of {PAIRING_MODES})")
-        if mode == "link":
-            return pair_by_link(en_docs, ko_docs)
-        linked = Pairing((), tuple((d, "") for d in en_docs), tuple((d, "") for d in ko_docs))
-        if mode == "auto":
-            linked = pair_by_link(en_docs, ko_docs)
-        rest = {"en": [d for d, _ in linked.unpaired_en], "ko": [d for d, _ in linked.unpaired_ko]}
-        if not rest["en"] or not rest["ko"]:
-            return linked
-        sentences = {
-            lang: [
-                self.segment(d.text, d.lang, presegmented_input=presegmented_input) for d in docs
-            ]
-            for lang, docs in rest.items()
-        }
-        lead = self.content.lead
-        store: dict[str, np.ndarray] = {}
-        vectors = {
-            lang: self._mean_vectors([[s.text for s in sents[:lead]] for sents in groups], store)
-            for lang, groups in sentences.items()
-        }
-        by_content = pair_by_content(
-            rest["en"], rest["ko"], vectors["en"], vectors["ko"], self.content
+        def sentences(doc: Document) -> list[Sentence]:
+            return self.segment(doc.text, doc.lang, presegmented_input=presegmented_input)
+
+        return pair_documents(
+            en_docs,
+            ko_docs,
+            mode=mode,
+            params=self.content,
+            sentences=sentences,
+            encode=self._encode,
+            dim=self.encoder.dim,
+            presegmented_input=presegmented_input,
         )
-        paired = {id(d) for _, e, k in by_content.pairs for d in (e, k)}
-        self._segmented = {}
-        self._lead_vectors = {}
-        for lang, docs in rest.items():
-            for doc, sents in zip(docs, sentences[lang], strict=True):
-                if id(doc) in paired:
-                    self._segmented[(doc.lang, doc.text, presegmented_input)] = sents
-                    self._lead_vectors.update((s.text, store[s.text]) for s in sents[:lead])
-        log.info(
-            "paired %d of %d leftover English articles by content",
-            len(by_content.pairs),
-            len(rest["en"]),
-        )
-        return merge_pairings(linked, by_content)
 
     def _align_chunk(
-        self, chunk: list[tuple[str, Document, Document]], presegmented_input: bool
+        self, chunk: list[PairTask], presegmented_input: bool, prepared: Prepared
     ) -> Iterator[PairResult | PairFailure]:
         segmented = [
-            self._segment_pair(en_doc, ko_doc, presegmented_input) for _, en_doc, ko_doc in chunk
+            self._segment_pair(en_doc, ko_doc, presegmented_input, prepared)
+            for _, en_doc, ko_doc in chunk
         ]
         texts = list(dict.fromkeys(s.text for pair in segmented for side in pair for s in side))
-        known = {t: self._lead_vectors.pop(t) for t in texts if t in self._lead_vectors}
+        known = {t: prepared.vectors.pop(t) for t in texts if t in prepared.vectors}
         missing = [t for t in texts if t not in known]
         vectors = dict(zip(missing, self._encode(missing), strict=True)) if missing else {}
         vectors.update(known)
@@ -316,19 +337,19 @@ class Aligner:
                 yield PairFailure(pair_id, en_doc, ko_doc, str(error))
 
     def _sentences(
-        self, doc: Document, lang: str, presegmented_input: bool
+        self, doc: Document, lang: str, presegmented_input: bool, prepared: Prepared
     ) -> tuple[Sentence, ...]:
-        sents = self._segmented.pop((lang, doc.text, presegmented_input), None)
+        sents = prepared.sentences.pop((lang, doc.text, presegmented_input), None)
         if sents is None:
             sents = self.segment(doc.text, lang, presegmented_input=presegmented_input)
         return tuple(replace(s, doc_id=doc.doc_id) for s in sents)
 
     def _segment_pair(
-        self, en_doc: Document, ko_doc: Document, presegmented_input: bool
+        self, en_doc: Document, ko_doc: Document, presegmented_input: bool, prepared: Prepared
     ) -> tuple[tuple[Sentence, ...], tuple[Sentence, ...]]:
         return (
-            self._sentences(en_doc, en_doc.lang, presegmented_input),
-            self._sentences(ko_doc, ko_doc.lang, presegmented_input),
+            self._sentences(en_doc, en_doc.lang, presegmented_input, prepared),
+            self._sentences(ko_doc, ko_doc.lang, presegmented_input, prepared),
         )
 
     def _align_segmented(

@@ -26,7 +26,7 @@ import contextlib
 import logging
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import unquote_to_bytes
@@ -34,7 +34,7 @@ from urllib.parse import unquote_to_bytes
 import numpy as np
 
 from aligner.errors import InputError
-from aligner.types import Document, Pairing
+from aligner.types import Document, Pairing, Sentence
 
 log = logging.getLogger(__name__)
 
@@ -301,3 +301,83 @@ def pair_by_content(
 def merge_pairings(first: Pairing, second: Pairing) -> Pairing:
     """``first``'s pairs, then ``second``'s; unpaired articles as ``second`` leaves them."""
     return Pairing(first.pairs + second.pairs, second.unpaired_en, second.unpaired_ko)
+
+
+PAIRING_MODES = ("auto", "link", "content")
+
+
+def mean_vectors(
+    groups: list[list[str]],
+    store: dict[str, np.ndarray],
+    encode: Callable[[list[str]], np.ndarray],
+    dim: int,
+) -> np.ndarray:
+    """One unit vector per group of texts (the normalised sum of their vectors; zeros for
+    an empty group), encoding only the texts not yet in ``store``, which keeps them."""
+    fresh = [t for t in dict.fromkeys(t for group in groups for t in group) if t not in store]
+    if fresh:
+        store.update(zip(fresh, encode(fresh), strict=True))
+    out = np.zeros((len(groups), dim), dtype=np.float32)
+    for row, group in enumerate(groups):
+        if group:
+            total = np.sum([store[t] for t in group], axis=0)
+            out[row] = total / max(float(np.linalg.norm(total)), 1e-12)
+    return out
+
+
+def pair_documents(
+    en_docs: Sequence[Document],
+    ko_docs: Sequence[Document],
+    *,
+    mode: str,
+    params: ContentParams,
+    sentences: Callable[[Document], list[Sentence]],
+    encode: Callable[[list[str]], np.ndarray],
+    dim: int,
+    presegmented_input: bool = False,
+) -> Pairing:
+    """Find each English article's Korean original.
+
+    ``link`` pairs by ``original_url``/``url`` or a shared id only; ``content`` by
+    article vectors only (:func:`pair_by_content`, with the thresholds in ``params``:
+    each article is split by ``sentences`` and its first ``params.lead`` sentences
+    encoded by ``encode``); ``auto`` by link first, then by content among the articles
+    left over. The sentences and lead vectors of the articles paired by content travel
+    in the returned :class:`Pairing` (keyed as its fields say, with
+    ``presegmented_input``), for their alignment to reuse.
+    """
+    if mode not in PAIRING_MODES:
+        raise InputError(
+            f"unknown pairing mode {mode!r}", fix=f"use one of: {', '.join(PAIRING_MODES)}"
+        )
+    if mode == "link":
+        return pair_by_link(en_docs, ko_docs)
+    linked = Pairing((), tuple((d, "") for d in en_docs), tuple((d, "") for d in ko_docs))
+    if mode == "auto":
+        linked = pair_by_link(en_docs, ko_docs)
+    rest = {"en": [d for d, _ in linked.unpaired_en], "ko": [d for d, _ in linked.unpaired_ko]}
+    if not rest["en"] or not rest["ko"]:
+        return linked
+    split = {lang: [sentences(d) for d in docs] for lang, docs in rest.items()}
+    lead = params.lead
+    store: dict[str, np.ndarray] = {}
+    vectors = {
+        lang: mean_vectors([[s.text for s in sents[:lead]] for sents in groups], store, encode, dim)
+        for lang, groups in split.items()
+    }
+    by_content = pair_by_content(rest["en"], rest["ko"], vectors["en"], vectors["ko"], params)
+    paired = {id(d) for _, e, k in by_content.pairs for d in (e, k)}
+    kept: dict[tuple[str, str, bool], tuple[Sentence, ...]] = {}
+    lead_vectors: dict[str, np.ndarray] = {}
+    for lang, docs in rest.items():
+        for doc, sents in zip(docs, split[lang], strict=True):
+            if id(doc) in paired:
+                kept[(doc.lang, doc.text, presegmented_input)] = tuple(sents)
+                lead_vectors.update((s.text, store[s.text]) for s in sents[:lead])
+    log.info(
+        "paired %d of %d leftover English articles by content",
+        len(by_content.pairs),
+        len(rest["en"]),
+    )
+    merged = merge_pairings(linked, by_content)
+    return Pairing(merged.pairs, merged.unpaired_en, merged.unpaired_ko, kept, lead_vectors)

@@ -169,7 +169,7 @@ def test_pair_by_content_finds_originals_and_reports_the_rest(use_encoder) -> No
         return plain_segment(text, lang, **kw)
 
     al.segment = counting_segment
-    results = list(al.align_many(pairing.pairs))
+    results = list(al.align_many(pairing))
     assert segmented == []
     assert [r.pair_id for r in results] == ["en-rail__ko-1", "en-football__ko-0"]
     assert all([b.kind for b in r.beads] == ["1-1", "1-1"] for r in results)

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from conftest import Recorder
 
-from aligner import pipeline
+from aligner import backends, pipeline
 from aligner.corpus import read_corpus, read_documents
 from aligner.errors import InputError
 from aligner.pair_flow import Aligner
@@ -177,21 +177,20 @@ def test_workers_write_the_same_corpus(
         assert ray.is_initialized()  # a session the caller opened is left open
 
 
-def test_a_copy_for_a_worker_leaves_the_pairing_caches_behind(use_encoder) -> None:
+def test_a_copy_for_a_worker_carries_the_settings_not_the_timings(use_encoder) -> None:
     import pickle
 
     al = Aligner(use_encoder)
-    al._segmented[("x", "en", False)] = []
-    al._lead_vectors["text"] = None
+    al.timings["encode"] = 5.0
     copy = pickle.loads(pickle.dumps(al))
-    assert copy._segmented == {} and copy._lead_vectors == {}
+    assert copy.timings["encode"] == 0.0
     assert copy.params == al.params and copy.encoder.name == al.encoder.name
     copy.share_cpus(64)
     assert copy.encoder.threads == 1
 
 
 def test_ray_plan_splits_the_cluster_and_asks_only_for_what_it_has() -> None:
-    from aligner.pipeline import ray_plan
+    from aligner.backends import ray_plan
 
     assert ray_plan(16, 16, None) == (4, 4, 0)  # one worker per 4 CPUs by default
     assert ray_plan(2, 2, None) == (1, 2, 0)
@@ -212,10 +211,10 @@ def test_a_ray_worker_sees_its_own_gpu_as_cuda() -> None:
     class OnGpu:
         name, dim, device = "gpu-model", 512, "cuda:3"
 
-    worker = pipeline._RayWorker(Aligner(OnGpu()), cpus=2)
-    assert worker.aligner.encoder.device == "cuda"  # Ray shows the actor one GPU, as 0
-    plain = pipeline._RayWorker(Aligner(USEEncoder(threads=1)), cpus=2)
-    assert plain.aligner.encoder.threads == 2  # the CPUs Ray gave it, not the machine's
+    worker = backends._RayWorker(Aligner(OnGpu()), cpus=2)
+    assert worker.worker.encoder.device == "cuda"  # Ray shows the actor one GPU, as 0
+    plain = backends._RayWorker(Aligner(USEEncoder(threads=1)), cpus=2)
+    assert plain.worker.encoder.threads == 2  # the CPUs Ray gave it, not the machine's
 
 
 @pytest.mark.slow
@@ -290,12 +289,12 @@ def test_an_unreachable_ray_address_fails_in_seconds(monkeypatch: pytest.MonkeyP
     free_port = closed.getsockname()[1]
     closed.close()
     try:
-        assert pipeline._unreachable(f"127.0.0.1:{listening.getsockname()[1]}") is None
-        assert pipeline._unreachable(f"ray://127.0.0.1:{listening.getsockname()[1]}") is None
+        assert backends._unreachable(f"127.0.0.1:{listening.getsockname()[1]}") is None
+        assert backends._unreachable(f"ray://127.0.0.1:{listening.getsockname()[1]}") is None
     finally:
         listening.close()
-    assert pipeline._unreachable(f"127.0.0.1:{free_port}") == "Connection refused"
-    assert pipeline._unreachable("auto") is None  # Ray finds a local cluster itself
+    assert backends._unreachable(f"127.0.0.1:{free_port}") == "Connection refused"
+    assert backends._unreachable("auto") is None  # Ray finds a local cluster itself
 
     def never(**kwargs):
         raise AssertionError("ray.init would retry for minutes")
@@ -303,10 +302,10 @@ def test_an_unreachable_ray_address_fails_in_seconds(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(ray, "is_initialized", lambda: False)
     monkeypatch.setattr(ray, "init", never)
     with pytest.raises(InputError, match=rf"cannot reach the Ray cluster at 127.0.0.1:{free_port}"):
-        pipeline._start_ray(f"127.0.0.1:{free_port}")
+        backends._start_ray(f"127.0.0.1:{free_port}")
     monkeypatch.setenv("RAY_ADDRESS", f"127.0.0.1:{free_port}")
     with pytest.raises(InputError, match="Connection refused"):
-        pipeline._start_ray(None)
+        backends._start_ray(None)
 
 
 @pytest.mark.slow

@@ -81,7 +81,7 @@ def test_fixed_choice_options_show_their_choices(command, option, choices) -> No
 
 def test_the_choices_shown_are_those_the_library_takes() -> None:
     from aligner.export import FORMATS
-    from aligner.pair_flow import PAIRING_MODES
+    from aligner.pairing import PAIRING_MODES
     from aligner.pipeline import BACKENDS
     from aligner.report import ORDERS
 
