@@ -32,6 +32,7 @@ from aligner.clean import (
     rules_for,
 )
 from aligner.errors import InputError
+from aligner.languages import normalise_code
 from aligner.recipes import rules_for_article
 from aligner.textfile import HTML_FIX, check_file, decode_file, html_found
 from aligner.types import Document, Removed
@@ -82,14 +83,6 @@ def read_text(path: str | Path) -> str:
 # ---------------------------------------------------------------- documents
 
 _LANG_SUFFIX = re.compile(r"\.([a-z]{2})$")
-_LANG_CODE = re.compile(r"[a-z]{2,3}(?:[-_][a-z0-9]+)*")
-
-
-def _check_lang(lang: str | None, path: str | Path) -> str:
-    code = (lang or "").strip().lower()
-    if not _LANG_CODE.fullmatch(code):
-        raise InputError(f"invalid language code {lang!r}", path=path, fix="use e.g. 'en' or 'ko'")
-    return code
 
 
 def _stem_lang(path: Path) -> tuple[str, str | None]:
@@ -168,7 +161,7 @@ def load_document(
     (an article of a collection) a document with no text, which fails alone when its
     pair is aligned and is recorded as ``failed`` with the reason."""
     p = Path(path)
-    lang = _check_lang(lang, p)
+    lang = normalise_code(lang, p)
     stem, suffix_lang = _stem_lang(p)
     if suffix_lang and suffix_lang != lang:
         logger.info("%s: file name says %r but lang=%r was given", p, suffix_lang, lang)
@@ -215,9 +208,10 @@ def _record(
         if rec.get(key) is None:
             raise bad(f"missing required field {key!r}", f"every record needs {key!r}")
     code = rec.get("lang") or lang
-    if not isinstance(code, str) or not _LANG_CODE.fullmatch(code.strip().lower()):
-        raise bad(f"invalid language code {code!r}", "use e.g. 'en' or 'ko'")
-    code = code.strip().lower()
+    try:
+        code = normalise_code(code if isinstance(code, str) else "")
+    except InputError as error:  # the record's line or row, not only the file
+        raise bad(f"invalid language code {code!r}", error.fix or "") from None
     if lang and code != lang:
         return None
     if not isinstance(rec["text"], str):
@@ -269,7 +263,7 @@ def read_jsonl(
     optionally ``title``, ``url``, ``original_url``, ``translation_url``, ``date``. With
     ``lang``, records may omit ``lang`` and records in other languages are skipped."""
     p = Path(path)
-    lang = _check_lang(lang, p) if lang else None
+    lang = normalise_code(lang, p) if lang else None
     raw = decode_file(p)
     out: list[tuple[Document, str]] = []
     for n, line in enumerate(raw.split("\n"), start=1):
@@ -302,7 +296,7 @@ def read_parquet(
     import pyarrow.parquet as pq
 
     p = Path(path)
-    lang = _check_lang(lang, p) if lang else None
+    lang = normalise_code(lang, p) if lang else None
     check_file(p)
     try:
         names = pq.read_schema(p).names
@@ -364,7 +358,7 @@ def read_collection(
     its pair fails alone, recorded as ``failed``, and the batch goes on."""
     p = Path(path)
     if lang:
-        lang = _check_lang(lang, p)
+        lang = normalise_code(lang, p)
     if not p.exists():
         raise InputError("not found", path=p, fix="check the path")
     suffix = p.suffix.lower()

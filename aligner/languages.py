@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from aligner.errors import InputError
 
@@ -115,12 +116,15 @@ LANGUAGES: dict[str, Language] = {
 }
 
 
-def normalise_code(code: str | None) -> str:
-    """``"DE"`` -> ``"de"``; raises ``InputError`` for what is not a language code."""
+def normalise_code(code: str | None, path: str | Path | None = None) -> str:
+    """``"DE"`` -> ``"de"``; raises ``InputError`` (naming ``path``, the input the code was
+    given for, when there is one) for what is not a language code. The one rule for
+    language codes: reading, segmenting and the command line all check with it."""
     norm = (code or "").strip().lower()
     if not _CODE.fullmatch(norm):
         raise InputError(
             f"invalid language code {code!r}",
+            path=path,
             fix="use an ISO 639-1 code such as 'en', 'ko', 'de', 'fr', 'zh' or 'ja'",
         )
     return norm

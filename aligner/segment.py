@@ -118,7 +118,7 @@ def segmenter_signature(lang: str | None = None) -> str:
     parts = {"en": f"{EN_BACKEND}@{_version(EN_BACKEND)}", "ko": f"kiwi@{_version('kiwipiepy')}"}
     if lang is None:
         return "+".join(sorted(parts.values()))
-    lang = _check_lang(lang)
+    lang = normalise_code(lang)
     return parts.get(lang) or _splitter_signature(lang)
 
 
@@ -141,7 +141,7 @@ def check_language(
     ``aligner.languages``); a language without a known script is not checked.
     ``pair`` (source, target) only shapes the fix the message suggests.
     """
-    code = _check_lang(lang)
+    code = normalise_code(lang)
     if code not in ("en", "ko"):
         check_script(text, code, path, pair)
         return
@@ -198,10 +198,6 @@ def _other_script(text: str, letters: int) -> str:
 # --------------------------------------------------------------------------- internals
 
 
-def _check_lang(lang: str) -> str:
-    return normalise_code(lang)
-
-
 def _version(dist: str) -> str:
     try:
         return version(dist)
@@ -210,7 +206,7 @@ def _version(dist: str) -> str:
 
 
 def _segment(text: str, lang: str, doc_id: str, en_backend: str) -> list[Sentence]:
-    lang = _check_lang(lang)
+    lang = normalise_code(lang)
     cuts = _cuts_for(lang, en_backend)
     fix = _fix_cuts_cjk if cuts is cjk_starts else _fix_cuts
     out: list[Sentence] = []
