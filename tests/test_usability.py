@@ -143,12 +143,14 @@ FORMS = ("files", "folders", "jsonl", "parquet")
 
 @pytest.mark.parametrize("form", FORMS)
 def test_every_input_form_honours_presegmented_and_no_clean(form: str, tmp_path: Path) -> None:
+    from aligner.documents import load_side
+
     en, ko = _write_form(form, tmp_path)
     for path, lang in ((en, "en"), (ko, "ko")):
-        cleaned = cli._load_side(path, lang, presegmented=False, clean=True)[0].text
+        cleaned = load_side(path, lang, presegmented=False, clean_furniture=True)[0].text
         assert not any(line in cleaned for line in FURNITURE[lang])
         for presegmented, clean in ((True, True), (False, False), (True, False)):
-            kept = cli._load_side(path, lang, presegmented=presegmented, clean=clean)[0].text
+            kept = load_side(path, lang, presegmented=presegmented, clean_furniture=clean)[0].text
             assert kept.splitlines() == PRESEGMENTED[lang].rstrip("\n").splitlines()
 
 
