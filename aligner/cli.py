@@ -263,7 +263,7 @@ def review(
     URL. Every correction is saved at once in CORPUS.review.sqlite.
     """
     from aligner import review as rv
-    from aligner.embed import heatmap_encoder
+    from aligner.report import heatmap_encoder
 
     try:
         if apply:

@@ -33,6 +33,7 @@ import numpy as np
 from tune import TextCache, align_doc
 
 from aligner.align import AlignParams, _find_band, _Problem, number_marks, search_verified
+from aligner.pair_flow import group_encoder
 
 DIGIT = re.compile(r"\d")
 ORDER = (
@@ -129,11 +130,7 @@ def _inside(links, start, end):
 
 
 def _doc_regions(d, cache: TextCache, params: AlignParams, verbose: bool, c: Counter) -> None:
-    texts = {"en": list(d.en), "ko": list(d.ko)}
-
-    def groups(side, spans):
-        return cache.encode([" ".join(texts[side][a:b]) for a, b in spans])
-
+    groups = group_encoder(list(d.en), list(d.ko), cache.encode)
     en, ko = cache.encode(list(d.en)), cache.encode(list(d.ko))
     len_en = np.array([len(s) for s in d.en], dtype=float)
     len_ko = np.array([len(s) for s in d.ko], dtype=float)

@@ -23,8 +23,9 @@ import os
 
 import benchdata
 
-from aligner.align import AlignParams, align, number_marks
+from aligner.align import AlignParams
 from aligner.evaluate import evaluate
+from aligner.pair_flow import align_sentence_texts
 
 CACHE = Path(__file__).resolve().parents[1] / "bench" / "tune-cache.pkl"
 
@@ -61,21 +62,7 @@ class TextCache:
 
 def align_doc(d, cache: TextCache, params: AlignParams | None = None):
     """Align one benchmark document with cached embeddings."""
-    texts = {"en": list(d.en), "ko": list(d.ko)}
-
-    def groups(side, spans):
-        return cache.encode([" ".join(texts[side][a:b]) for a, b in spans])
-
-    return align(
-        cache.encode(list(d.en)),
-        cache.encode(list(d.ko)),
-        en_lengths=[len(s) for s in d.en],
-        ko_lengths=[len(s) for s in d.ko],
-        en_numbers=number_marks(d.en),
-        ko_numbers=number_marks(d.ko),
-        embed_groups=groups,
-        params=params,
-    )
+    return align_sentence_texts(d.en, d.ko, cache.encode, params=params)
 
 
 def run(docs, cache: TextCache, params: AlignParams):

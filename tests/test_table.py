@@ -33,8 +33,14 @@ class FakeAligner:
     def __init__(self) -> None:
         self.aligned: list[str] = []
 
+    def cache_counts(self) -> tuple[int, int]:
+        return 0, 0
+
     def align_many(
-        self, pairs: Iterable[tuple[str, Document, Document]], presegmented_input: bool = False
+        self,
+        pairs: Iterable[tuple[str, Document, Document]],
+        presegmented_input: bool = False,
+        prepared: object = None,
     ) -> Iterator[PairResult]:
         for pid, en, ko in pairs:
             self.aligned.append(pid)
