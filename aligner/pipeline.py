@@ -24,7 +24,7 @@ from aligner.jobs import OutputLock, remove_stale_temps
 from aligner.pair_flow import Aligner, Prepared
 from aligner.pairing import PAIRING_MODES
 from aligner.saved import SavedJob, add_item, pair_hash, parts_dir
-from aligner.types import PairFailure, Pairing, PairResult, PairTask
+from aligner.types import CacheCounts, PairFailure, Pairing, PairResult, PairTask
 
 if TYPE_CHECKING:
     from aligner.quality import CorpusSummary
@@ -34,17 +34,6 @@ log = logging.getLogger(__name__)
 
 PART_PAIRS = 64  # pairs per saved part: one encoding batch of Aligner.align_many
 WORKER_PAIRS = 16  # pairs per task sent to a worker process or Ray actor
-
-
-@dataclass(frozen=True, slots=True)
-class CacheCounts:
-    """Texts the encoders sent to their model, and texts their caches served."""
-
-    computed: int = 0
-    cached: int = 0
-
-    def __add__(self, other: CacheCounts) -> CacheCounts:
-        return CacheCounts(self.computed + other.computed, self.cached + other.cached)
 
 
 Task = tuple[list[PairTask], bool, Prepared | None]  # pairs, presegmented, prepared

@@ -115,3 +115,14 @@ class Pairing:
         default_factory=dict, compare=False, repr=False
     )
     lead_vectors: Mapping[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CacheCounts:
+    """Texts the encoders sent to their model, and texts their caches served."""
+
+    computed: int = 0
+    cached: int = 0
+
+    def __add__(self, other: CacheCounts) -> CacheCounts:
+        return CacheCounts(self.computed + other.computed, self.cached + other.cached)
