@@ -68,7 +68,6 @@ __all__ = [
     "SCHEMA",
     "CorpusWriter",
     "PairResult",
-    "beads_to_table",
     "collect_corpus",
     "parse_signature",
     "read_corpus",
@@ -271,30 +270,35 @@ def _append_bead_rows(columns: dict[str, list[Any]], result: PairResult) -> int:
     return len(result.beads)
 
 
-def beads_to_table(result: PairResult) -> pa.Table:
-    """One row per bead of ``result``, with ``SCHEMA``."""
-    columns = _empty_columns()
-    _append_bead_rows(columns, result)
-    return pa.Table.from_pydict(columns, schema=SCHEMA)
-
-
 def _document_rows(result: PairResult) -> list[dict[str, Any]]:
-    rows = [_document_row(result.en_doc, "en", result, len(result.en_sents))]
+    sides = [(result.en_doc, "en", len(result.en_sents))]
     if result.ko_doc is not None:
-        rows.append(_document_row(result.ko_doc, "ko", result, len(result.ko_sents)))
-    return rows
+        sides.append((result.ko_doc, "ko", len(result.ko_sents)))
+    return [
+        _document_row(doc, role, result.pair_id, result.status, result.reason, n, result.doc_score)
+        for doc, role, n in sides
+    ]
 
 
-def _document_row(doc: Document, role: str, result: PairResult, n: int) -> dict[str, Any]:
+def _document_row(
+    doc: Document,
+    role: str,
+    pair_id: str,
+    status: str,
+    reason: str,
+    n_sentences: int | None = None,
+    doc_score: float | None = None,
+) -> dict[str, Any]:
+    """One row of the documents table (``DOCUMENT_COLUMNS``)."""
     return {
         "doc_id": doc.doc_id,
         "lang": doc.lang,
         "role": role,
-        "pair_id": result.pair_id,
-        "status": result.status,
-        "reason": result.reason,
-        "n_sentences": n,
-        "doc_score": _finite_or_none(result.doc_score),
+        "pair_id": pair_id,
+        "status": status,
+        "reason": reason,
+        "n_sentences": n_sentences,
+        "doc_score": _finite_or_none(doc_score),
         "source": doc.source,
         "url": doc.url,
         "original_url": doc.original_url,
@@ -358,8 +362,6 @@ class CorpusWriter:
         self._columns = _empty_columns()
         self._buffered = 0
         self._pair_ids: set[str] = set()
-        self.n_pairs = 0
-        self.n_beads = 0
         self._closed = False
         self._tmp = create_temp(self.path)
         try:
@@ -411,8 +413,6 @@ class CorpusWriter:
         if result.ko_doc is not None:
             self._removed.extend(_removed_rows(result.ko_doc, "ko", result.pair_id))
         self._buffered += n
-        self.n_beads += n
-        self.n_pairs += 1
         if self._buffered >= self._row_group_size:
             with self._writing():
                 self._flush()
@@ -456,10 +456,6 @@ class CorpusWriter:
                 self._writer.write_table(table.replace_schema_metadata(None))
             rows += table.num_rows
         self._documents.extend(documents.to_dicts())
-        self.n_beads += rows
-        self.n_pairs += documents.filter(
-            (pl.col("role") == "en") & (pl.col("status") == "aligned")
-        ).height
         return rows
 
     def add_document(
@@ -470,29 +466,13 @@ class CorpusWriter:
         pair_id: str = "",
         status: str = "unpaired",
         reason: str = "",
-        n_sentences: int | None = None,
-        doc_score: float | None = None,
     ) -> None:
-        """Record a document that belongs to no ``PairResult`` (an unmatched original)."""
+        """Record a document that belongs to no ``PairResult`` (an unmatched original, a
+        document of a pair that failed)."""
         if self._closed:
             raise ValueError("CorpusWriter is closed")
         self._removed.extend(_removed_rows(doc, role, pair_id))
-        self._documents.append(
-            {
-                "doc_id": doc.doc_id,
-                "lang": doc.lang,
-                "role": role,
-                "pair_id": pair_id,
-                "status": status,
-                "reason": reason,
-                "n_sentences": n_sentences,
-                "doc_score": _finite_or_none(doc_score),
-                "source": doc.source,
-                "url": doc.url,
-                "original_url": doc.original_url,
-                "translation_url": doc.translation_url,
-            }
-        )
+        self._documents.append(_document_row(doc, role, pair_id, status, reason))
 
     def _flush(self) -> None:
         if self._buffered == 0:
