@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from aligner.api import PairFailure
-from aligner.corpus import CorpusWriter, PairResult, parse_signature, read_corpus, read_documents
+from aligner.corpus import CorpusWriter, PairResult, read_corpus, read_documents
 from aligner.errors import InputError
 from aligner.files import atomic_text_files, write_error
+from aligner.schema import parse_signature
 from aligner.types import Document
 
 log = logging.getLogger(__name__)

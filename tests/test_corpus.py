@@ -10,17 +10,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from aligner.corpus import (
-    SCHEMA,
     CorpusWriter,
     PairResult,
-    parse_signature,
     read_corpus,
     read_documents,
     read_metadata,
-    signature,
     write_corpus,
 )
 from aligner.errors import AlignerError, InputError, OutputExistsError
+from aligner.schema import SCHEMA, parse_signature, signature
 from aligner.types import Bead, Document, Sentence
 
 EN_TEXT = "Hello world.  Second one.\n\nThird here. Fourth at last."
