@@ -239,10 +239,6 @@ class CachedEncoder:
                     )
         return out
 
-    def clear_memory(self) -> None:
-        with self._lock:
-            self._mem.clear()
-
     def close(self) -> None:
         if self.disk is not None:
             self.disk.close()

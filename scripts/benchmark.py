@@ -61,6 +61,7 @@ for _p in (str(SCRIPTS), str(REPO)):
 
 import benchdata  # noqa: E402
 from benchdata import BenchDoc, Link  # noqa: E402
+from counting import CountingEncoder  # noqa: E402
 
 from aligner.corpus import write_corpus  # noqa: E402
 from aligner.evaluate import evaluate  # noqa: E402
@@ -161,7 +162,7 @@ def make_runner(method: str, model: str) -> Runner:
     if method == "diagonal":
         return Runner(Diagonal(), None, "diagonal", {"method": "diagonal"})
     try:
-        from aligner.embed import CountingEncoder, load_encoder
+        from aligner.embed import load_encoder
         from aligner.pair_flow import Aligner
     except ImportError as err:
         sys.exit(f"--method aligner needs aligner.pair_flow and aligner.embed: {err}")

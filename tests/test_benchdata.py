@@ -1,4 +1,5 @@
-"""The benchmark sets of scripts/benchdata.py and the mapping helpers of scripts/benchmark.py."""
+"""The benchmark sets of scripts/benchdata.py, the mapping helpers of scripts/benchmark.py and
+the counting encoder of scripts/counting.py."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ if str(SCRIPTS) not in sys.path:
     sys.path.insert(0, str(SCRIPTS))
 
 import benchdata  # noqa: E402
+import numpy as np  # noqa: E402
 from benchdata import BenchDoc  # noqa: E402
+from counting import CountingEncoder  # noqa: E402
 
 PERTURBED_KINDS = {"1-1", "1-2", "2-1", "1-3", "3-1", "1-0", "0-1"}
 
@@ -315,3 +318,25 @@ def test_gold_unit_of_and_map_beads(benchmark):
     beads = [Bead((0,), (0,)), Bead((1,), ()), Bead((2,), (1,)), Bead((), (2,)), Bead((), (3,))]
     links = benchmark.map_beads(beads, [0, 0, 1], [0, 1, 2, None])
     assert links == [((0,), (0,)), ((1,), (1,)), ((), (2,))]
+
+
+class _Ones:
+    name, dim = "ones@1", 4
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.ones((len(texts), self.dim), dtype=np.float32) / 2
+
+
+def test_counting_encoder_counts_texts_and_batches() -> None:
+    counting = CountingEncoder(_Ones())
+    assert (counting.name, counting.dim) == ("ones@1", 4)
+    assert counting.encode(["a", "b", "c"]).shape == (3, 4)
+    counting.encode(["a"])
+    counting.encode([])
+    assert counting.calls == 4
+    assert counting.batches == 3
+    assert counting.seconds >= 0.0
+    with pytest.raises(TypeError):
+        counting.encode("a single string")
+    counting.reset()
+    assert (counting.calls, counting.batches, counting.seconds) == (0, 0, 0.0)

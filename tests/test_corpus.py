@@ -10,18 +10,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from aligner.corpus import (
-    SCHEMA,
     CorpusWriter,
     PairResult,
-    beads_to_table,
-    parse_signature,
     read_corpus,
     read_documents,
     read_metadata,
-    signature,
     write_corpus,
 )
 from aligner.errors import AlignerError, InputError, OutputExistsError
+from aligner.schema import SCHEMA, parse_signature, signature
 from aligner.types import Bead, Document, Sentence
 
 EN_TEXT = "Hello world.  Second one.\n\nThird here. Fourth at last."
@@ -292,14 +289,14 @@ def test_row_groups_stream_in_order(tmp_path: Path) -> None:
     assert read_documents(path).height == 12
 
 
-def test_beads_to_table() -> None:
-    table = beads_to_table(aligned_pair())
-    assert table.schema.equals(SCHEMA)
-    assert table.num_rows == 4
-    assert beads_to_table(unpaired()).num_rows == 0
+def test_one_row_per_bead_with_the_schema(tmp_path: Path) -> None:
+    path = write_corpus(tmp_path / "c.parquet", [aligned_pair(), unpaired()], metadata={})
+    table = pq.read_table(path)
+    assert table.schema.remove_metadata().equals(SCHEMA)
+    assert table.column("pair_id").to_pylist() == ["p1"] * 4
 
 
-def test_bead_outside_the_sentences_is_an_error() -> None:
+def test_bead_outside_the_sentences_is_an_error(tmp_path: Path) -> None:
     result = aligned_pair()
     broken = PairResult(
         result.pair_id,
@@ -310,7 +307,8 @@ def test_bead_outside_the_sentences_is_an_error() -> None:
         (Bead((0,), (7,)),),
     )
     with pytest.raises(ValueError, match="ko sentence 7"):
-        beads_to_table(broken)
+        write_corpus(tmp_path / "c.parquet", [broken], metadata={})
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_signature_rendering() -> None:

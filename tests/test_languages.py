@@ -10,9 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from aligner.cli import app
-from aligner.corpus import parse_signature, read_corpus, read_documents, read_metadata
+from aligner.corpus import read_corpus, read_documents, read_metadata
 from aligner.errors import InputError
 from aligner.languages import language, language_name
+from aligner.schema import parse_signature
 from aligner.segment import check_language, language_fields, segment, segmenter_signature
 
 REPO = Path(__file__).resolve().parents[1]

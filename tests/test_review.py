@@ -33,13 +33,12 @@ from aligner.review import (
     ReviewCorpus,
     apply_reviews,
     export_gold,
-    make_server,
-    open_app,
     pair_view,
     queue,
     sentence_spans,
 )
 from aligner.reviewdb import ActionError, StaleError, apply_action, initial_state, store_path
+from aligner.reviewserver import make_server, open_app
 from aligner.segment import segment
 from aligner.types import Bead, PairResult
 

@@ -25,7 +25,8 @@ from aligner.cli import app as cli_app
 from aligner.corpus import write_corpus
 from aligner.documents import load_document
 from aligner.evaluate import evaluate_paths
-from aligner.review import ReviewCorpus, make_server, open_app
+from aligner.review import ReviewCorpus
+from aligner.reviewserver import make_server, open_app
 
 pytestmark = pytest.mark.slow
 

@@ -7,9 +7,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aligner import segment as seg
+from aligner import splitters
 from aligner.errors import AlignerError, InputError
-from aligner.segment import check_language, presegmented, segment, segmenter_signature
+from aligner.segment import (
+    check_language,
+    presegmented,
+    segment,
+    segment_with,
+    segmenter_signature,
+)
 from aligner.types import Sentence
 
 SEED_EN = Path(__file__).resolve().parents[1] / "seeds" / "000_1f513c82f196d388.en.txt"
@@ -136,12 +142,22 @@ def test_ellipsis():
     ]
 
 
-def test_pysbd_backend_keeps_offsets_exact():
-    pytest.importorskip("pysbd")  # kept for comparison only; not a dependency
+def test_another_splitter_goes_through_the_same_rules_and_repairs():
+    def after_full_stops(chunk: str) -> list[int]:  # a naive splitter: after ". "
+        return [m.end() for m in re.finditer(r"\. ", chunk)]
+
     text = "Mr. Smith paid $3.5 million.  “It was fair. Really,” he said.\nDone…"
-    sents = seg._segment(text, "en", "d", "pysbd")
+    sents = segment_with(text, "EN", after_full_stops, "d")
     assert_well_formed(text, sents)
-    assert len(sents) >= 3
+    # no cut after the title, the quote mark goes with its sentence, the line is a boundary
+    assert [s.text for s in sents] == [
+        "Mr. Smith paid $3.5 million.",
+        "“It was fair.",
+        "Really,” he said.",
+        "Done…",
+    ]
+    assert {s.doc_id for s in sents} == {"d"}
+    assert segment_with(text, "en", splitters.cuts_for("en")) == segment(text, "en")
 
 
 # --------------------------------------------------------------------------- Korean
@@ -201,7 +217,7 @@ def test_lone_mark_goes_with_the_next_sentence():
 
 
 def test_kiwi_is_built_once():
-    assert seg._kiwi() is seg._kiwi()
+    assert splitters.kiwi() is splitters.kiwi()
 
 
 # --------------------------------------------------------------------------- paragraphs and lines
