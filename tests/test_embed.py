@@ -64,6 +64,7 @@ class HashEncoder:
 # --------------------------------------------------------------------------- module, devices
 
 
+@pytest.mark.slow
 def test_import_is_cheap() -> None:
     code = (
         "import sys, aligner.embed; "

@@ -194,6 +194,7 @@ def test_heatmap_outlines_the_path_and_shades_every_likeness(corpus: Path, tmp_p
     assert len(re.findall("stroke='#e65100'", rough)) == 2
 
 
+@pytest.mark.slow
 def test_report_command_heatmap_matches_the_corpus_scores(tmp_path: Path) -> None:
     repo = Path(__file__).resolve().parents[1]
     seed = repo / "seeds" / "000_1f513c82f196d388"
