@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import pytest
+
+from aligner.corpus import PairResult
+from aligner.types import Bead, Document, Sentence
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -101,6 +105,57 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared evaluation data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+# --------------------------------------------------------------------------- pair results
+
+
+def _sentences(doc: Document, parts: Sequence[str]) -> tuple[Sentence, ...]:
+    """``parts`` as sentences of ``doc``: each found in its text after the one before, its
+    paragraph the number of blank lines before it."""
+    out, pos = [], 0
+    for i, part in enumerate(parts):
+        start = doc.text.index(part, pos)
+        pos = start + len(part)
+        out.append(Sentence(doc.doc_id, i, part, start, pos, doc.text.count("\n\n", 0, start)))
+    return tuple(out)
+
+
+def _make_pair(
+    pair_id: str,
+    en: Sequence[str],
+    ko: Sequence[str] | None,
+    beads: Iterable[Bead] = (),
+    *,
+    en_doc: Document | None = None,
+    ko_doc: Document | None = None,
+    en_id: str | None = None,
+    ko_id: str | None = None,
+    **fields,
+) -> PairResult:
+    en_doc = en_doc or Document(en_id or f"{pair_id}-en", "en", " ".join(en))
+    if ko is None:
+        ko_sents: tuple[Sentence, ...] = ()
+    else:
+        ko_doc = ko_doc or Document(ko_id or f"{pair_id}-ko", "ko", " ".join(ko))
+        ko_sents = _sentences(ko_doc, ko)
+    return PairResult(
+        pair_id, en_doc, ko_doc, _sentences(en_doc, en), ko_sents, tuple(beads), **fields
+    )
+
+
+@pytest.fixture(scope="session")
+def make_pair() -> Callable[..., PairResult]:
+    """Builds a ``PairResult`` without aligning: ``make_pair(pair_id, en, ko, beads, ...)``.
+
+    ``en`` and ``ko`` are the sentence texts in order; ``ko=None`` makes an unpaired
+    result (no Korean document; pass ``status=``/``reason=``). Each document is its
+    sentences joined by spaces, with ids ``<pair_id>-en`` and ``<pair_id>-ko``, unless
+    ``en_id``/``ko_id`` name them or ``en_doc``/``ko_doc`` give the documents; every
+    sentence must occur in its document's text, in order. Other keywords (``status``,
+    ``doc_score``, ``reason``) go to ``PairResult``.
+    """
+    return _make_pair
 
 
 # Sentences the tiny test model's WordPiece vocabulary is trained on (English and Korean).
