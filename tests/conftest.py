@@ -260,6 +260,12 @@ class Recorder:
         return self.inner.encode(texts)
 
 
+@pytest.fixture
+def recording() -> Callable[..., Recorder]:
+    """Wraps an encoder in a ``Recorder``: ``recording(encoder).seen``, ``.calls``."""
+    return Recorder
+
+
 def _short_temp_dir() -> Path:
     """A new empty folder with a short path: under $TMPDIR when that is short, else /tmp.
 

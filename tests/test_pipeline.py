@@ -6,7 +6,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import Recorder
 
 from aligner import pipeline
 from aligner.api import Aligner
@@ -58,7 +57,7 @@ def _crash_after(aligner: Aligner, n: int, monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_a_stopped_job_resumes_where_it_stopped(
-    use_encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    use_encoder, recording, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(pipeline, "PART_PAIRS", 1)
     fresh = tmp_path / "fresh.parquet"
@@ -74,7 +73,7 @@ def test_a_stopped_job_resumes_where_it_stopped(
     saved = json.loads((parts_dir(out) / "job.json").read_text())
     assert [p["pairs"] for p in saved["parts"]] == [["s0"], ["s1"]]
 
-    recorder = Recorder(use_encoder)
+    recorder = recording(use_encoder)
     second = Aligner(recorder)
     write_batch(second, _pairing(), out, metadata=_metadata(second), resume=True)
     # only the two unsaved stories were encoded again
