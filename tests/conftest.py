@@ -9,6 +9,8 @@ import pytest
 from aligner.corpus import PairResult
 from aligner.types import Bead, Document, Sentence
 
+pytest_plugins = ["pytester"]  # test_lanes runs pytest on a test file of its own
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
