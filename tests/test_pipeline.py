@@ -10,6 +10,7 @@ import pytest
 from aligner import pipeline
 from aligner.api import Aligner
 from aligner.corpus import read_corpus, read_documents
+from aligner.embed import USEEncoder
 from aligner.errors import InputError
 from aligner.pairing import Pairing
 from aligner.pipeline import parts_dir, write_batch
@@ -133,9 +134,9 @@ def test_a_part_written_but_never_listed_is_dropped(use_encoder, tmp_path: Path,
     assert read_corpus(out).collect().filter(pl.col("pair_id") == "s0").height == 2
 
 
-def test_a_missing_output_folder_is_an_error_even_when_saving(use_encoder, tmp_path: Path) -> None:
+def test_a_missing_output_folder_is_an_error_even_when_saving(tmp_path: Path) -> None:
     out = tmp_path / "no-such-folder" / "job.parquet"
-    al = Aligner(use_encoder)
+    al = Aligner(USEEncoder())  # not loaded: the error comes first
     with pytest.raises(InputError, match="output directory does not exist"):
         write_batch(al, _pairing(), out, metadata=_metadata(al), resume=True)
     assert not (tmp_path / "no-such-folder").exists()
@@ -177,10 +178,10 @@ def test_workers_write_the_same_corpus(
         assert ray.is_initialized()  # a session the caller opened is left open
 
 
-def test_a_copy_for_a_worker_leaves_the_pairing_caches_behind(use_encoder) -> None:
+def test_a_copy_for_a_worker_leaves_the_pairing_caches_behind() -> None:
     import pickle
 
-    al = Aligner(use_encoder)
+    al = Aligner(USEEncoder())
     al._segmented[("x", "en", False)] = []
     al._lead_vectors["text"] = None
     copy = pickle.loads(pickle.dumps(al))
@@ -264,11 +265,11 @@ def test_a_ray_worker_error_is_the_aligner_error_it_raised(ray_cluster, tmp_path
 
 
 def test_bad_workers_or_backend_or_missing_ray_is_an_input_error(
-    use_encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import sys
 
-    al = Aligner(use_encoder)
+    al = Aligner(USEEncoder())  # not loaded: the errors come first
     out = tmp_path / "out.parquet"
     with pytest.raises(InputError, match="unknown backend 'dask'"):
         write_batch(al, _pairing(), out, metadata=_metadata(al), backend="dask")
