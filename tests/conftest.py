@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -70,6 +71,7 @@ def pytest_runtest_call(item: pytest.Item):
 def _fast_lane_guard(what: str, real):
     """``real`` wrapped so that it fails a test of the fast lane that calls it."""
 
+    @functools.wraps(real)
     def guarded(*args, **kwargs):
         if _running and _running[-1].get_closest_marker("slow") is None:
             pytest.fail(
@@ -182,7 +184,7 @@ def tiny_st_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Built at test time from a WordPiece tokenizer trained on ``TINY_MODEL_SENTENCES`` and
     seeded random weights, so it needs no download. Load it with
     ``aligner.embed.load_encoder(str(path))``. Importing torch and sentence-transformers
-    takes several seconds, so tests that use it are best marked ``slow``.
+    takes several seconds, so every test that uses it is marked ``slow`` (SLOW_FIXTURES).
     """
     import torch
     from sentence_transformers import SentenceTransformer
