@@ -2,7 +2,7 @@
 #   make demo   creates .venv, installs the package and its runtime dependencies, aligns
 #               the sample pair in seeds/
 #   make test   the same venv plus the test tools (the `test` extra: pytest, ruff, Ray, ...),
-#               then lint and the whole test suite
+#               then lint and the whole test suite (`make test-fast`: the fast tests only)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -12,7 +12,7 @@ TEST_STAMP := $(VENV)/.installed-test
 SEED := seeds/000_1f513c82f196d388
 DEMO_OUT := corpora/out/seed.parquet
 
-.PHONY: demo test lint bench install install-test clean
+.PHONY: demo test test-fast lint bench install install-test clean
 
 install: $(STAMP)
 
@@ -45,6 +45,10 @@ lint: $(TEST_STAMP)
 
 test: lint
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
+
+# the fast lane while editing: no encoder, no real alignment, no process (about 20 s)
+test-fast: $(TEST_STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m "not slow"
 
 bench: $(TEST_STAMP)
 	$(BIN)/python scripts/benchmark.py --method aligner

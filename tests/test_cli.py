@@ -264,6 +264,7 @@ def test_jsonl_collections_pair_by_original_url(tmp_path: Path) -> None:
     assert frame["kind"].cast(pl.String).to_list() == ["1-1", "1-1"]
 
 
+@pytest.mark.slow
 def test_text_files_pair_by_their_read_in_korean_links(tmp_path: Path) -> None:
     import json
 
@@ -305,6 +306,7 @@ def test_text_files_pair_by_their_read_in_korean_links(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_korean_text_files_pair_by_their_links_to_the_english_version(tmp_path: Path) -> None:
     import json
 

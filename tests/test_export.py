@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -11,34 +12,23 @@ from aligner.cli import app
 from aligner.corpus import write_corpus
 from aligner.errors import InputError, OutputExistsError
 from aligner.export import ExportFilter, export
-from aligner.types import Bead, Document, PairResult, Sentence
+from aligner.types import Bead, PairResult
 
 
-def _pair(pid: str, n: int, first: tuple[str, str] | None = None) -> PairResult:
-    """n sentences a side, beads 1-1 but for an English-only tail; ``first`` replaces
-    the first sentence pair."""
-    en = [f"English sentence {k} of {pid}." for k in range(n)]
-    ko = [f"{pid}의 {k}번째 문장." for k in range(n)]
-    if first is not None:
-        en[0], ko[0] = first
+@pytest.fixture
+def pair(make_pair: Callable[..., PairResult]) -> Callable[..., PairResult]:
+    def build(pid: str, n: int, first: tuple[str, str] | None = None) -> PairResult:
+        """n sentences a side, beads 1-1 but for an English-only tail; ``first`` replaces
+        the first sentence pair."""
+        en = [f"English sentence {k} of {pid}." for k in range(n)]
+        ko = [f"{pid}의 {k}번째 문장." for k in range(n)]
+        if first is not None:
+            en[0], ko[0] = first
+        beads = [Bead((k,), (k,), 0.5 + 0.1 * (k % 4), 0.02 * k) for k in range(n - 1)]
+        beads.append(Bead((n - 1,), ()))  # an English-only tail
+        return make_pair(pid, en, ko, beads, en_id=f"{pid}e", ko_id=f"{pid}k")
 
-    def sents(doc_id: str, texts: list[str]) -> tuple[Sentence, ...]:
-        out, pos = [], 0
-        for k, t in enumerate(texts):
-            out.append(Sentence(doc_id, k, t, pos, pos + len(t), 0))
-            pos += len(t) + 1
-        return tuple(out)
-
-    beads = [Bead((k,), (k,), 0.5 + 0.1 * (k % 4), 0.02 * k) for k in range(n - 1)]
-    beads.append(Bead((n - 1,), ()))  # an English-only tail
-    return PairResult(
-        pid,
-        Document(f"{pid}e", "en", " ".join(en)),
-        Document(f"{pid}k", "ko", " ".join(ko)),
-        sents(f"{pid}e", en),
-        sents(f"{pid}k", ko),
-        tuple(beads),
-    )
+    return build
 
 
 def _tsv(path: Path) -> pl.DataFrame:
@@ -46,8 +36,8 @@ def _tsv(path: Path) -> pl.DataFrame:
 
 
 @pytest.fixture()
-def corpus(tmp_path: Path) -> Path:
-    pairs = [_pair(f"a{i}", 5) for i in range(20)]
+def corpus(pair, tmp_path: Path) -> Path:
+    pairs = [pair(f"a{i}", 5) for i in range(20)]
     return write_corpus(tmp_path / "c.parquet", pairs, metadata={})
 
 
@@ -108,10 +98,10 @@ def test_export_command(corpus: Path, tmp_path: Path) -> None:
     assert (tmp_path / "c.test.en").exists() and (tmp_path / "c.train.ko").exists()
 
 
-def test_unique_keeps_the_first_of_repeated_pairs(tmp_path: Path) -> None:
-    first = _pair("b0", 4)
+def test_unique_keeps_the_first_of_repeated_pairs(pair, tmp_path: Path) -> None:
+    first = pair("b0", 4)
     # b1 repeats b0's first pair word for word (a stock caption, say); its others differ
-    repeat = _pair("b1", 4, first=(first.en_sents[0].text, first.ko_sents[0].text))
+    repeat = pair("b1", 4, first=(first.en_sents[0].text, first.ko_sents[0].text))
     path = write_corpus(tmp_path / "r.parquet", [first, repeat], metadata={})
     plain = export(path, tmp_path / "all", fmt="tsv")
     assert plain.splits == {"": 6} and plain.repeated == 0
@@ -130,11 +120,11 @@ def test_unique_keeps_the_first_of_repeated_pairs(tmp_path: Path) -> None:
     ]
 
 
-def test_skip_doubtful_leaves_out_pairs_that_look_wrong(tmp_path: Path) -> None:
+def test_skip_doubtful_leaves_out_pairs_that_look_wrong(pair, tmp_path: Path) -> None:
     from dataclasses import replace
 
-    good = _pair("good", 5)
-    wrong = _pair("wrong", 5)  # as if paired with another article: every link weak
+    good = pair("good", 5)
+    wrong = pair("wrong", 5)  # as if paired with another article: every link weak
     wrong = replace(wrong, beads=tuple(replace(b, score=0.2) if b.ko else b for b in wrong.beads))
     path = write_corpus(tmp_path / "d.parquet", [good, wrong], metadata={})
     kept = export(path, tmp_path / "all", fmt="tsv")
@@ -180,8 +170,10 @@ def _with_probs(result: PairResult, probs: list[float]) -> PairResult:
     return replace(result, beads=tuple(beads))
 
 
-def test_min_prob_keeps_likely_beads_and_prints_the_precision_to_expect(tmp_path: Path) -> None:
-    pairs = [_with_probs(_pair(f"p{i}", 5), [0.95, 0.6, 0.85, 0.3]) for i in range(4)]
+def test_min_prob_keeps_likely_beads_and_prints_the_precision_to_expect(
+    pair, tmp_path: Path
+) -> None:
+    pairs = [_with_probs(pair(f"p{i}", 5), [0.95, 0.6, 0.85, 0.3]) for i in range(4)]
     corpus = write_corpus(tmp_path / "c.parquet", pairs, metadata={})
     counts = export(corpus, tmp_path / "e", keep=ExportFilter(min_prob=0.8), fmt="tsv")
     got = _tsv(tmp_path / "e.tsv")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -17,7 +18,7 @@ from aligner.cli import app
 from aligner.corpus import read_metadata, write_corpus
 from aligner.evaluate import evaluate_paths, links_from_corpus, read_gold
 from aligner.export import ExportFilter, export, links_name, select
-from aligner.types import Bead, Document, PairResult, Sentence
+from aligner.types import Bead, PairResult
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 runner = CliRunner()
@@ -34,36 +35,25 @@ AWKWARD = [
 ]
 
 
-def _pair(pid: str, n: int) -> PairResult:
-    en = [f"English sentence {k} of {pid}." for k in range(n)]
-    ko = [f"{pid}의 {k}번째 문장." for k in range(n)]
+@pytest.fixture
+def pair(make_pair: Callable[..., PairResult]) -> Callable[[str, int], PairResult]:
+    def build(pid: str, n: int) -> PairResult:
+        en = [f"English sentence {k} of {pid}." for k in range(n)]
+        ko = [f"{pid}의 {k}번째 문장." for k in range(n)]
+        beads = [Bead((k,), (k,), 0.5 + 0.1 * (k % 4), 0.02 * k) for k in range(n - 2)]
+        beads += [Bead((n - 2,), ()), Bead((), (n - 2, n - 1))]  # one-sided beads
+        beads[0] = Bead((0,), (0,), 0.9)  # a bead without margin
+        return make_pair(pid, en, ko, beads, en_id=f"{pid}e", ko_id=f"{pid}k")
 
-    def sents(doc_id: str, texts: list[str]) -> tuple[Sentence, ...]:
-        out, pos = [], 0
-        for k, t in enumerate(texts):
-            out.append(Sentence(doc_id, k, t, pos, pos + len(t), 0))
-            pos += len(t) + 1
-        return tuple(out)
-
-    beads = [Bead((k,), (k,), 0.5 + 0.1 * (k % 4), 0.02 * k) for k in range(n - 2)]
-    beads += [Bead((n - 2,), ()), Bead((), (n - 2, n - 1))]  # one-sided beads
-    beads[0] = Bead((0,), (0,), 0.9)  # a bead without margin
-    return PairResult(
-        pid,
-        Document(f"{pid}e", "en", " ".join(en)),
-        Document(f"{pid}k", "ko", " ".join(ko)),
-        sents(f"{pid}e", en),
-        sents(f"{pid}k", ko),
-        tuple(beads),
-    )
+    return build
 
 
 @pytest.fixture()
-def awkward(tmp_path: Path) -> Path:
+def awkward(pair, tmp_path: Path) -> Path:
     """A corpus whose texts and pair ids hold everything that needs quoting or escaping
     (written by aligner, then its texts replaced, as another tool might write them)."""
     pids = ["p0", "with\ttab", 'quo"te', "line\nbreak", "a/b", ".hidden"]
-    path = write_corpus(tmp_path / "c.parquet", [_pair(p, 8) for p in pids], metadata={})
+    path = write_corpus(tmp_path / "c.parquet", [pair(p, 8) for p in pids], metadata={})
     table = pq.read_table(path)
     en, ko = table["en_text"].to_pylist(), table["ko_text"].to_pylist()
     both = [k for k in range(len(en)) if en[k] and ko[k]]
@@ -148,8 +138,8 @@ def test_tmx_is_tmx_1_4b_with_properties(awkward: Path, tmp_path: Path) -> None:
         }
 
 
-def test_tmx_drops_characters_xml_cannot_hold(tmp_path: Path) -> None:
-    path = write_corpus(tmp_path / "c.parquet", [_pair("p", 4)], metadata={})
+def test_tmx_drops_characters_xml_cannot_hold(pair, tmp_path: Path) -> None:
+    path = write_corpus(tmp_path / "c.parquet", [pair("p", 4)], metadata={})
     table = pq.read_table(path)
     en = table["en_text"].to_pylist()
     en[0] = "bell\x07 and form feed\x0c"
@@ -159,7 +149,7 @@ def test_tmx_drops_characters_xml_cannot_hold(tmp_path: Path) -> None:
     assert seg is not None and seg.text == "bell and form feed"
 
 
-def test_links_are_read_back_by_evaluate(awkward: Path, tmp_path: Path) -> None:
+def test_links_are_read_back_by_evaluate(awkward: Path, pair, tmp_path: Path) -> None:
     counts = export(awkward, tmp_path / "links", fmt="links")
     folder = tmp_path / "links"
     pairs = links_from_corpus(awkward)
@@ -168,7 +158,7 @@ def test_links_are_read_back_by_evaluate(awkward: Path, tmp_path: Path) -> None:
     assert (folder / "a%2Fb.links").exists() and (folder / "%2Ehidden.links").exists()
     for pid, links in pairs.items():
         assert read_gold(folder / links_name(pid)) == links
-    simple = write_corpus(tmp_path / "s.parquet", [_pair("s1", 5), _pair("s2", 6)], metadata={})
+    simple = write_corpus(tmp_path / "s.parquet", [pair("s1", 5), pair("s2", 6)], metadata={})
     export(simple, tmp_path / "s", fmt="links")
     scores = evaluate_paths(tmp_path / "s", simple)
     assert scores.strict_f1 == 1.0 and scores.n_gold == scores.n_pred == 5 + 6
@@ -219,8 +209,8 @@ def test_an_empty_export_warns_and_names_the_filter(awkward: Path, tmp_path: Pat
     assert result.exit_code == 0 and "--kinds 2-2 left no bead" in result.stderr
 
 
-def test_an_empty_split_warns(tmp_path: Path) -> None:
-    path = write_corpus(tmp_path / "c.parquet", [_pair("only", 5)], metadata={})
+def test_an_empty_split_warns(pair, tmp_path: Path) -> None:
+    path = write_corpus(tmp_path / "c.parquet", [pair("only", 5)], metadata={})
     result = runner.invoke(
         app, ["export", str(path), str(tmp_path / "s"), "--test-fraction", "0.01"]
     )

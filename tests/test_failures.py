@@ -135,6 +135,7 @@ def aligned_pairs(corpus: Path) -> list[str]:
 # --------------------------------------------------------------------------- failed 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["no-permission", "read-only-disk"])
 def test_resume_into_a_folder_that_cannot_be_written_is_one_line(how: str, mount_point: Path):
     user: list[str] = []
@@ -334,6 +335,7 @@ def test_workers_die_with_their_killed_parent(how: str, tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- failed 7
 
 
+@pytest.mark.slow
 def test_the_lock_names_the_job_that_holds_it(tmp_path: Path) -> None:
     out = tmp_path / "out.parquet"
     holder = subprocess.Popen(
@@ -404,6 +406,7 @@ def test_a_full_disk_is_one_line_and_a_rerun_finishes(mount_point: Path) -> None
     assert leftovers(mount_point) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("overwrite", [False, True])
 def test_an_output_that_is_a_folder_is_told_so(tmp_path: Path, overwrite: bool) -> None:
     """A folder as OUTPUT is a corpus folder (docs: "A corpus that grows"); a folder that
@@ -420,6 +423,7 @@ def test_an_output_that_is_a_folder_is_told_so(tmp_path: Path, overwrite: bool) 
     assert [p.name for p in folder.iterdir()] == ["notes.txt"]
 
 
+@pytest.mark.slow
 def test_an_output_under_a_file_is_one_line(tmp_path: Path) -> None:
     plain = tmp_path / "notes.txt"
     plain.write_text("a file\n")

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import Recorder
 
 from aligner import Aligner
 from aligner.embed import SentenceTransformerEncoder, load_encoder
@@ -44,8 +43,8 @@ def test_model_runs_on_the_device_with_gpu_batches(tiny_st_model: Path, cuda: st
     np.testing.assert_allclose(gpu, cpu, atol=1e-4)
 
 
-def test_align_many_pools_pairs_on_the_device(tiny_st_model: Path, cuda: str) -> None:
-    recorder = Recorder(load_encoder(str(tiny_st_model), device=cuda))
+def test_align_many_pools_pairs_on_the_device(tiny_st_model: Path, cuda: str, recording) -> None:
+    recorder = recording(load_encoder(str(tiny_st_model), device=cuda))
 
     pairs = [
         (

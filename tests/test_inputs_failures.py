@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from typer.testing import CliRunner
 
 from aligner.cli import app
 from aligner.corpus import write_corpus
-from aligner.types import Bead, Document, PairResult, Sentence
+from aligner.types import Bead, PairResult
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "seeds" / "000_1f513c82f196d388"
@@ -115,28 +116,20 @@ def test_max_bead_outside_its_range_is_one_line(value: str, tmp_path: Path) -> N
 # ------------------------------------------------------------ damaged corpora (3, 4)
 
 
-def _real_corpus(path: Path, pairs: int = 40) -> Path:
-    results = []
-    for p in range(pairs):
-        en = [f"English sentence {k} of article {p}, with some words." for k in range(25)]
-        ko = [f"기사 {p}의 {k}번째 문장입니다." for k in range(25)]
-        en_doc, ko_doc = (
-            Document(f"e{p}", "en", " ".join(en)),
-            Document(f"k{p}", "ko", " ".join(ko)),
-        )
+@pytest.fixture
+def real_corpus(make_pair: Callable[..., PairResult]) -> Callable[..., Path]:
+    """Writes a corpus of ``pairs`` pairs of 25 sentences a side, linked 1-1."""
 
-        def sents(doc: Document, parts: list[str]) -> tuple[Sentence, ...]:
-            out, pos = [], 0
-            for k, t in enumerate(parts):
-                out.append(Sentence(doc.doc_id, k, t, pos, pos + len(t), 0))
-                pos += len(t) + 1
-            return tuple(out)
+    def build(path: Path, pairs: int = 40) -> Path:
+        results = []
+        for p in range(pairs):
+            en = [f"English sentence {k} of article {p}, with some words." for k in range(25)]
+            ko = [f"기사 {p}의 {k}번째 문장입니다." for k in range(25)]
+            beads = [Bead((k,), (k,), 0.8, 0.1) for k in range(25)]
+            results.append(make_pair(f"p{p}", en, ko, beads, en_id=f"e{p}", ko_id=f"k{p}"))
+        return write_corpus(path, results, metadata={})
 
-        beads = tuple(Bead((k,), (k,), 0.8, 0.1) for k in range(25))
-        results.append(
-            PairResult(f"p{p}", en_doc, ko_doc, sents(en_doc, en), sents(ko_doc, ko), beads)
-        )
-    return write_corpus(path, results, metadata={})
+    return build
 
 
 def _damage_pages(corpus: Path, out: Path, column: str) -> Path:
@@ -157,8 +150,8 @@ def _damage_pages(corpus: Path, out: Path, column: str) -> Path:
 
 
 @pytest.mark.parametrize("command", ["export", "report"])
-def test_corpus_with_damaged_pages_is_one_line(command: str, tmp_path: Path) -> None:
-    bad = _damage_pages(_real_corpus(tmp_path / "c.parquet"), tmp_path / "bad.parquet", "en_text")
+def test_corpus_with_damaged_pages_is_one_line(command: str, real_corpus, tmp_path: Path) -> None:
+    bad = _damage_pages(real_corpus(tmp_path / "c.parquet"), tmp_path / "bad.parquet", "en_text")
     args = (
         ["export", bad, tmp_path / "x"]
         if command == "export"
@@ -170,8 +163,10 @@ def test_corpus_with_damaged_pages_is_one_line(command: str, tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("command", ["export", "report"])
-def test_corpus_with_wrong_column_types_is_one_line(command: str, tmp_path: Path) -> None:
-    table = pq.read_table(_real_corpus(tmp_path / "c.parquet"))
+def test_corpus_with_wrong_column_types_is_one_line(
+    command: str, real_corpus, tmp_path: Path
+) -> None:
+    table = pq.read_table(real_corpus(tmp_path / "c.parquet"))
     score = table.schema.get_field_index("score")
     table = table.set_column(score, "score", pa.array([str(v) for v in table["score"].to_pylist()]))
     bead = table.schema.get_field_index("bead")

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import Recorder
 
 from aligner import backends, pipeline
 from aligner.corpus import read_corpus, read_documents
+from aligner.embed import USEEncoder
 from aligner.errors import InputError
 from aligner.pair_flow import Aligner
 from aligner.pipeline import parts_dir, write_batch
@@ -57,7 +57,7 @@ def _crash_after(aligner: Aligner, n: int, monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_a_stopped_job_resumes_where_it_stopped(
-    use_encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    use_encoder, recording, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(pipeline, "PART_PAIRS", 1)
     fresh = tmp_path / "fresh.parquet"
@@ -73,7 +73,7 @@ def test_a_stopped_job_resumes_where_it_stopped(
     saved = json.loads((parts_dir(out) / "job.json").read_text())
     assert [p["pairs"] for p in saved["parts"]] == [["s0"], ["s1"]]
 
-    recorder = Recorder(use_encoder)
+    recorder = recording(use_encoder)
     second = Aligner(recorder)
     write_batch(second, _pairing(), out, metadata=_metadata(second), resume=True)
     # only the two unsaved stories were encoded again
@@ -133,9 +133,9 @@ def test_a_part_written_but_never_listed_is_dropped(use_encoder, tmp_path: Path,
     assert read_corpus(out).collect().filter(pl.col("pair_id") == "s0").height == 2
 
 
-def test_a_missing_output_folder_is_an_error_even_when_saving(use_encoder, tmp_path: Path) -> None:
+def test_a_missing_output_folder_is_an_error_even_when_saving(tmp_path: Path) -> None:
     out = tmp_path / "no-such-folder" / "job.parquet"
-    al = Aligner(use_encoder)
+    al = Aligner(USEEncoder())  # not loaded: the error comes first
     with pytest.raises(InputError, match="output directory does not exist"):
         write_batch(al, _pairing(), out, metadata=_metadata(al), resume=True)
     assert not (tmp_path / "no-such-folder").exists()
@@ -177,10 +177,10 @@ def test_workers_write_the_same_corpus(
         assert ray.is_initialized()  # a session the caller opened is left open
 
 
-def test_a_copy_for_a_worker_carries_the_settings_not_the_timings(use_encoder) -> None:
+def test_a_copy_for_a_worker_carries_the_settings_not_the_timings() -> None:
     import pickle
 
-    al = Aligner(use_encoder)
+    al = Aligner(USEEncoder())
     al.timings["encode"] = 5.0
     copy = pickle.loads(pickle.dumps(al))
     assert copy.timings["encode"] == 0.0
@@ -263,11 +263,11 @@ def test_a_ray_worker_error_is_the_aligner_error_it_raised(ray_cluster, tmp_path
 
 
 def test_bad_workers_or_backend_or_missing_ray_is_an_input_error(
-    use_encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import sys
 
-    al = Aligner(use_encoder)
+    al = Aligner(USEEncoder())  # not loaded: the errors come first
     out = tmp_path / "out.parquet"
     with pytest.raises(InputError, match="unknown backend 'dask'"):
         write_batch(al, _pairing(), out, metadata=_metadata(al), backend="dask")

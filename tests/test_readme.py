@@ -90,6 +90,7 @@ def test_the_examples_run_as_in_a_shell_of_their_own(monkeypatch: pytest.MonkeyP
     assert env["PYTHONPATH"].split(":")[0] == str(rx.REPO)
 
 
+@pytest.mark.slow
 def test_the_harness_rewrites_only_what_differs(tmp_path: Path) -> None:
     text = (
         "```console\n$ echo one\ntwo\n$ echo three\nthree\n$ echo x in 9 s; echo y\nx in 1 s\n```\n"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -12,43 +13,34 @@ from aligner.cli import app
 from aligner.corpus import CorpusWriter, read_corpus
 from aligner.errors import InputError, OutputExistsError
 from aligner.report import ReportOptions, write_report
-from aligner.types import Bead, Document, PairResult, Sentence
-
-
-def _pair(pair_id: str, scores: list[float | None], en_extra: str = "") -> PairResult:
-    """A pair of len(scores) beads: 1-1 with the given scores, None for a 1-0 bead."""
-    en_parts = [f"English {pair_id} {k}{en_extra}." for k in range(len(scores))]
-    ko_parts = [f"한국어 {pair_id} {k}." for k, s in enumerate(scores) if s is not None]
-    en_doc = Document(f"{pair_id}-en", "en", " ".join(en_parts))
-    ko_doc = Document(f"{pair_id}-ko", "ko", " ".join(ko_parts))
-
-    def sents(doc: Document, parts: list[str]) -> tuple[Sentence, ...]:
-        out, pos = [], 0
-        for i, part in enumerate(parts):
-            start = doc.text.index(part, pos)
-            pos = start + len(part)
-            out.append(Sentence(doc.doc_id, i, part, start, pos, 0))
-        return tuple(out)
-
-    beads, j = [], 0
-    for i, score in enumerate(scores):
-        if score is None:
-            beads.append(Bead((i,), ()))
-        else:
-            beads.append(Bead((i,), (j,), score, score - 0.4))
-            j += 1
-    return PairResult(
-        pair_id, en_doc, ko_doc, sents(en_doc, en_parts), sents(ko_doc, ko_parts), tuple(beads)
-    )
+from aligner.types import Bead, Document, PairResult
 
 
 @pytest.fixture
-def corpus(tmp_path: Path) -> Path:
+def pair(make_pair: Callable[..., PairResult]) -> Callable[..., PairResult]:
+    def build(pair_id: str, scores: list[float | None], en_extra: str = "") -> PairResult:
+        """A pair of len(scores) beads: 1-1 with the given scores, None for a 1-0 bead."""
+        en_parts = [f"English {pair_id} {k}{en_extra}." for k in range(len(scores))]
+        ko_parts = [f"한국어 {pair_id} {k}." for k, s in enumerate(scores) if s is not None]
+        beads, j = [], 0
+        for i, score in enumerate(scores):
+            if score is None:
+                beads.append(Bead((i,), ()))
+            else:
+                beads.append(Bead((i,), (j,), score, score - 0.4))
+                j += 1
+        return make_pair(pair_id, en_parts, ko_parts, beads)
+
+    return build
+
+
+@pytest.fixture
+def corpus(pair, tmp_path: Path) -> Path:
     path = tmp_path / "c.parquet"
     with CorpusWriter(path, metadata={"aligner.signature": "aligner:test|enc:x"}) as w:
-        w.add(_pair("calm", [0.9, 0.8, 0.85]))
-        w.add(_pair("rough", [0.3, None, 0.2], en_extra=" <b>&amp;</b>"))
-        w.add(_pair("mixed", [0.9, 0.4, 0.7, 0.8]))
+        w.add(pair("calm", [0.9, 0.8, 0.85]))
+        w.add(pair("rough", [0.3, None, 0.2], en_extra=" <b>&amp;</b>"))
+        w.add(pair("mixed", [0.9, 0.4, 0.7, 0.8]))
         w.add_document(
             Document("lonely-en", "en", "Nobody translated me."),
             role="en",
@@ -194,6 +186,7 @@ def test_heatmap_outlines_the_path_and_shades_every_likeness(corpus: Path, tmp_p
     assert len(re.findall("stroke='#e65100'", rough)) == 2
 
 
+@pytest.mark.slow
 def test_report_command_heatmap_matches_the_corpus_scores(tmp_path: Path) -> None:
     repo = Path(__file__).resolve().parents[1]
     seed = repo / "seeds" / "000_1f513c82f196d388"

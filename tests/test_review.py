@@ -266,6 +266,7 @@ def _post_quietly(url: str, body: dict) -> None:
         http(url, body)
 
 
+@pytest.mark.slow
 def test_killing_the_server_loses_at_most_the_action_in_flight(corpus: Path) -> None:
     proc, url = _start(corpus)
     try:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from aligner.evaluate import (
     load_links,
     read_gold,
 )
-from aligner.types import Bead, Document, PairResult, Sentence
+from aligner.types import Bead, Document, PairResult
 
 # --------------------------------------------------------------------------- gold files
 
@@ -203,32 +204,32 @@ def test_matches_definition(docs: list[tuple[list[Link], list[Link]]]) -> None:
 # --------------------------------------------------------------------------- paths
 
 
-def _pair(pair_id: str, n_en: int, n_ko: int, links: list[Link]) -> PairResult:
-    en_text = " ".join(f"E{i}." for i in range(n_en))
-    ko_text = " ".join(f"K{i}." for i in range(n_ko))
-    en = Document(f"{pair_id}-en", "en", en_text)
-    ko = Document(f"{pair_id}-ko", "ko", ko_text)
-    en_s = tuple(Sentence(en.doc_id, i, f"E{i}.", 4 * i, 4 * i + 3, 0) for i in range(n_en))
-    ko_s = tuple(Sentence(ko.doc_id, i, f"K{i}.", 4 * i, 4 * i + 3, 0) for i in range(n_ko))
-    beads = tuple(Bead(e, k, 0.5 if e and k else None) for e, k in links)
-    return PairResult(pair_id, en, ko, en_s, ko_s, beads)
-
-
 GOLD_A: list[Link] = [((0,), (0,)), ((1, 2), (1,)), ((3,), ())]
 PRED_A: list[Link] = [((0,), (0,)), ((1,), (1,)), ((2,), ()), ((3,), ())]
 GOLD_B: list[Link] = [((0,), (0,)), ((), (1,)), ((1,), (2,))]
 
 
-def _corpus(tmp_path: Path, with_b: bool = True) -> Path:
-    path = tmp_path / "pred.parquet"
-    with CorpusWriter(path, metadata={}) as writer:
-        writer.add(_pair("a", 4, 2, PRED_A))
-        if with_b:
-            writer.add(_pair("b", 2, 3, GOLD_B))
-        writer.add(
-            PairResult("c", Document("c-en", "en", "x"), None, (), (), (), status="unpaired")
-        )
-    return path
+@pytest.fixture
+def pred_corpus(make_pair: Callable[..., PairResult]) -> Callable[..., Path]:
+    """Writes the predictions (pairs a and b, c unpaired) as a corpus in a folder."""
+
+    def pair(pair_id: str, n_en: int, n_ko: int, links: list[Link]) -> PairResult:
+        en = [f"E{i}." for i in range(n_en)]
+        ko = [f"K{i}." for i in range(n_ko)]
+        beads = (Bead(e, k, 0.5 if e and k else None) for e, k in links)
+        return make_pair(pair_id, en, ko, beads)
+
+    def build(folder: Path, with_b: bool = True) -> Path:
+        path = folder / "pred.parquet"
+        with CorpusWriter(path, metadata={}) as writer:
+            writer.add(pair("a", 4, 2, PRED_A))
+            if with_b:
+                writer.add(pair("b", 2, 3, GOLD_B))
+            unpaired = Document("c-en", "en", "x")
+            writer.add(make_pair("c", [], None, en_doc=unpaired, status="unpaired"))
+        return path
+
+    return build
 
 
 def _gold_dir(tmp_path: Path, with_c: bool = True) -> Path:
@@ -243,20 +244,20 @@ def _gold_dir(tmp_path: Path, with_c: bool = True) -> Path:
     return gold
 
 
-def test_links_from_corpus(tmp_path: Path) -> None:
-    links = links_from_corpus(_corpus(tmp_path))
+def test_links_from_corpus(pred_corpus, tmp_path: Path) -> None:
+    links = links_from_corpus(pred_corpus(tmp_path))
     assert links == {"a": PRED_A, "b": GOLD_B, "c": []}
 
 
-def test_load_links_kinds(tmp_path: Path) -> None:
+def test_load_links_kinds(pred_corpus, tmp_path: Path) -> None:
     gold = _gold_dir(tmp_path)
     assert load_links(gold) == {"a": GOLD_A, "b": GOLD_B, "c": [((0,), (0,))]}
     assert load_links(gold / "a.gold") == {"a": GOLD_A}
-    assert set(load_links(_corpus(tmp_path))) == {"a", "b", "c"}
+    assert set(load_links(pred_corpus(tmp_path))) == {"a", "b", "c"}
 
 
-def test_evaluate_paths_gold_dir_against_corpus(tmp_path: Path) -> None:
-    s = evaluate_paths(_gold_dir(tmp_path), _corpus(tmp_path))
+def test_evaluate_paths_gold_dir_against_corpus(pred_corpus, tmp_path: Path) -> None:
+    s = evaluate_paths(_gold_dir(tmp_path), pred_corpus(tmp_path))
     # predictions: a has 4 (2 exact: (0)-(0), (3)-()), b has 3 exact -> strict P 5/7;
     # lax adds a's (1)-(1), which overlaps gold (1,2)-(1) -> 6/7.
     assert s.strict_precision == pytest.approx(5 / 7)
@@ -268,17 +269,17 @@ def test_evaluate_paths_gold_dir_against_corpus(tmp_path: Path) -> None:
     assert s == expected
 
 
-def test_evaluate_paths_key_mismatch(tmp_path: Path) -> None:
+def test_evaluate_paths_key_mismatch(pred_corpus, tmp_path: Path) -> None:
     (tmp_path / "one").mkdir()
     (tmp_path / "two").mkdir()
     gold = _gold_dir(tmp_path / "one")
-    pred = _corpus(tmp_path / "two", with_b=False)
+    pred = pred_corpus(tmp_path / "two", with_b=False)
     with pytest.raises(InputError, match=r"no prediction for 1 gold document\(s\): 'b'"):
         evaluate_paths(gold, pred)
     (tmp_path / "three").mkdir()
     (tmp_path / "four").mkdir()
     gold = _gold_dir(tmp_path / "three", with_c=False)
-    pred = _corpus(tmp_path / "four")
+    pred = pred_corpus(tmp_path / "four")
     with pytest.raises(InputError, match=r"no gold for 1 predicted document\(s\): 'c'"):
         evaluate_paths(gold, pred)
 

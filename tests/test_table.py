@@ -191,6 +191,7 @@ def test_a_run_stopped_between_its_commits_leaves_the_previous_version(
     assert table.snapshot(root).beads_version == 4
 
 
+@pytest.mark.slow
 def test_plain_polars_reads_both_tables_without_aligner(tmp_path: Path) -> None:
     root = tmp_path / "c"
     _run(root, _pairing(1), append=True)

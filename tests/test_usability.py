@@ -91,6 +91,7 @@ def test_the_choices_shown_are_those_the_library_takes() -> None:
     assert set(cli.ORDER_CHOICES) == set(ORDERS)
 
 
+@pytest.mark.slow
 def test_python_m_aligner_runs_the_command_line() -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     for args in (["--version"], ["segment", str(EN), "--lang", "en"]):
