@@ -65,6 +65,7 @@ from aligner.kernels import (
     neighbourhoods,
     search,
 )
+from aligner.languages import SCRIPTS
 from aligner.types import Bead
 
 log = logging.getLogger(__name__)
@@ -210,6 +211,8 @@ class _Problem:
         params: AlignParams,
         num_en: np.ndarray | None = None,
         num_ko: np.ndarray | None = None,
+        foreign_en: np.ndarray | None = None,
+        foreign_ko: np.ndarray | None = None,
     ) -> None:
         self.en, self.ko, self.band, self.params = en, ko, band, params
         num_en = np.zeros(len(en), dtype=np.int64) if num_en is None else num_en
@@ -288,6 +291,7 @@ class _Problem:
             *(np.where(np.isfinite(b), b, -2.0) for b in best_cos),
         )  # fmt: skip
         self._reward_mutual_pairs()
+        self._leave_out(rows, cols, foreign_en, foreign_ko)
         if unrelated:
             # two unrelated texts: a chance match may pass the floor, a merge of several
             # chance matches should not stand as a link
@@ -326,6 +330,24 @@ class _Problem:
             return float(np.exp(np.median(np.log(en[both] / ko[both]))))
         total_ko = float(self.len_ko.sum())
         return float(self.len_en.sum()) / total_ko if total_ko > 0 else 1.0
+
+    def _leave_out(
+        self, rows: np.ndarray, cols: np.ndarray, en: np.ndarray | None, ko: np.ndarray | None
+    ) -> None:
+        """Never link the marked sentences (:func:`foreign_marks`); leaving one out is free."""
+        if en is None or ko is None or not (en.any() or ko.any()):
+            return
+        self.skip_en = np.where(en, 0.0, self.skip_en)
+        self.skip_ko = np.where(ko, 0.0, self.skip_ko)
+        pre_en = np.concatenate([[0], np.cumsum(en)])
+        pre_ko = np.concatenate([[0], np.cumsum(ko)])
+        for t in range(len(self.tk)):
+            k, el = int(self.tk[t]), int(self.tl[t])
+            ok = (rows >= k) & (cols >= el)
+            hit = np.zeros(len(rows), dtype=bool)
+            r, c = rows[ok], cols[ok]
+            hit[ok] = (pre_en[r] - pre_en[r - k] > 0) | (pre_ko[c] - pre_ko[c - el] > 0)
+            self.gains[t, hit] = NEG
 
     def _reward_mutual_pairs(self) -> None:
         """Add ``mutual_bonus`` to 1-1 beads whose sentences are each other's best match.
@@ -534,6 +556,64 @@ def number_marks(texts: Sequence[str]) -> np.ndarray:
     return out
 
 
+_SCRIPT_LETTERS = {name: re.compile(f"[{chars}]") for name, (_, chars) in SCRIPTS.items()}
+FOREIGN_MIN_LETTERS = 12
+FOREIGN_SHARE = 0.6
+# A Hangul syllable or a Han character carries about as much as three Latin letters.
+_DENSE_SCRIPTS = frozenset({"Hangul", "Han", "Kana"})
+DENSE_WEIGHT = 3
+
+
+def _dominant_script(text: str) -> tuple[str, int, int]:
+    """(script holding the most letters, its letter count, all letters counted), a
+    letter of a dense script counting ``DENSE_WEIGHT``."""
+    counts = {
+        name: len(rx.findall(text)) * (DENSE_WEIGHT if name in _DENSE_SCRIPTS else 1)
+        for name, rx in _SCRIPT_LETTERS.items()
+    }
+    top = max(counts, key=counts.__getitem__)
+    return top, counts[top], sum(counts.values())
+
+
+def foreign_marks(en: Sequence[str], ko: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Sentences written in the *other* document's script: ``True`` where at least
+    ``FOREIGN_SHARE`` of a sentence's letters (``FOREIGN_MIN_LETTERS`` or more) are in the
+    script most of the other document's sentences are written in, and most of its own
+    document's are not (a letter of Hangul, Han or Kana counting three).
+
+    A Korean report that quotes an English statement verbatim (``[대변인] "The Secretary
+    ..."``) holds the English words themselves, not a translation of them: the encoder
+    finds them identical, and a link between the two would put English on both sides of
+    the corpus. :func:`align` leaves such sentences unaligned. Two documents in the same
+    script (German and French) get no marks.
+    """
+
+    def doc_script(texts: Sequence[str]) -> str:
+        # the script most sentences are mostly written in (counting letters instead would
+        # let a few long English quotes outweigh the Hangul, one letter per syllable)
+        votes: dict[str, int] = {}
+        for t in texts:
+            top, count, _ = _dominant_script(t)
+            if count:
+                votes[top] = votes.get(top, 0) + 1
+        return max(votes, key=votes.__getitem__) if votes else ""
+
+    en_script, ko_script = doc_script(en), doc_script(ko)
+    out = []
+    for texts, other in ((en, ko_script), (ko, en_script)):
+        marks = np.zeros(len(texts), dtype=bool)
+        if en_script and ko_script and en_script != ko_script:
+            for idx, text in enumerate(texts):
+                top, count, letters = _dominant_script(text)
+                marks[idx] = (
+                    top == other
+                    and letters >= FOREIGN_MIN_LETTERS
+                    and count >= FOREIGN_SHARE * letters
+                )
+        out.append(marks)
+    return out[0], out[1]
+
+
 def _per_sentence(values, size: int, default: int, name: str) -> np.ndarray:
     if values is None:
         return np.full(size, default, dtype=np.int64)
@@ -603,6 +683,8 @@ def align(
     ko_paragraphs: Sequence[int] | np.ndarray | None = None,
     en_numbers: Sequence[int] | np.ndarray | None = None,
     ko_numbers: Sequence[int] | np.ndarray | None = None,
+    en_foreign: Sequence[bool] | np.ndarray | None = None,
+    ko_foreign: Sequence[bool] | np.ndarray | None = None,
     embed_groups: GroupEmbedder | None = None,
     params: AlignParams | None = None,
 ) -> list[Bead]:
@@ -610,7 +692,9 @@ def align(
 
     ``en_lengths``/``ko_lengths`` are sentence lengths in characters (a weak signal; all
     ones when absent). Beads never join sentences of different ``*_paragraphs``.
-    ``en_numbers``/``ko_numbers`` are the sentences' :func:`number_marks`.
+    ``en_numbers``/``ko_numbers`` are the sentences' :func:`number_marks`;
+    ``en_foreign``/``ko_foreign`` (:func:`foreign_marks`) are sentences in the other
+    side's script, which are never linked.
     ``embed_groups(side, spans)`` embeds runs of consecutive sentences (``side`` is
     ``"en"`` or ``"ko"``, spans are ``(start, end)``); without it, merged groups are
     scored from the summed sentence vectors. Beads cover both sides exactly once, in order.
@@ -640,6 +724,8 @@ def align(
         en, ko, band, len_en, len_ko, para_en, para_ko, params,
         _per_sentence(en_numbers, n, 0, "en_numbers"),
         _per_sentence(ko_numbers, m, 0, "ko_numbers"),
+        _per_sentence(en_foreign, n, 0, "en_foreign").astype(bool),
+        _per_sentence(ko_foreign, m, 0, "ko_foreign").astype(bool),
     )  # fmt: skip
     spans = search_verified(problem, embed_groups)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from aligner import __version__
-from aligner.align import AlignParams, align, number_marks
+from aligner.align import AlignParams, align, foreign_marks, number_marks
 from aligner.cache import CachedEncoder
 from aligner.calibrate import Calibrator, bead_probabilities, default_calibrator
 from aligner.clean import clean_text
@@ -148,6 +148,7 @@ class Aligner:
 
         start = time.perf_counter()
         encode_before = self.timings["encode"]
+        en_foreign, ko_foreign = foreign_marks(en, ko)
         beads = align(
             en_vecs,
             ko_vecs,
@@ -155,6 +156,8 @@ class Aligner:
             ko_lengths=[len(s) for s in ko],
             en_numbers=number_marks(en),
             ko_numbers=number_marks(ko),
+            en_foreign=en_foreign,
+            ko_foreign=ko_foreign,
             en_paragraphs=en_paragraphs,
             ko_paragraphs=ko_paragraphs,
             embed_groups=embed_groups,

@@ -620,3 +620,35 @@ def test_every_parameter_that_changes_results_is_in_the_signature() -> None:
     changed = AlignParams(min_cosine=0.2, loose_delta=0.1)
     assert changed.signature_fields()["minc"] == 0.2
     assert changed.signature_fields()["ld"] == 0.1
+
+
+def test_sentences_in_the_other_sides_script_are_marked() -> None:
+    from aligner.align import foreign_marks
+
+    en = ["The Secretary spoke today with the Foreign Minister.", "They agreed to meet."]
+    ko = [
+        "블링컨 장관은 이날 외교장관과 통화했다.",
+        '[대변인] "The Secretary spoke today with the Foreign Minister."',
+        "국무부(Department of State) 대변인은 성명에서 이같이 밝혔다.",
+        "VOA 뉴스",
+    ]
+    en_marks, ko_marks = foreign_marks(en, ko)
+    assert en_marks.tolist() == [False, False]
+    assert ko_marks.tolist() == [False, True, False, False]
+    # two documents in one script (German and French): nothing is marked
+    de_fr = foreign_marks(["Der Minister sprach heute."], ["Le ministre a parlé aujourd'hui."])
+    assert [m.tolist() for m in de_fr] == [[False], [False]]
+
+
+def test_a_verbatim_quote_of_the_source_is_never_linked() -> None:
+    """A Korean report quoting the English statement word for word: the encoder finds the
+    quote identical to its English sentence, but it is no translation of it."""
+    en, ko = _pairs_with_cosines([0.8] * 6, seed=4)
+    ko = np.vstack([ko[:3], en[3:4], ko[4:]])  # Korean 3 is English 3 copied
+    marks = np.zeros(6, dtype=bool)
+    plain = align(en, ko)
+    assert ((3,), (3,)) in pairs(plain)
+    marks[3] = True
+    beads = align(en, ko, ko_foreign=marks)
+    assert ((), (3,)) in pairs(beads)
+    assert all(3 not in b.ko for b in beads if b.en)
