@@ -20,12 +20,12 @@ How it works, in four steps:
    the shortfall, so that weak but true pairs are not left out. Sure pairs whose median
    cosine is below ``loose_min`` mean two texts that translate nothing of each other (a
    wrong pairing), and get no allowance; and no bead whose sides have a cosine below
-   ``min_cosine`` is ever linked, however loose the document. (``loose_delta`` can
-   restrict the allowance to the sentences that match the other side within that much
-   of their best cosine anywhere; off by default, see docs/benchmarks.md.) The expected
-   length
-   ratio is read from the sure pairs too, so an abridged translation is not pushed to
-   merge.
+   ``min_cosine`` is ever linked, however loose the document. Where fewer than
+   ``loose_share`` of the sentences have a mutual best partner (a translation that drops
+   and adds sentences), the allowance goes only to the sentences that match the other
+   side within ``loose_delta`` of their best cosine anywhere, so that a sentence with no
+   counterpart does not shift every later link by one. The expected length ratio is
+   read from the sure pairs too, so an abridged translation is not pushed to merge.
    Mutual nearest neighbours earn a bonus. Two terms keep unaligned sentences apart:
    leaving a sentence out costs in proportion to how well it matches its best partner
    (so a sentence with no good partner is cheap to leave as 1-0/0-1, one with a strong
@@ -107,9 +107,8 @@ class AlignParams:
     contribution_weight: float = _sig(16.0, "cw")
     loose_cosine: float = _sig(0.7, "lc")
     loose_weight: float = _sig(3.0, "lcw")
-    loose_delta: float = _sig(
-        2.0, "ld"
-    )  # off (any cosine is within 2 of the best); see benchmarks.md
+    loose_delta: float = _sig(0.1, "ld")
+    loose_share: float = _sig(0.7, "lsh")
     min_cosine: float = _sig(0.15, "minc")
     loose_min: float = _sig(0.3, "lmin")
     band_radius: int = _sig(8, "band")
@@ -266,6 +265,13 @@ class _Problem:
         self.min_cosine = (
             max(params.min_cosine, params.loose_min) if unrelated else params.min_cosine
         )
+        # ``loose_delta`` holds only where fewer than ``loose_share`` of the sentences (of
+        # the shorter side) have a mutual best partner: the evidence that a translation
+        # drops and adds sentences. A literal translation, even one the encoder scores
+        # low (literary German-French), pairs most sentences mutually and keeps the
+        # allowance for every sentence (a delta of 2: every cosine is within it).
+        share = len(self.anchors) / max(1, min(self.n, self.m))
+        self.loose_delta = params.loose_delta if share < params.loose_share else 2.0
         self.scalars = np.array(
             [
                 self.rho,
@@ -278,7 +284,7 @@ class _Problem:
                 params.member_weight,
                 params.number_weight,
                 self.loose_drop,
-                params.loose_delta,
+                self.loose_delta,
                 self.min_cosine,
             ],
             dtype=np.float64,

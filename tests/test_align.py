@@ -266,9 +266,34 @@ def test_a_sentence_whose_best_partner_is_taken_stays_unaligned() -> None:
     e_arr, k_arr = np.array(en, dtype=np.float32), np.array(ko, dtype=np.float32)
     old = align(e_arr, k_arr, params=AlignParams(loose_delta=2.0, min_cosine=-1.0))
     assert (2,) in [b.en for b in old if 3 in b.ko]  # absorbed into the bead before it
-    new = align(e_arr, k_arr, params=AlignParams(loose_delta=0.1))  # off by default
+    # restricted whatever the share of mutual pairs (here 5 of 6, above the default gate)
+    new = align(e_arr, k_arr, params=AlignParams(loose_delta=0.1, loose_share=1.01))
     assert [(b.en, b.ko) for b in new if 3 in b.ko] == [((), (3,))]
     assert [(b.en, b.ko) for b in new if b.en == (3,)] == [((3,), (4,))]
+    # by default the restriction holds only where under 70% of the sentences pair
+    # mutually: this document looks literal, and keeps the allowance for every sentence
+    gated = align(e_arr, k_arr, params=AlignParams(min_cosine=-1.0))
+    assert [(b.en, b.ko) for b in gated] == [(b.en, b.ko) for b in old]
+
+
+def test_the_tail_shift_fix_holds_in_a_loose_document() -> None:
+    """A loose translation (few mutual pairs): the allowance only for sentences that
+    match the other side about as well as anything, by default."""
+    from aligner.align import _Problem
+    from aligner.band import full_band
+
+    def problem(n_pairs: int, n_extra: int) -> _Problem:
+        en, ko = _pairs_with_cosines([0.6] * (n_pairs + 2), seed=5)
+        # each side's extra sentences say one same thing the other side does not
+        en = np.vstack([en[:n_pairs], np.repeat(en[-1:], n_extra, axis=0)])
+        ko = np.vstack([ko[:n_pairs], np.repeat(ko[-2:-1], n_extra, axis=0)])
+        n, m = len(en), len(ko)
+        zeros_n, zeros_m = np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64)
+        return _Problem(en, ko, full_band(n, m), np.full(n, 40), np.full(m, 30),
+                        zeros_n, zeros_m, AlignParams())  # fmt: skip
+
+    assert problem(10, 0).loose_delta == 2.0  # every sentence pairs mutually: literal
+    assert problem(4, 8).loose_delta == AlignParams().loose_delta  # 4 of 12: loose
 
 
 def test_an_abridged_translation_leaves_the_untranslated_half_out() -> None:
