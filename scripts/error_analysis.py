@@ -32,7 +32,9 @@ import benchdata
 import numpy as np
 from tune import TextCache, align_doc
 
-from aligner.align import AlignParams, _find_band, _Problem, number_marks, search_verified
+from aligner.align import AlignParams, number_marks, search_verified
+from aligner.align import Problem as _Problem
+from aligner.align import find_band as _find_band
 
 DIGIT = re.compile(r"\d")
 ORDER = (

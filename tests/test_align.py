@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aligner.align import AlignParams, _find_band, align
+from aligner.align import AlignParams, align, find_band
 from aligner.errors import AlignmentError
 from aligner.types import Bead
 
@@ -279,17 +279,17 @@ def test_a_sentence_whose_best_partner_is_taken_stays_unaligned() -> None:
 def test_the_tail_shift_fix_holds_in_a_loose_document() -> None:
     """A loose translation (few mutual pairs): the allowance only for sentences that
     match the other side about as well as anything, by default."""
-    from aligner.align import _Problem
+    from aligner.align import Problem
     from aligner.band import full_band
 
-    def problem(n_pairs: int, n_extra: int) -> _Problem:
+    def problem(n_pairs: int, n_extra: int) -> Problem:
         en, ko = _pairs_with_cosines([0.6] * (n_pairs + 2), seed=5)
         # each side's extra sentences say one same thing the other side does not
         en = np.vstack([en[:n_pairs], np.repeat(en[-1:], n_extra, axis=0)])
         ko = np.vstack([ko[:n_pairs], np.repeat(ko[-2:-1], n_extra, axis=0)])
         n, m = len(en), len(ko)
         zeros_n, zeros_m = np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64)
-        return _Problem(en, ko, full_band(n, m), np.full(n, 40), np.full(m, 30),
+        return Problem(en, ko, full_band(n, m), np.full(n, 40), np.full(m, 30),
                         zeros_n, zeros_m, AlignParams())  # fmt: skip
 
     assert problem(10, 0).loose_delta == 2.0  # every sentence pairs mutually: literal
@@ -470,7 +470,7 @@ def test_long_documents_are_searched_in_a_narrow_band() -> None:
     ones = np.ones(n, dtype=np.int64)
     params = AlignParams()
 
-    band = _find_band(en, ko, ones, ones, params)
+    band = find_band(en, ko, ones, ones, params)
     assert band.cells < 0.05 * n * m
     assert band.lo.shape == (n + 1,)
     diagonal = np.arange(n + 1)
@@ -603,21 +603,22 @@ def test_a_merge_that_fails_verification_is_dropped() -> None:
 
 @pytest.mark.parametrize(("k", "el"), [(2, 1), (1, 2), (2, 2), (3, 1), (1, 3)])
 def test_the_python_member_estimate_equals_the_kernels(k: int, el: int) -> None:
-    """``_Problem._member_estimate`` (used when a merge is verified) must give the member
+    """``Problem._member_estimate`` (used when a merge is verified) must give the member
     term that the numba kernel charged, or a verified gain would keep a stale part."""
-    from aligner.align import _adjacent_cosines, _Problem
+    from aligner.align import Problem
     from aligner.band import full_band
     from aligner.kernels import member_shortfall
+    from aligner.problem import _adjacent_cosines
 
     en, ko = _pairs_with_cosines([0.7, 0.2, 0.6, 0.1, 0.5, 0.65], seed=3)
     n, m = len(en), len(ko)
     params = AlignParams()
     zeros_n, zeros_m = np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64)
-    problem = _Problem(
+    problem = Problem(
         en, ko, full_band(n, m), np.full(n, 40), np.full(m, 30), zeros_n, zeros_m, params
     )
     band, span = problem.band, params.max_bead - 1
-    floor, weight = problem.scalars[6], problem.scalars[7]
+    floor, weight = problem.weights.member_floor, problem.weights.member_weight
     charged = []
     for i in range(k, n + 1):
         for j in range(el, m + 1):
