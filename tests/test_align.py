@@ -228,6 +228,17 @@ def test_an_unrelated_pairing_gets_no_merged_beads() -> None:
     assert merged == []
 
 
+def test_articles_on_related_subjects_are_not_linked() -> None:
+    """A wrong pairing of two articles on one subject: every sentence matches its
+    neighbour across at .31 to .38, like a very loose translation would. Sure pairs that
+    weak mean no translation at all (real loose translations: .46 and up)."""
+    cosines = [0.33, 0.36, 0.38, 0.35, 0.31, 0.37, 0.34, 0.36]
+    en, ko = _pairs_with_cosines(cosines, dim=512)
+    assert [b for b in align(en, ko) if b.en and b.ko] == []
+    before = AlignParams(loose_min=0.3)
+    assert len([b for b in align(en, ko, params=before) if b.en and b.ko]) == len(cosines)
+
+
 def test_a_loose_but_right_pairing_keeps_its_weak_links() -> None:
     """The loose_min floor applies to the pairing, not the link: a right pairing whose
     sure pairs match well keeps a weak true pair of .28."""
