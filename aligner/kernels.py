@@ -8,11 +8,38 @@ Cells ``(i, j)`` of the search grid are stored row after row: row ``i`` holds co
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
 NEG = -1e30
+
+
+class GainWeights(NamedTuple):
+    """The scalars of a bead's gain, by name (numba reads the fields of a named tuple).
+
+    Most come straight from ``AlignParams``; the others are read from the document by
+    ``aligner.problem.Problem``: ``rho`` (English over Korean length, from the sure
+    pairs), ``threshold`` (``AlignParams.threshold`` times the typical best score),
+    ``member_floor`` (``AlignParams.member_floor`` times the typical best cosine),
+    ``loose_drop`` (the looseness allowance per sentence, 0 in a literal or an
+    unrelated pairing), ``loose_delta`` (2, i.e. off, unless the document is loose)
+    and ``min_cosine`` (raised to ``loose_min`` in an unrelated pairing).
+    """
+
+    rho: float
+    threshold: float
+    margin_weight: float
+    length_weight: float
+    merge_penalty: float
+    merge_penalty_22: float
+    member_floor: float
+    member_weight: float
+    number_weight: float
+    loose_drop: float
+    loose_delta: float
+    min_cosine: float
 
 
 @njit(cache=True)
@@ -90,41 +117,32 @@ def group_norm(self_sim: np.ndarray, start: int, size: int) -> float:
 
 @njit(cache=True)
 def gain_value(
-    cos: float,
-    k: int,
-    el: int,
-    r_en: float,
-    r_ko: float,
-    len_en: float,
-    len_ko: float,
-    rho: float,
-    threshold: float,
-    margin_weight: float,
-    length_weight: float,
-    merge_penalty: float,
-    merge_penalty_22: float,
-) -> float:
-    adjusted = cos - margin_weight * 0.5 * (r_en + r_ko)
-    gain = (k + el) * (adjusted - threshold)
-    gain -= length_weight * abs(math.log((len_en + 8.0) / (rho * len_ko + 8.0)))
+    cos: float, k: int, el: int, r_en: float, r_ko: float, len_en: float, len_ko: float,
+    w: GainWeights,
+) -> float:  # fmt: skip
+    """The base gain of a ``k``-``el`` bead of cosine ``cos``: per sentence, the
+    margin-adjusted cosine above the threshold (``r_en``/``r_ko``: the sides' mean
+    neighbourhoods), less the length-ratio term and the merge penalties."""
+    adjusted = cos - w.margin_weight * 0.5 * (r_en + r_ko)
+    gain = (k + el) * (adjusted - w.threshold)
+    gain -= w.length_weight * abs(math.log((len_en + 8.0) / (w.rho * len_ko + 8.0)))
     if k + el > 2:
-        gain -= merge_penalty * (k + el - 2)
+        gain -= w.merge_penalty * (k + el - 2)
     if k > 1 and el > 1:
-        gain -= merge_penalty_22
+        gain -= w.merge_penalty_22
     return gain
 
 
 @njit(cache=True)
 def all_gains(
     sims, lo, hi, off, n: int, m: int, tk, tl,
-    self_en, self_ko, re, rk, len_en, len_ko, para_en, para_ko, num_en, num_ko, params,
-    best_en, best_ko,
+    self_en, self_ko, re, rk, len_en, len_ko, para_en, para_ko, num_en, num_ko,
+    w: GainWeights, best_en, best_ko,
 ):  # fmt: skip
     """Gain of every bead type ending at every cell, from summed single vectors."""
     ntypes = tk.shape[0]
     cells = off[n + 1]
     gains = np.full((ntypes, cells), NEG, dtype=np.float64)
-    rho = params[0]
     for i in range(1, n + 1):
         for j in range(max(lo[i], 1), hi[i]):
             c = off[i] + j - lo[i]
@@ -151,7 +169,7 @@ def all_gains(
                 if not ok:
                     continue
                 cos = dot / (group_norm(self_en, i - k, k) * group_norm(self_ko, j - el, el))
-                if cos < params[11]:
+                if cos < w.min_cosine:
                     continue  # the two sides do not match at all: never linked
                 r_en = 0.0
                 for a in range(i - k, i):
@@ -165,13 +183,17 @@ def all_gains(
                 s_ko = 0.0
                 for b in range(j - el, j):
                     s_ko += len_ko[b]
-                gains[t, c] = gain_value(
-                    cos, k, el, r_en / k, r_ko / el, s_en, s_ko, rho,
-                    params[1], params[2], params[3], params[4], params[5],
-                ) - member_shortfall(
-                    sims, lo, hi, off, i, j, k, el, self_en, self_ko, params[6], params[7]
-                ) + number_agreement(num_en, num_ko, i, j, k, el, params[8]) + loose_allowance(
-                    sims, lo, hi, off, i, j, k, el, best_en, best_ko, params[9], params[10]
+                gains[t, c] = (
+                    gain_value(cos, k, el, r_en / k, r_ko / el, s_en, s_ko, w)
+                    - member_shortfall(
+                        sims, lo, hi, off, i, j, k, el, self_en, self_ko,
+                        floor=w.member_floor, weight=w.member_weight,
+                    )
+                    + number_agreement(num_en, num_ko, i, j, k, el, weight=w.number_weight)
+                    + loose_allowance(
+                        sims, lo, hi, off, i, j, k, el, best_en, best_ko,
+                        drop=w.loose_drop, delta=w.loose_delta,
+                    )
                 )  # fmt: skip
     return gains
 

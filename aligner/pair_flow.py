@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aligner.align import AlignParams, align, number_marks
+from aligner.align import AlignParams, align, foreign_marks, number_marks
 from aligner.cache import CachedEncoder
 from aligner.calibrate import Calibrator, bead_probabilities, default_calibrator
 from aligner.clean import clean_text
@@ -78,6 +78,7 @@ def align_sentence_texts(
         en_vecs = np.stack([vectors[t] for t in en]) if en else encode([])
         ko_vecs = np.stack([vectors[t] for t in ko]) if ko else encode([])
     en_lengths, ko_lengths = [len(s) for s in en], [len(s) for s in ko]
+    en_foreign, ko_foreign = foreign_marks(en, ko)
     beads = align(
         en_vecs,
         ko_vecs,
@@ -85,6 +86,8 @@ def align_sentence_texts(
         ko_lengths=ko_lengths,
         en_numbers=number_marks(en),
         ko_numbers=number_marks(ko),
+        en_foreign=en_foreign,
+        ko_foreign=ko_foreign,
         en_paragraphs=en_paragraphs,
         ko_paragraphs=ko_paragraphs,
         embed_groups=group_encoder(en, ko, encode),

