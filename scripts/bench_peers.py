@@ -19,7 +19,7 @@ sanity check against the peer figures in docs/benchmarks.md.
 The peers are other projects: nothing of theirs is in this repository. Get them into a
 folder outside it (or under the git-ignored ``bench/``), for example::
 
-    DIR=bench/peers; mkdir -p $DIR/vecalign $DIR/bertalign
+    DIR=bench/peers; mkdir -p $DIR
     git clone https://github.com/thompsonb/vecalign $DIR/vecalign     # Apache-2.0
     git clone https://github.com/bfsujason/bertalign $DIR/bertalign   # GPL-3.0
     python -m pip install --target $DIR/site cython faiss-cpu         # not aligner's deps
