@@ -35,11 +35,9 @@ units cleaning removed, furniture units linked to the other side (they should ne
 be), the recall of gold 1-0 / 0-1 links (predicted exactly as unaligned, or removed
 by cleaning), and per gold kind how many links were predicted exactly.
 
-Peers: ``scripts/benchmark.py`` does not wrap Vecalign or Bertalign (their figures in
-docs/benchmarks.md came from fetched copies run outside this repository), so
-``--method vecalign|bertalign`` reports that they are not installed and exits 0
-without scoring, unless an importable ``vecalign`` / ``bertalign`` module exists, which
-this script does not drive either; it says so.
+Peers: ``--method vecalign|bertalign`` scores nothing here and points to
+``scripts/bench_peers.py``, which runs Vecalign and Bertalign presegmented on the same
+pairs with the same encoder and scorer, from checkouts outside this repository.
 """
 
 from __future__ import annotations
@@ -557,9 +555,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.method != "aligner":
         state = "importable" if peer_available(args.method) else "not installed here"
         print(
-            f"{args.method} is {state}; scripts/benchmark.py does not wrap the peers (their "
-            "figures came from fetched copies run outside this repository), so this harness "
-            f"does not run {args.method}: skipped."
+            f"{args.method} is {state}; this harness runs aligner only: run "
+            f"`python scripts/bench_peers.py --peer-dir DIR --methods {args.method}` "
+            "(Vecalign and Bertalign presegmented, same encoder, same scorer): skipped."
         )
         return 0
     splits = ("dev", "test") if args.split == "all" else (args.split,)
