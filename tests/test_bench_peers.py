@@ -21,7 +21,7 @@ if str(SCRIPTS) not in sys.path:
 import bench_peers  # noqa: E402
 import bench_realnews  # noqa: E402
 
-from aligner.scoring import evaluate  # noqa: E402
+from aligner.evaluate import evaluate  # noqa: E402
 
 # A committed public-domain pair of the real-news benchmark (texts under corpora/realnews/texts)
 PUBLIC_ID = "usemb-2022-0611-austin-lee-readout"
