@@ -268,7 +268,7 @@ def _table_run(
     import time
 
     from aligner import table
-    from aligner.corpus import read_corpus, read_documents
+    from aligner.corpus import read_corpus, read_documents, read_removed
     from aligner.quality import summarize
 
     started = time.perf_counter()
@@ -280,12 +280,14 @@ def _table_run(
     table.prepare(root)
     staged = table.staging_path(root)
     summary = None
+    staged_documents = staged_removed = None
     counts = CacheCounts()
     if run.pairs or run.unpaired_en or run.unpaired_ko:
         todo = replace(pairing, pairs=run.pairs, unpaired_en=run.unpaired_en,
                        unpaired_ko=run.unpaired_ko)  # fmt: skip
         counts = write_batch(aligner, todo, staged, metadata=metadata, overwrite=True, **batch)  # type: ignore[arg-type]
-        summary = summarize(read_corpus(staged).collect(), read_documents(staged), min_score)
+        staged_documents, staged_removed = read_documents(staged), read_removed(staged)
+        summary = summarize(read_corpus(staged).collect(), staged_documents, min_score)
     meta = dict(metadata)
     meta[table.RUN_KEY] = table.new_run_id()
     meta[table.SUMMARY_KEY] = json.dumps(
@@ -297,7 +299,9 @@ def _table_run(
             "seconds": round(time.perf_counter() - started, 1),
         }
     )
-    done = table.commit(root, run, meta, replace_all=overwrite and not append)
+    done = table.commit(
+        root, run, meta, staged_documents, staged_removed, replace_all=overwrite and not append
+    )
     staged.unlink(missing_ok=True)
     return run, done, summary, counts
 

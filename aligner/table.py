@@ -47,7 +47,6 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from aligner.corpus import read_documents
 from aligner.errors import InputError, OutputExistsError
 from aligner.schema import (
     CREATED_KEY,
@@ -329,11 +328,16 @@ def commit(
     root: Path,
     run: Plan,
     metadata: Mapping[str, str],
+    staged_documents: pl.DataFrame | None,
+    staged_removed: pl.DataFrame | None,
     *,
     replace_all: bool = False,
 ) -> Committed:
     """Commit the run written to ``staging_path(root)``: its beads, then the documents
-    table (the commit point). ``replace_all`` (``--overwrite``) replaces every row."""
+    table (the commit point). ``staged_documents`` and ``staged_removed`` are the staged
+    file's documents and removed-lines tables (``aligner.corpus.read_documents`` and
+    ``read_removed``), None when nothing was staged. ``replace_all`` (``--overwrite``)
+    replaces every row."""
     import pyarrow.parquet as pq
 
     dl = _deltalake()
@@ -342,7 +346,9 @@ def commit(
     if staged.exists():
         new_beads = pq.read_table(staged).select(TABLE_SCHEMA.names).cast(TABLE_SCHEMA)
         new_beads = new_beads.replace_schema_metadata(None)
-        staged_docs = read_documents(staged)
+        staged_docs = (
+            pl.DataFrame(schema=DOCUMENT_COLUMNS) if staged_documents is None else staged_documents
+        )
     else:
         new_beads = TABLE_SCHEMA.empty_table()
         staged_docs = pl.DataFrame(schema=DOCUMENT_COLUMNS)
@@ -385,7 +391,7 @@ def commit(
     beads_version = dl.DeltaTable(str(root / BEADS)).version()
     meta = dict(metadata)
     meta[BEADS_VERSION_KEY] = str(beads_version)
-    removed_version = _commit_removed(root, staged, staged_docs, props, replace_all)
+    removed_version = _commit_removed(root, staged_removed, staged_docs, props, replace_all)
     if removed_version is not None:
         meta[REMOVED_VERSION_KEY] = str(removed_version)
     elif REMOVED_VERSION_KEY in current.metadata:  # left as it was
@@ -404,17 +410,13 @@ def commit(
 
 
 def _commit_removed(
-    root: Path, staged: Path, staged_docs: pl.DataFrame, props: Any, replace_all: bool
+    root: Path, new: pl.DataFrame | None, staged_docs: pl.DataFrame, props: Any, replace_all: bool
 ) -> int | None:
-    """The removed-lines table, when the corpus has one (``aligner.corpus.read_removed``):
-    the run's rows replace those of its documents, in one commit; its new version."""
-    from aligner import corpus
-
-    reader = getattr(corpus, "read_removed", None)
-    if reader is None or not staged.exists():
+    """The removed-lines table: the run's rows replace those of its documents, in one
+    commit; its new version (None when the run staged nothing)."""
+    if new is None:
         return None
     dl = _deltalake()
-    new: pl.DataFrame = reader(staged)
     path = root / REMOVED
     if path.exists() and not replace_all:
         old = pl.read_delta(str(path))

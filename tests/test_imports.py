@@ -70,26 +70,9 @@ def test_the_cycle_finder_finds_cycles() -> None:
     assert _cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
 
 
-# The one circle left: ``corpus``'s readers open a corpus folder through ``table``, and
-# ``table`` writes with ``corpus``'s schema and file readers. Breaking it means splitting
-# the file format from the file-or-folder readers in corpus.py (see NOTES-run.md).
-KNOWN = {("aligner.corpus", "aligner.table")}
-
-
-def _without_known(graph: dict[str, set[str]]) -> dict[str, set[str]]:
-    return {name: deps - {b for a, b in KNOWN if a == name} for name, deps in graph.items()}
-
-
 def test_no_import_cycle() -> None:
-    cycle = _cycle(_without_known(import_graph()))
+    cycle = _cycle(import_graph())
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
-
-
-def test_the_known_circle_is_still_there() -> None:
-    """Once it is broken, KNOWN must be emptied, so that no new circle hides behind it."""
-    graph = import_graph()
-    for a, b in KNOWN:
-        assert b in graph[a] and a in graph[b], f"{a} <-> {b} is gone: remove it from KNOWN"
 
 
 def test_no_module_imports_the_package_root() -> None:
