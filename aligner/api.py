@@ -28,6 +28,7 @@ from aligner.corpus import PairResult, signature
 from aligner.documents import NO_CLEAN_FIX, article_rules, furniture_only
 from aligner.embed import Encoder, load_encoder
 from aligner.errors import AlignerError, AlignmentError
+from aligner.lexical import default_lexicon, evidence_marks, lexical_signature
 from aligner.pairing import ContentParams, Pairing, merge_pairings, pair_by_content, pair_by_link
 from aligner.segment import presegmented, segment, segmenter_signature
 from aligner.types import Bead, Document, Sentence
@@ -58,6 +59,9 @@ class Aligner:
 
     With ``cache_dir``, sentence vectors are also kept on disk there (one SQLite file per
     encoder, keyed by a hash of the text), so later runs encode only new text.
+    With ``lexical`` (the default), a bead whose two sides share a name (``신의주`` /
+    Sinuiju) or a pair of the shipped Korean-English lexicon scores like one that shares
+    a number (:mod:`aligner.lexical`); ``lexical=False`` scores numbers only.
     """
 
     def __init__(
@@ -71,6 +75,7 @@ class Aligner:
         content: ContentParams | None = None,
         cache_dir: str | Path | None = None,
         calibrator: Calibrator | str | Path | None = "default",
+        lexical: bool = True,
     ) -> None:
         if encoder is None or isinstance(encoder, str):
             encoder = load_encoder(encoder, device=device, batch_size=batch_size)
@@ -92,6 +97,9 @@ class Aligner:
         elif isinstance(calibrator, str | Path):
             calibrator = Calibrator.load(calibrator)
         self.calibrator: Calibrator | None = calibrator
+        # Lexical anchors (aligner/lexical.py) besides the numbers: Korean names matched
+        # to their romanisations and the shipped lexicon's word pairs.
+        self.lexical = lexical
         self.timings: dict[str, float] = dict.fromkeys(STAGES, 0.0)
         # Sentences and lead-sentence vectors of articles paired by content, reused once
         # when they are aligned.
@@ -148,13 +156,19 @@ class Aligner:
 
         start = time.perf_counter()
         encode_before = self.timings["encode"]
+        # Numbers, and with ``lexical`` names and lexicon words found on both sides.
+        en_marks, ko_marks = (
+            evidence_marks(en, ko, lexicon=default_lexicon())
+            if self.lexical
+            else (number_marks(en), number_marks(ko))
+        )
         beads = align(
             en_vecs,
             ko_vecs,
             en_lengths=[len(s) for s in en],
             ko_lengths=[len(s) for s in ko],
-            en_numbers=number_marks(en),
-            ko_numbers=number_marks(ko),
+            en_numbers=en_marks,
+            ko_numbers=ko_marks,
             en_paragraphs=en_paragraphs,
             ko_paragraphs=ko_paragraphs,
             embed_groups=embed_groups,
@@ -419,6 +433,7 @@ class Aligner:
         }
         fields.update(self.params.signature_fields())
         fields["cal"] = self.calibrator.name if self.calibrator is not None else "none"
+        fields["lex"] = lexical_signature() if self.lexical else "none"
         fields.update(extra)
         return signature(fields)
 

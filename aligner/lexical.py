@@ -46,6 +46,7 @@ __all__ = [
     "korean_name_keys",
     "korean_words",
     "latin_words",
+    "lexical_signature",
     "load_lexicon",
     "marks_of",
     "name_key",
@@ -207,9 +208,14 @@ def korean_words(tokens: Iterable[tuple[str, str]]) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _kiwi():  # type: ignore[no-untyped-def]
-    from kiwipiepy import Kiwi
+    # The segmenter's analyser when it has one (loading another costs seconds and memory).
+    try:
+        from aligner.segment import _kiwi as segmenter_kiwi
+    except ImportError:
+        from kiwipiepy import Kiwi
 
-    return Kiwi(load_typo_dict=False, load_multi_dict=False)
+        return Kiwi(load_typo_dict=False, load_multi_dict=False)
+    return segmenter_kiwi()
 
 
 def korean_tokens(texts: Sequence[str]) -> list[list[tuple[str, str]]]:
@@ -398,6 +404,13 @@ def default_lexicon() -> Lexicon | None:
         return None
     with resources.as_file(ref) as path:
         return load_lexicon(path)
+
+
+def lexical_signature() -> str:
+    """``names+koen<pairs>`` (the shipped lexicon's size), or ``names`` without one:
+    what the corpus signature records of the lexical evidence."""
+    lexicon = default_lexicon()
+    return f"names+koen{len(lexicon)}" if lexicon is not None else "names"
 
 
 def anchor_marks(

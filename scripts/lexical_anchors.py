@@ -36,6 +36,7 @@ def measure(pairs: Sequence, lexicon: Lexicon | None, share: float, show: bool) 
     right: Counter[str] = Counter()
     covered: Counter[str] = Counter()
     two_sided = 0
+    all_pairs = linked_pairs = 0
     for p in pairs:
         en = [p.en_text[a:b] for a, b in p.gold.en_units]
         ko = [p.ko_text[a:b] for a, b in p.gold.ko_units]
@@ -51,6 +52,8 @@ def measure(pairs: Sequence, lexicon: Lexicon | None, share: float, show: bool) 
                 found = set().union(*(ek[i] for i in es)) & set().union(*(kk[j] for j in ks))
                 for kind in {k[0] for k in found}:
                     covered[kind] += 1
+        all_pairs += len(en) * len(ko)
+        linked_pairs += sum(len(es) * len(ks) for es, ks in p.gold.links)
         for i, keys_i in enumerate(ek):
             for j, keys_j in enumerate(kk):
                 for key in keys_i & keys_j:
@@ -59,7 +62,10 @@ def measure(pairs: Sequence, lexicon: Lexicon | None, share: float, show: bool) 
                     right[key[0]] += ok
                     if show and not ok:
                         print(f"  {p.id}: {key} en {i} / ko {j} not linked")
-    print(f"{len(pairs)} pairs, {two_sided} two-sided gold links")
+    print(
+        f"{len(pairs)} pairs, {two_sided} two-sided gold links; by chance a unit pair is "
+        f"linked {linked_pairs / all_pairs:.3f} of the time"
+    )
     for kind, name in KINDS.items():
         if hits[kind]:
             print(
