@@ -200,3 +200,25 @@ def test_build_lexicon_from_shared_data(shared_data: Path, tmp_path: Path) -> No
     assert len(lexicon) > 1000
     assert "energy" in lexicon.pairs["에너지"]
     assert "taiwan" in lexicon.pairs["대만"]
+
+
+def test_empty_sides_give_empty_marks() -> None:
+    lexicon = default_lexicon()
+    en_marks, ko_marks = evidence_marks([], ["평양에서 열렸다."], lexicon=lexicon)
+    assert en_marks.shape == (0,) and ko_marks.tolist() == [0]
+    en_marks, ko_marks = evidence_marks([], [], lexicon=lexicon)
+    assert en_marks.shape == ko_marks.shape == (0,)
+
+
+def test_aligner_records_the_lexical_evidence_in_its_signature(tiny_st_model: Path) -> None:
+    from aligner.api import Aligner
+
+    on = Aligner(str(tiny_st_model), device="cpu")
+    off = Aligner(str(tiny_st_model), device="cpu", lexical=False)
+    assert f"|lex:names+koen{len(default_lexicon() or ())}|" in on.signature() + "|"
+    assert "|lex:none" in off.signature()
+    en, ko = _sentences("dandong")
+    for al in (on, off):
+        beads = al.align_sentences(en, ko)
+        assert sorted(i for b in beads for i in b.en) == list(range(len(en)))
+        assert sorted(j for b in beads for j in b.ko) == list(range(len(ko)))
