@@ -32,6 +32,7 @@ from aligner.corpus import signature
 from aligner.documents import NO_CLEAN_FIX, article_rules, furniture_only
 from aligner.embed import Encoder, load_encoder
 from aligner.errors import AlignmentError
+from aligner.lexical import default_lexicon, evidence_marks, lexical_signature
 from aligner.pairing import ContentParams, mean_vectors, pair_documents
 from aligner.segment import presegmented, segment, segmenter_signature
 from aligner.types import Bead, Document, PairFailure, Pairing, PairResult, PairTask, Sentence
@@ -66,11 +67,13 @@ def align_sentence_texts(
     ko_paragraphs: Sequence[int] | None = None,
     vectors: dict[str, np.ndarray] | None = None,
     calibrator: Calibrator | None = None,
+    lexical: bool = True,
 ) -> list[Bead]:
     """Align two lists of sentence texts: encode them (or take their vectors from
     ``vectors``, keyed by text), search with ``params``, and add each bead's probability
     with ``calibrator`` when given. ``encode`` also embeds the merged sentences that the
-    search tries."""
+    search tries. ``lexical`` adds names and lexicon words found on both sides
+    (:mod:`aligner.lexical`) to the numbers the search rewards."""
     en, ko = list(en), list(ko)
     if vectors is None:
         en_vecs, ko_vecs = encode(en), encode(ko)
@@ -79,13 +82,18 @@ def align_sentence_texts(
         ko_vecs = np.stack([vectors[t] for t in ko]) if ko else encode([])
     en_lengths, ko_lengths = [len(s) for s in en], [len(s) for s in ko]
     en_foreign, ko_foreign = foreign_marks(en, ko)
+    en_marks, ko_marks = (
+        evidence_marks(en, ko, lexicon=default_lexicon())
+        if lexical
+        else (number_marks(en), number_marks(ko))
+    )
     beads = align(
         en_vecs,
         ko_vecs,
         en_lengths=en_lengths,
         ko_lengths=ko_lengths,
-        en_numbers=number_marks(en),
-        ko_numbers=number_marks(ko),
+        en_numbers=en_marks,
+        ko_numbers=ko_marks,
         en_foreign=en_foreign,
         ko_foreign=ko_foreign,
         en_paragraphs=en_paragraphs,
@@ -117,6 +125,9 @@ class Aligner:
 
     With ``cache_dir``, sentence vectors are also kept on disk there (one SQLite file per
     encoder, keyed by a hash of the text), so later runs encode only new text.
+    With ``lexical`` (the default), a bead whose two sides share a name (``신의주`` /
+    Sinuiju) or a pair of the shipped Korean-English lexicon scores like one that shares
+    a number (:mod:`aligner.lexical`); ``lexical=False`` scores numbers only.
     """
 
     def __init__(
@@ -130,6 +141,7 @@ class Aligner:
         content: ContentParams | None = None,
         cache_dir: str | Path | None = None,
         calibrator: Calibrator | str | Path | None = "default",
+        lexical: bool = True,
     ) -> None:
         if encoder is None or isinstance(encoder, str):
             encoder = load_encoder(encoder, device=device, batch_size=batch_size)
@@ -151,6 +163,9 @@ class Aligner:
         elif isinstance(calibrator, str | Path):
             calibrator = Calibrator.load(calibrator)
         self.calibrator: Calibrator | None = calibrator
+        # Lexical anchors (aligner/lexical.py) besides the numbers: Korean names matched
+        # to their romanisations and the shipped lexicon's word pairs.
+        self.lexical = lexical
         self.timings: dict[str, float] = dict.fromkeys(STAGES, 0.0)
 
     def __getstate__(self) -> dict[str, object]:
@@ -211,6 +226,7 @@ class Aligner:
             ko,
             self._encode,
             params=self.params,
+            lexical=self.lexical,
             en_paragraphs=en_paragraphs,
             ko_paragraphs=ko_paragraphs,
             vectors=vectors,
@@ -433,6 +449,7 @@ class Aligner:
         }
         fields.update(self.params.signature_fields())
         fields["cal"] = self.calibrator.name if self.calibrator is not None else "none"
+        fields["lex"] = lexical_signature() if self.lexical else "none"
         fields.update(extra)
         return signature(fields)
 
