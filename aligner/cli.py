@@ -91,6 +91,7 @@ def align(
     src_lang: o.SrcLang = "en",
     tgt_lang: o.TgtLang = "ko",
     recipe: o.Recipe = None,
+    lexical: o.Lexical = True,
 ) -> None:
     """Align English articles with their Korean originals and write a Parquet corpus.
 
@@ -113,6 +114,7 @@ def align(
             max_days=max_days, workers=workers, backend=backend, ray_address=ray_address,
             resume=resume, cache=cache, overwrite=overwrite, append=append,
             out_format=out_format, src_lang=src_lang, tgt_lang=tgt_lang, recipe=recipe,
+            lexical=lexical,
         )  # fmt: skip
         with stage_display(_show_progress()) as display:
             done = run(en, ko, output, options, progress=display.pairs, stage=display.stage)

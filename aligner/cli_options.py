@@ -89,6 +89,11 @@ MaxBead = _opt(int, min=2, max=10, help="Most sentences in one bead, both sides 
 Device = _opt(str, help="auto, cpu, cuda or cuda:N.")
 BatchSize = _opt(int | None, min=1, help="Encoder batch size (default: per device).")
 Clean = _opt(bool, help="Remove page furniture (credits, contact lines) first.")
+Lexical = _opt(
+    bool,
+    help="Reward names and lexicon words found on both sides (Korean targets), "
+    "besides numbers.",
+)
 AlignMinScore = _opt(
     float,
     help="Summary counts beads whose cosine score is below this, and flags pairs whose "

@@ -334,6 +334,7 @@ class RunOptions:
     src_lang: str = "en"
     tgt_lang: str = "ko"
     recipe: str | None = None
+    lexical: bool = True
 
     def __post_init__(self) -> None:
         check_choice(self.pair, PAIRING_MODES, "--pair")
@@ -421,7 +422,7 @@ def run(
         aligner = Aligner(
             options.model, device=options.device, batch_size=options.batch_size,
             max_bead=options.max_bead, content=ContentParams(max_days=options.max_days),
-            cache_dir=options.cache,
+            cache_dir=options.cache, lexical=options.lexical,
         )  # fmt: skip
         fields: dict[str, object] = {"presegmented": options.presegmented, "clean": options.clean}
         fields.update(language_fields(options.src_lang, options.tgt_lang))

@@ -211,7 +211,7 @@ def test_empty_sides_give_empty_marks() -> None:
 
 
 def test_aligner_records_the_lexical_evidence_in_its_signature(tiny_st_model: Path) -> None:
-    from aligner.api import Aligner
+    from aligner import Aligner
 
     on = Aligner(str(tiny_st_model), device="cpu")
     off = Aligner(str(tiny_st_model), device="cpu", lexical=False)
@@ -222,3 +222,21 @@ def test_aligner_records_the_lexical_evidence_in_its_signature(tiny_st_model: Pa
         beads = al.align_sentences(en, ko)
         assert sorted(i for b in beads for i in b.en) == list(range(len(en)))
         assert sorted(j for b in beads for j in b.ko) == list(range(len(ko)))
+
+
+def test_no_lexical_on_the_command_line_reaches_the_aligner(tiny_st_model: Path, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from aligner.cli import app
+    from aligner.corpus import read_metadata
+
+    en_file, ko_file = SEEDS / "en" / "dandong.en.txt", SEEDS / "ko" / "dandong.ko.txt"
+    signatures = {}
+    for flag in ("--lexical", "--no-lexical"):
+        out = tmp_path / f"{flag.strip('-')}.parquet"
+        args = [str(en_file), str(ko_file), "-o", str(out), "--model", str(tiny_st_model), flag]
+        result = CliRunner().invoke(app, ["align", *args])
+        assert result.exit_code == 0, result.output
+        signatures[flag] = read_metadata(out)["aligner.signature"]
+    assert "|lex:names+koen" in signatures["--lexical"]
+    assert "|lex:none|" in signatures["--no-lexical"]
