@@ -91,8 +91,7 @@ BatchSize = _opt(int | None, min=1, help="Encoder batch size (default: per devic
 Clean = _opt(bool, help="Remove page furniture (credits, contact lines) first.")
 Lexical = _opt(
     bool,
-    help="Reward names and lexicon words found on both sides (Korean targets), "
-    "besides numbers.",
+    help="Reward names and lexicon words found on both sides (Korean targets), besides numbers.",
 )
 AlignMinScore = _opt(
     float,
