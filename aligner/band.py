@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from aligner.vectors import unit_rows
+
 
 @dataclass(frozen=True, slots=True)
 class Band:
@@ -66,8 +68,7 @@ def halve_vectors(vecs: np.ndarray) -> np.ndarray:
     out = np.zeros((half, vecs.shape[1]), dtype=np.float32)
     out += vecs[0::2]
     out[: n // 2] += vecs[1::2]
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return out / np.maximum(norms, 1e-12)
+    return unit_rows(out)
 
 
 def halve_sums(values: np.ndarray) -> np.ndarray:

@@ -208,14 +208,10 @@ def korean_words(tokens: Iterable[tuple[str, str]]) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _kiwi():  # type: ignore[no-untyped-def]
-    # The segmenter's analyser when it has one (loading another costs seconds and memory).
-    try:
-        from aligner.segment import _kiwi as segmenter_kiwi
-    except ImportError:
-        from kiwipiepy import Kiwi
+    # The segmenter's analyser (loading another costs seconds and memory).
+    from aligner.splitters import kiwi
 
-        return Kiwi(load_typo_dict=False, load_multi_dict=False)
-    return segmenter_kiwi()
+    return kiwi()
 
 
 def korean_tokens(texts: Sequence[str]) -> list[list[tuple[str, str]]]:

@@ -35,6 +35,7 @@ import numpy as np
 
 from aligner.errors import InputError
 from aligner.types import Document, Pairing, Sentence
+from aligner.vectors import unit_sum
 
 log = logging.getLogger(__name__)
 
@@ -320,8 +321,7 @@ def mean_vectors(
     out = np.zeros((len(groups), dim), dtype=np.float32)
     for row, group in enumerate(groups):
         if group:
-            total = np.sum([store[t] for t in group], axis=0)
-            out[row] = total / max(float(np.linalg.norm(total)), 1e-12)
+            out[row] = unit_sum(np.stack([store[t] for t in group]), dtype=np.float32)
     return out
 
 

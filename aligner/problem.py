@@ -24,8 +24,9 @@ from aligner.kernels import (
     neighbourhoods,
     search,
 )
+from aligner.vectors import unit_sum
 
-__all__ = ["MAX_BEAD", "MIN_BEAD", "AlignParams", "Problem", "summed_cosine", "unit_sum"]
+__all__ = ["MAX_BEAD", "MIN_BEAD", "AlignParams", "Problem", "summed_cosine"]
 
 # Beads of up to MAX_BEAD sentences, both sides together: 45 bead types at 10, against
 # 10 at the default 5; search time and the gains table grow with the number of types.
@@ -455,11 +456,6 @@ class Problem:
             change += self._member_estimate(i0, i1, j0, j1)
             change -= self._member_contribution(va, vb, i0, i1, j0, j1)
         self.gains[t, c] += change
-
-
-def unit_sum(vecs: np.ndarray) -> np.ndarray:
-    total = vecs.sum(axis=0, dtype=np.float64)
-    return total / max(float(np.linalg.norm(total)), 1e-12)
 
 
 def summed_cosine(a: np.ndarray, b: np.ndarray) -> float:
