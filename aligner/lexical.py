@@ -13,9 +13,9 @@ An *anchor* is a word or name found on both sides of a document pair:
   from a small translation lexicon learned from parallel sentences
   (``scripts/build_lexicon.py``).
 
-:func:`anchor_marks` gives each sentence a 63-bit set of the anchors it holds, one bit
-per anchor (hashed), in the same form as :func:`aligner.align.number_marks`, so that the
-alignment kernel's number-agreement term can score them too. Anchors found in many
+:func:`evidence_marks` gives each sentence a 63-bit set of the numbers and anchors it
+holds, in the form of :func:`aligner.align.number_marks`, so that the alignment
+kernel's number-agreement term scores both. Anchors found in many
 sentences of a document say little about which sentence goes with which, so an anchor
 held by more than ``max_share`` of either side's sentences is dropped.
 
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -35,10 +34,12 @@ from pathlib import Path
 
 import numpy as np
 
+from aligner.errors import InputError
+from aligner.splitters import kiwi
+
 __all__ = [
     "Lexicon",
     "anchor_keys",
-    "anchor_marks",
     "default_lexicon",
     "english_name_keys",
     "english_words",
@@ -48,7 +49,6 @@ __all__ = [
     "latin_words",
     "lexical_signature",
     "load_lexicon",
-    "marks_of",
     "name_key",
     "romanize",
 ]
@@ -206,14 +206,6 @@ def korean_words(tokens: Iterable[tuple[str, str]]) -> list[str]:
     return [form.lower() if tag == "SL" else form for form, tag in tokens if tag in _KO_CONTENT]
 
 
-@lru_cache(maxsize=1)
-def _kiwi():  # type: ignore[no-untyped-def]
-    # The segmenter's analyser (loading another costs seconds and memory).
-    from aligner.splitters import kiwi
-
-    return kiwi()
-
-
 def korean_tokens(texts: Sequence[str]) -> list[list[tuple[str, str]]]:
     """kiwipiepy ``(form, tag)`` tokens of each text.
 
@@ -224,7 +216,7 @@ def korean_tokens(texts: Sequence[str]) -> list[list[tuple[str, str]]]:
     if not texts:
         return []
     out = []
-    for toks in _kiwi().tokenize(list(texts)):
+    for toks in kiwi().tokenize(list(texts)):
         pairs = [(t.form, t.tag) for t in toks]
         run: list = []
         for t in [*toks, None]:
@@ -262,15 +254,9 @@ def load_lexicon(path: Path) -> Lexicon:
             continue
         parts = line.split("\t")
         if len(parts) < 2:
-            from aligner.errors import InputError
-
             raise InputError(f"{path}:{lineno}: expected 'korean<TAB>english[<TAB>count]'")
         pairs.setdefault(parts[0], set()).add(parts[1])
     return Lexicon({k: frozenset(v) for k, v in pairs.items()})
-
-
-def _bit(key: str) -> int:
-    return 1 << (zlib.crc32(key.encode()) % 63)
 
 
 def anchor_keys(
@@ -337,17 +323,6 @@ def _shared(en_keys: Sequence[set[str]], ko_keys: Sequence[set[str]], max_share:
     return {k for k in ce.keys() & ck.keys() if ce[k] <= limit_en and ck[k] <= limit_ko}
 
 
-def marks_of(keys: Sequence[set[str]]) -> np.ndarray:
-    """One 63-bit set per sentence, a bit per key (hashed, as ``number_marks`` does)."""
-    out = np.zeros(len(keys), dtype=np.int64)
-    for idx, ks in enumerate(keys):
-        mask = 0
-        for k in ks:
-            mask |= _bit(k)
-        out[idx] = mask
-    return out
-
-
 def evidence_marks(
     en: Sequence[str],
     ko: Sequence[str],
@@ -407,22 +382,3 @@ def lexical_signature() -> str:
     what the corpus signature records of the lexical evidence."""
     lexicon = default_lexicon()
     return f"names+koen{len(lexicon)}" if lexicon is not None else "names"
-
-
-def anchor_marks(
-    en: Sequence[str],
-    ko: Sequence[str],
-    *,
-    names: bool = True,
-    latin: bool = True,
-    lexicon: Lexicon | None = None,
-    max_share: float = 0.34,
-    ko_tokens: Sequence[Sequence[tuple[str, str]]] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-sentence 63-bit sets of the anchors shared by the two documents
-    (:func:`anchor_keys`), one ``int64`` array per side."""
-    en_keys, ko_keys = anchor_keys(
-        en, ko, names=names, latin=latin, lexicon=lexicon, max_share=max_share,
-        ko_tokens=ko_tokens,
-    )  # fmt: skip
-    return marks_of(en_keys), marks_of(ko_keys)

@@ -346,12 +346,10 @@ def commit(
     if staged.exists():
         new_beads = pq.read_table(staged).select(TABLE_SCHEMA.names).cast(TABLE_SCHEMA)
         new_beads = new_beads.replace_schema_metadata(None)
-        staged_docs = (
-            pl.DataFrame(schema=DOCUMENT_COLUMNS) if staged_documents is None else staged_documents
-        )
     else:
         new_beads = TABLE_SCHEMA.empty_table()
-        staged_docs = pl.DataFrame(schema=DOCUMENT_COLUMNS)
+    empty = pl.DataFrame(schema=DOCUMENT_COLUMNS)
+    staged_docs = empty if staged_documents is None else staged_documents
     keys = [
         f"{r}:{d}" if s == "unpaired" else p
         for r, d, s, p in staged_docs.select("role", "doc_id", "status", "pair_id").iter_rows()
