@@ -10,7 +10,6 @@ removes the temporary files that killed jobs left there.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
     from aligner.quality import CorpusSummary
     from aligner.table import Committed, Plan
 
-log = logging.getLogger(__name__)
 
 PART_PAIRS = 64  # pairs per saved part: one encoding batch of Aligner.align_many
 WORKER_PAIRS = 16  # pairs per task sent to a worker process or Ray actor
