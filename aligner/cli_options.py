@@ -176,9 +176,9 @@ ExportFormat = _opt(
     str,
     "--format",
     metavar=choices(*EXPORT_FORMAT_CHOICES),
-    help="text (PREFIX.en + PREFIX.ko), tsv (with a header, RFC 4180 quoting), jsonl (a "
-    "Hugging Face translation field), tmx (TMX 1.4b) or links (folder PREFIX/ of vecalign "
-    "links files, one per pair, that aligner evaluate reads).",
+    help="text (PREFIX.en + PREFIX.ko, named by the corpus's languages), tsv (with a header, "
+    "RFC 4180 quoting), jsonl (a Hugging Face translation field), tmx (TMX 1.4b) or links "
+    "(folder PREFIX/ of vecalign links files, one per pair, that aligner evaluate reads).",
 )
 Kinds = _opt(str, help="Comma-separated bead kinds to keep, e.g. 1-1 (default: all).")
 ExportMinScore = _opt(float | None, help="Keep beads scoring at least this.")
