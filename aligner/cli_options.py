@@ -169,6 +169,12 @@ EvaluatePair = _opt(
     str | None,
     help="Score only this pair of a corpus or folder: a pair id or the English document id.",
 )
+OnlyGold = _opt(
+    bool,
+    "--only-gold",
+    help="Score only the predicted documents that have gold (the reviewed pairs of a "
+    "corpus, say) and leave the others out, instead of refusing them.",
+)
 
 # ---------------------------------------------------------------- export
 Prefix = _arg(Path, "Output path without extension.")
