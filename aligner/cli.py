@@ -155,6 +155,7 @@ def evaluate(
     pred: o.Pred,
     json_output: o.JsonOutput = False,
     pair: o.EvaluatePair = None,
+    only_gold: o.OnlyGold = False,
     version: Version = False,
 ) -> None:
     """Strict and lax precision, recall and F1 of PRED against GOLD (vecalign's rules).
@@ -164,7 +165,7 @@ def evaluate(
     from aligner.evaluate import evaluate_paths
 
     try:
-        scores = evaluate_paths(gold, pred, pair=pair)
+        scores = evaluate_paths(gold, pred, pair=pair, only_gold=only_gold)
     except AlignerError as error:
         _fail(error)
     if json_output:

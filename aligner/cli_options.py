@@ -169,6 +169,12 @@ EvaluatePair = _opt(
     str | None,
     help="Score only this pair of a corpus or folder: a pair id or the English document id.",
 )
+OnlyGold = _opt(
+    bool,
+    "--only-gold",
+    help="Score only the predicted documents that have gold (the reviewed pairs of a "
+    "corpus, say) and leave the others out, instead of refusing them.",
+)
 
 # ---------------------------------------------------------------- export
 Prefix = _arg(Path, "Output path without extension.")
@@ -176,9 +182,9 @@ ExportFormat = _opt(
     str,
     "--format",
     metavar=choices(*EXPORT_FORMAT_CHOICES),
-    help="text (PREFIX.en + PREFIX.ko), tsv (with a header, RFC 4180 quoting), jsonl (a "
-    "Hugging Face translation field), tmx (TMX 1.4b) or links (folder PREFIX/ of vecalign "
-    "links files, one per pair, that aligner evaluate reads).",
+    help="text (PREFIX.en + PREFIX.ko, named by the corpus's languages), tsv (with a header, "
+    "RFC 4180 quoting), jsonl (a Hugging Face translation field), tmx (TMX 1.4b) or links "
+    "(folder PREFIX/ of vecalign links files, one per pair, that aligner evaluate reads).",
 )
 Kinds = _opt(str, help="Comma-separated bead kinds to keep, e.g. 1-1 (default: all).")
 ExportMinScore = _opt(float | None, help="Keep beads scoring at least this.")

@@ -408,6 +408,7 @@ def evaluate_paths(
     pred_path: str | os.PathLike[str],
     *,
     pair: str | None = None,
+    only_gold: bool = False,
 ) -> Scores:
     """Evaluate predictions against gold, each given as a path ``load_links`` accepts.
 
@@ -416,6 +417,8 @@ def evaluate_paths(
     ``story__ko-003``). Two single links files are compared with each other whatever
     their names. With ``pair``, only that pair (a pair id or an English document id) is
     scored: picked from each side that holds several, compared with a single file as is.
+    With ``only_gold``, predicted documents without gold are left out rather than refused
+    (the gold of a partly reviewed corpus against the whole corpus).
     """
     gold, gold_kind, gold_files = _load(gold_path)
     pred, pred_kind, _ = _load(pred_path)
@@ -439,11 +442,14 @@ def evaluate_paths(
             "ids), or score one pair with --pair",
         )
     extra = pred.keys() - gold.keys()
-    if extra:
+    if extra and only_gold:
+        log.info("left out %d predicted document(s) without gold: %s", len(extra), _show(extra))
+    elif extra:
         raise InputError(
             f"no gold for {len(extra)} predicted document(s): {_show(extra)}",
             path=gold_path,
-            fix="evaluate only documents that have gold alignments, or one pair with --pair",
+            fix="pass --only-gold to score only the documents that have gold alignments, "
+            "or score one pair with --pair",
         )
     if pred_kind == "corpus":
         counts = _sentence_counts(Path(pred_path))

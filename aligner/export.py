@@ -5,17 +5,21 @@ Rows are filtered on bead kind and scores, then assigned to ``train`` or ``test`
 hash of their ``pair_id``, so all sentences of one article land on the same side. Every
 file is written to a temporary name and renamed when complete.
 
-Formats:
+Files and fields are named by the corpus's languages (the ``lang`` of its documents:
+``--src-lang`` for the ``en_*`` columns, ``--tgt-lang`` for the ``ko_*`` ones), English
+and Korean for a corpus without a documents table. Formats:
 
-* ``text``: ``PREFIX.en`` and ``PREFIX.ko``, one bead per line, line-aligned;
+* ``text``: ``PREFIX.en`` and ``PREFIX.ko`` (``PREFIX.de`` and ``PREFIX.fr`` for a
+  German-French corpus), one bead per line, line-aligned;
 * ``tsv``: ``PREFIX.tsv`` with a header row, tab-separated, quoted as RFC 4180 says (a
   field holding a tab, a quote, a line break, or starting with a quote is put in double
   quotes, its quotes doubled), so ``polars.read_csv(separator="\\t")`` and pandas read the
   texts back unchanged;
 * ``jsonl``: ``PREFIX.jsonl``, one object per bead with a Hugging Face-style
   ``translation`` field, ``{"translation": {"en": ..., "ko": ...}, "pair_id": ...,
-  "kind": ..., "score": ..., "margin": ...}``;
-* ``tmx``: ``PREFIX.tmx``, TMX 1.4b with Korean (the original) as the source language,
+  "kind": ..., "score": ..., "margin": ...}`` (keyed by the language codes);
+* ``tmx``: ``PREFIX.tmx``, TMX 1.4b with Korean (the original, the ``ko_*`` side) as
+  the source language,
   and pair id, kind, score and margin as ``<prop>`` elements of each ``<tu>``;
 * ``links``: a folder ``PREFIX/`` (``PREFIX.train/`` ... when split) holding one
   vecalign-style links file per pair, ``<pair_id>.links``, which ``aligner evaluate``
@@ -54,6 +58,7 @@ from aligner.quality import DOUBTFUL_SCORE, doubtful_pairs, has_probabilities, p
 from aligner.version import __version__
 
 FORMATS = ("text", "tsv", "jsonl", "tmx", "links")
+_DEFAULT_LANGS = ("en", "ko")  # the sides' roles, and their languages unless told otherwise
 TSV_COLUMNS = ("pair_id", "kind", "en_text", "ko_text", "score", "margin", "prob")
 _KIND = re.compile(r"^\d+-\d+$")
 # characters XML 1.0 cannot hold, even escaped (C0 controls but tab, LF and CR)
@@ -177,12 +182,35 @@ def _drop_repeats(frame: pl.DataFrame) -> pl.DataFrame:
 # --------------------------------------------------------------------------- formats
 
 
-def _targets(prefix: Path, fmt: str, splits: Sequence[str]) -> dict[str, list[Path]]:
+def _languages(documents: pl.DataFrame | None) -> tuple[str, str]:
+    """The language codes of the corpus's two sides (its ``en_*`` and ``ko_*`` columns),
+    from its documents table; a side whose documents are in no single language, or a
+    corpus without documents, counts as English and Korean."""
+    if documents is None:
+        return _DEFAULT_LANGS
+    langs = []
+    for role in _DEFAULT_LANGS:
+        found = documents.filter(pl.col("role") == role)["lang"].drop_nulls().unique()
+        langs.append(found[0] if found.len() == 1 else role)
+    return langs[0], langs[1]
+
+
+def _side_names(langs: tuple[str, str]) -> tuple[str, str]:
+    """The names of the two sides in file names and JSONL keys: the language codes, told
+    apart as ``src.<code>`` and ``tgt.<code>`` when both sides have the same language."""
+    src, tgt = langs
+    return (src, tgt) if src != tgt else (f"src.{src}", f"tgt.{tgt}")
+
+
+def _targets(
+    prefix: Path, fmt: str, splits: Sequence[str], langs: tuple[str, str]
+) -> dict[str, list[Path]]:
     out = {}
+    src, tgt = _side_names(langs)
     for split in splits:
         stem = f"{prefix}.{split}" if split else str(prefix)
         if fmt == "text":
-            out[split] = [Path(f"{stem}.en"), Path(f"{stem}.ko")]
+            out[split] = [Path(f"{stem}.{src}"), Path(f"{stem}.{tgt}")]
         elif fmt == "links":
             out[split] = [Path(stem)]
         else:
@@ -209,7 +237,7 @@ def _xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def _tmx_header() -> str:
+def _tmx_header(original: str) -> str:
     header = ET.Element(
         "header",
         {
@@ -218,7 +246,7 @@ def _tmx_header() -> str:
             "datatype": "plaintext",
             "segtype": "sentence",
             "adminlang": "en",
-            "srclang": "ko",
+            "srclang": original,
             "o-tmf": "aligner",
         },
     )
@@ -233,23 +261,26 @@ _TMX_END = "  </body>\n</tmx>\n"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
-def _tmx_unit(row: dict[str, object]) -> str:
+def _tmx_unit(row: dict[str, object], langs: tuple[str, str]) -> str:
     tu = ET.Element("tu")
     props = [("x-pair-id", row["pair_id"]), ("x-kind", row["kind"])]
     props += [(f"x-{k}", _score(row[k])) for k in ("score", "margin", "prob") if row[k] is not None]  # type: ignore[arg-type]
     for name, value in props:
         ET.SubElement(tu, "prop", {"type": name}).text = _xml_text(str(value))
-    for lang in ("ko", "en"):  # the source language first
+    for column, lang in (("ko_text", langs[1]), ("en_text", langs[0])):  # the original first
         tuv = ET.SubElement(tu, "tuv", {_XML_LANG: lang})
-        ET.SubElement(tuv, "seg").text = _xml_text(str(row[f"{lang}_text"]))
+        ET.SubElement(tuv, "seg").text = _xml_text(str(row[column]))
     return "    " + ET.tostring(tu, encoding="unicode") + "\n"
 
 
-def _write(handles: Sequence[TextIO], frame: pl.DataFrame, fmt: str) -> None:
+def _write(
+    handles: Sequence[TextIO], frame: pl.DataFrame, fmt: str, langs: tuple[str, str]
+) -> None:
+    src, tgt = _side_names(langs)
     if fmt == "tsv":
         handles[0].write("\t".join(TSV_COLUMNS) + "\n")
     elif fmt == "tmx":
-        handles[0].write(_tmx_header())
+        handles[0].write(_tmx_header(langs[1]))
     for row in frame.iter_rows(named=True):
         if fmt == "text":
             handles[0].write(row["en_text"] + "\n")
@@ -260,7 +291,7 @@ def _write(handles: Sequence[TextIO], frame: pl.DataFrame, fmt: str) -> None:
             handles[0].write("\t".join(texts + scores) + "\n")
         elif fmt == "jsonl":
             record = {
-                "translation": {"en": row["en_text"], "ko": row["ko_text"]},
+                "translation": {src: row["en_text"], tgt: row["ko_text"]},
                 "pair_id": row["pair_id"],
                 "kind": row["kind"],
                 "score": _rounded(row["score"]),
@@ -269,7 +300,7 @@ def _write(handles: Sequence[TextIO], frame: pl.DataFrame, fmt: str) -> None:
             }
             handles[0].write(json.dumps(record, ensure_ascii=False) + "\n")
         else:
-            handles[0].write(_tmx_unit(row))
+            handles[0].write(_tmx_unit(row, langs))
     if fmt == "tmx":
         handles[0].write(_TMX_END)
 
@@ -372,8 +403,13 @@ def export(
     if prefix.parent.exists() and not prefix.parent.is_dir():
         raise InputError("output's parent is not a directory", path=prefix.parent)
     left_out = tuple(_doubtful(lf, corpus)) if keep.skip_doubtful else ()
+    try:
+        documents: pl.DataFrame | None = read_documents(corpus, **at)
+    except InputError:  # written by another tool
+        documents = None
+    langs = _languages(documents)
     splits = ("train", "test") if test_fraction > 0 else ("",)
-    targets = _targets(prefix, fmt, splits)
+    targets = _targets(prefix, fmt, splits, langs)
     paths = [p for split in splits for p in targets[split]]
     record = Path(f"{prefix}.export.json")
     for path in [*paths, record]:
@@ -381,10 +417,7 @@ def export(
             raise OutputExistsError(exists_message(path))
     prefix.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "links":
-        try:
-            documents = read_documents(corpus, **at)
-        except InputError:  # written by another tool: the pairs with beads
-            documents = None
+        # without a documents table (written by another tool): the pairs with beads
         links = _pair_links(lf.filter(~pl.col("pair_id").is_in(list(left_out))), documents, corpus)
         links = {p: v for p, v in links.items() if p not in left_out}
         frame = pl.DataFrame({"pair_id": list(links)}, schema={"pair_id": pl.String})
@@ -414,6 +447,7 @@ def export(
         "corpus": str(corpus),
         "corpus_signature": metadata.get(SIGNATURE_KEY, ""),
         "format": fmt,
+        "languages": list(langs),
         "filters": asdict(keep),
         "test_fraction": test_fraction,
         "seed": seed,
@@ -433,7 +467,7 @@ def export(
         with atomic_text_files([*paths, record], overwrite) as handles:
             by_path = dict(zip(paths, handles[:-1], strict=True))
             for split in splits:
-                _write([by_path[p] for p in targets[split]], parts[split], fmt)
+                _write([by_path[p] for p in targets[split]], parts[split], fmt, langs)
             handles[-1].write(json.dumps(provenance, ensure_ascii=False, indent=1) + "\n")
     expected = None
     if fmt != "links" and has_probabilities(frame):

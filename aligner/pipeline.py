@@ -10,7 +10,6 @@ removes the temporary files that killed jobs left there.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
     from aligner.quality import CorpusSummary
     from aligner.table import Committed, Plan
 
-log = logging.getLogger(__name__)
 
 PART_PAIRS = 64  # pairs per saved part: one encoding batch of Aligner.align_many
 WORKER_PAIRS = 16  # pairs per task sent to a worker process or Ray actor
@@ -229,7 +227,19 @@ def _write_items(
                 writer.add_document(doc, role=role, status="unpaired", reason=reason)
 
 
-def write_table_run(
+@dataclass(frozen=True, slots=True)
+class TableRun:
+    """What one run into a corpus folder did: what it planned, what it committed, the
+    summary of the pairs it aligned (None when it aligned none) and what the encoder
+    caches did."""
+
+    plan: Plan
+    committed: Committed
+    corpus: CorpusSummary | None
+    cache: CacheCounts
+
+
+def write_table_version(
     aligner: Aligner,
     pairing: Pairing,
     folder: str | Path,
@@ -239,32 +249,11 @@ def write_table_run(
     overwrite: bool = False,
     min_score: float = 0.5,
     **batch: object,
-) -> tuple[Plan, Committed, CorpusSummary | None]:
+) -> TableRun:
     """One run into the corpus folder ``folder`` (see ``aligner.table``): the pairs that
     are new or changed are aligned into a staging corpus file (with ``write_batch``, so
     workers, Ray and ``resume`` work as for a file), then committed as one version.
-
-    Returns what the run planned, what it committed, and the summary of the pairs it
-    aligned (None when it aligned none).
     """
-    return _table_run(
-        aligner, pairing, folder, metadata=metadata, append=append, overwrite=overwrite,
-        min_score=min_score, **batch,
-    )[:3]  # fmt: skip
-
-
-def _table_run(
-    aligner: Aligner,
-    pairing: Pairing,
-    folder: str | Path,
-    *,
-    metadata: dict[str, str],
-    append: bool,
-    overwrite: bool,
-    min_score: float,
-    **batch: object,
-) -> tuple[Plan, Committed, CorpusSummary | None, CacheCounts]:
-    """``write_table_run``, and what the encoder caches did."""
     import time
 
     from aligner import table
@@ -303,7 +292,7 @@ def _table_run(
         root, run, meta, staged_documents, staged_removed, replace_all=overwrite and not append
     )
     staged.unlink(missing_ok=True)
-    return run, done, summary, counts
+    return TableRun(run, done, summary, counts)
 
 
 # ------------------------------------------------------------------ one run
@@ -446,13 +435,14 @@ def run(
         }  # fmt: skip
         metadata = aligner.metadata(**fields)
         if as_table:
-            plan, committed, corpus, _ = _table_run(
+            table_run = write_table_version(
                 aligner, pairing, output, metadata=metadata, append=options.append,
                 overwrite=options.overwrite, min_score=options.min_score, **batch,
             )  # fmt: skip
-            return RunSummary(
-                output, True, langs, options.min_score, time.perf_counter() - started,
-                corpus, (), plan, committed,
+            aligned = table_run.cache
+            summary = RunSummary(
+                output, True, langs, options.min_score, 0.0,
+                table_run.corpus, (), table_run.plan, table_run.committed,
             )  # fmt: skip
         else:
             aligned = write_batch(
@@ -497,13 +487,12 @@ def summary_lines(done: RunSummary) -> list[str]:
 
     out: list[str] = []
     c = done.corpus
+    src, tgt = (language_name(code) for code in done.langs)
     if done.table:
         assert done.plan is not None and done.committed is not None
         plan, committed = done.plan, done.committed
         if c is not None and c.beads:
-            out.append(
-                f"aligned {c.n_en} English and {c.n_ko} Korean sentences into {c.beads} beads"
-            )
+            out.append(f"aligned {c.n_en} {src} and {c.n_ko} {tgt} sentences into {c.beads} beads")
             out.append("beads by kind: " + ", ".join(f"{k} {n}" for k, n in c.kinds))
             if c.doubtful:
                 out.append(
@@ -511,6 +500,7 @@ def summary_lines(done: RunSummary) -> list[str]:
                     f"`aligner report {done.output}` shows them"
                 )
         if committed.version is None:
+            out.extend(_cache_lines(done))
             out.append(
                 f"{done.output}: nothing new ({plan.unchanged} article pairs unchanged); "
                 "the corpus stays as it was, no new version"
@@ -521,6 +511,7 @@ def summary_lines(done: RunSummary) -> list[str]:
             f"{plan.unchanged} unchanged; {committed.beads_added} beads added, "
             f"{committed.beads_removed} removed"
         )
+        out.extend(_cache_lines(done))
         out.append(
             f"wrote {done.output} version {committed.version} "
             f"({committed.pairs_total} article pairs, {committed.beads_total} beads) "
@@ -528,7 +519,6 @@ def summary_lines(done: RunSummary) -> list[str]:
         )
         return out
     assert c is not None
-    src, tgt = (language_name(code) for code in done.langs)
     if c.aligned + c.failed != 1 or c.unpaired_en or c.unused_ko:
         out.append(
             f"article pairs: {c.aligned} aligned, {c.failed} failed; {c.unpaired_en} "
@@ -562,13 +552,19 @@ def summary_lines(done: RunSummary) -> list[str]:
             f"wrong pairing or a partial translation?): {worst}; `aligner report "
             f"{done.output} --order worst` shows them"
         )
-    if done.cache is not None:
-        out.append(
-            f"embeddings: {done.cache.computed} computed, {done.cache.cached} from the "
-            f"cache ({done.cache_path})"
-        )
+    out.extend(_cache_lines(done))
     out.append(f"wrote {done.output} in {done.seconds:.1f} s")
     return out
+
+
+def _cache_lines(done: RunSummary) -> list[str]:
+    """What the on-disk embedding cache did, when the run had one."""
+    if done.cache is None:
+        return []
+    return [
+        f"embeddings: {done.cache.computed} computed, {done.cache.cached} from the "
+        f"cache ({done.cache_path})"
+    ]
 
 
 def interrupted(output: Path, options: RunOptions | None) -> str:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import logging
 import re
 import threading
 from collections.abc import Callable
@@ -47,8 +46,6 @@ from aligner.reviewdb import (
     now,
     store_path,
 )
-
-log = logging.getLogger(__name__)
 
 __all__ = [
     "Drawings",

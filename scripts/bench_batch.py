@@ -30,6 +30,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchdata
 
 ALIGNER = Path(sys.executable).with_name("aligner")
+SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_1f513c82f196d388"
+
+
+def seed_pairs(longer_than: int = 0) -> list[tuple[str, str]]:
+    """The (English, Korean) sentence pairs of the 1-1 links of the seed article's gold,
+    the English sentence longer than ``longer_than`` characters: a small pool of real
+    sentence pairs that needs no shared data."""
+    from aligner.documents import load_document
+    from aligner.evaluate import read_gold
+    from aligner.segment import segment
+
+    en = segment(load_document(Path(f"{SEED}.en.txt"), "en").text, "en")
+    ko = segment(load_document(Path(f"{SEED}.ko.txt"), "ko").text, "ko")
+    return [
+        (en[left[0]].text, ko[right[0]].text)
+        for left, right in read_gold(f"{SEED}.gold")
+        if len(left) == 1 and len(right) == 1 and len(en[left[0]].text) > longer_than
+    ]
 
 
 def sentence_pool(data_dir: Path) -> list[tuple[str, str]]:

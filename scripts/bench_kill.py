@@ -32,25 +32,8 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 ALIGNER = Path(sys.executable).with_name("aligner")
-REPO = Path(__file__).resolve().parents[1]
-SEED = REPO / "seeds" / "000_1f513c82f196d388"
 GONE_WITHIN_S = 10.0
 SCORE_TOLERANCE = 1e-5
-
-
-def seed_pool() -> list[tuple[str, str]]:
-    """The 1-1 sentence pairs of the seed article's gold."""
-    from aligner.documents import load_document
-    from aligner.segment import segment
-
-    en = segment(load_document(Path(f"{SEED}.en.txt"), "en").text, "en")
-    ko = segment(load_document(Path(f"{SEED}.ko.txt"), "ko").text, "ko")
-    pool = []
-    for line in Path(f"{SEED}.gold").read_text().splitlines():
-        left, right = (json.loads(side) for side in line.split(":"))
-        if len(left) == 1 and len(right) == 1:
-            pool.append((en[left[0]].text, ko[right[0]].text))
-    return pool
 
 
 def sentence_pool() -> tuple[str, list[tuple[str, str]]]:
@@ -60,7 +43,7 @@ def sentence_pool() -> tuple[str, list[tuple[str, str]]]:
     data = benchdata.default_data_dir()
     if data.is_dir():
         return f"the sentence-parallel sets of {data}", bench_batch.sentence_pool(data)
-    return "the seed article (no shared data found)", seed_pool()
+    return "the seed article (no shared data found)", bench_batch.seed_pairs()
 
 
 def alive(family: dict[int, psutil.Process]) -> list[psutil.Process]:

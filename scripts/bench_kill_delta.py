@@ -87,11 +87,11 @@ class StandIn:
 
 def child(root: Path) -> None:
     """Append day after day, forever (until killed)."""
-    from aligner.pipeline import write_table_run
+    from aligner.pipeline import write_table_version
 
     day = _days_held(root) + 1
     while True:
-        write_table_run(
+        write_table_version(
             StandIn(), _stand_in_pairing(day), root, metadata={"aligner.signature": SIGNATURE},
             append=True,
         )  # fmt: skip
@@ -218,9 +218,9 @@ def finish(root: Path, mode: str, work: Path) -> dict:
     """One more run after the last kill: it must repair and commit cleanly."""
     before = _days_held(root)
     if mode == "commit":
-        from aligner.pipeline import write_table_run
+        from aligner.pipeline import write_table_version
 
-        write_table_run(
+        write_table_version(
             StandIn(), _stand_in_pairing(before + 1), root,
             metadata={"aligner.signature": SIGNATURE}, append=True,
         )  # fmt: skip

@@ -43,6 +43,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
+
+import benchdata  # noqa: E402
 
 from aligner.corpus import read_corpus  # noqa: E402
 from aligner.evaluate import evaluate, read_gold  # noqa: E402
@@ -189,20 +192,7 @@ def _paragraphs(xml: str) -> list[list[str]]:
     return [[_SPACE.sub(" ", (s.text or "").strip()) for s in p.iter("s")] for p in root.iter("p")]
 
 
-def _running(paragraphs: list[list[str]], joiner: str) -> tuple[str, list[tuple[int, int]]]:
-    text, spans = "", []
-    for p, sents in enumerate(paragraphs):
-        if p:
-            text += "\n\n"
-        for i, sent in enumerate(sents):
-            if i:
-                text += joiner
-            spans.append((len(text), len(text) + len(sent)))
-            text += sent
-    return text + "\n", spans
-
-
-def _units(start: int | None, end: int | None, spans: list[tuple[int, int]]) -> set[int]:
+def _units(start: int | None, end: int | None, spans: Sequence[tuple[int, int]]) -> set[int]:
     """Gold sentences of which the span ``start:end`` covers more than half."""
     if start is None or end is None:
         return set()
@@ -227,7 +217,7 @@ def run_mac_e2e(source: MacSource, work: Path, model: str) -> dict[str, object]:
     src, tgt = work / "zh", work / "en"
     for d in (src, tgt):
         d.mkdir(parents=True, exist_ok=True)
-    spans: dict[str, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
+    spans: dict[str, tuple[Sequence[tuple[int, int]], Sequence[tuple[int, int]]]] = {}
     for doc in MAC_DOCS:
         zh_paras = _paragraphs(source.read(f"{MAC_XML}/corpus_test.{doc}_zh.xml"))
         en_paras = _paragraphs(source.read(f"{MAC_XML}/corpus_test.{doc}_en.xml"))
@@ -236,11 +226,10 @@ def run_mac_e2e(source: MacSource, work: Path, model: str) -> dict[str, object]:
         # the InterText files hold the gold's sentences, in the order its indices count
         assert [s for p in zh_paras for s in p] == [_SPACE.sub(" ", s.strip()) for s in split_zh]
         assert [s for p in en_paras for s in p] == [_SPACE.sub(" ", s.strip()) for s in split_en]
-        zh_text, zh_spans = _running(zh_paras, "")
-        en_text, en_spans = _running(en_paras, " ")
-        (src / f"{doc}.zh.txt").write_text(zh_text, "utf-8")
-        (tgt / f"{doc}.en.txt").write_text(en_text, "utf-8")
-        spans[doc] = (zh_spans, en_spans)
+        zh, en = benchdata.running_text(zh_paras, ""), benchdata.running_text(en_paras, " ")
+        (src / f"{doc}.zh.txt").write_text(zh.text + "\n", "utf-8")
+        (tgt / f"{doc}.en.txt").write_text(en.text + "\n", "utf-8")
+        spans[doc] = (zh.spans, en.spans)
     corpus = work / "corpus.parquet"
     summary, seconds = cli(
         "align", src, tgt, "-o", corpus, "--overwrite", "--pair", "link",
@@ -294,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = set(sets) - set(ALL_SETS)
     if unknown:
         parser.error(f"unknown sets: {', '.join(sorted(unknown))}")
-    data = args.data or Path(os.environ.get("ALIGNER_SHARED_DATA", REPO.parent / "shared" / "data"))
+    data = args.data or benchdata.default_data_dir()
     source = None
     if args.bertalign:
         if not args.bertalign.exists():

@@ -18,7 +18,6 @@ Usage: python scripts/bench_segment_languages.py [--bertalign bench/mac] [--data
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -28,6 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
+import benchdata  # noqa: E402
 from bench_languages import MAC_DOCS, MAC_XML, TEXTBERG, MacSource, _paragraphs  # noqa: E402
 
 from aligner import splitters  # noqa: E402
@@ -38,17 +38,8 @@ Doc = tuple[str, set[int], int]  # text, gold starts (not first of a paragraph),
 
 
 def build(paragraphs: list[list[str]], joiner: str) -> Doc:
-    text, gold, n = "", set(), 0
-    for p, sents in enumerate(paragraphs):
-        if p:
-            text += "\n\n"
-        for i, sent in enumerate(sents):
-            if i:
-                text += joiner
-                gold.add(len(text))
-            text += sent
-            n += 1
-    return text, gold, n
+    run = benchdata.running_text(paragraphs, joiner)
+    return run.text, run.boundaries, len(run.spans)
 
 
 def score(
@@ -94,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--bertalign", type=Path)
     parser.add_argument("--data", type=Path)
     args = parser.parse_args(argv)
-    data = args.data or Path(os.environ.get("ALIGNER_SHARED_DATA", REPO.parent / "shared" / "data"))
+    data = args.data or benchdata.default_data_dir()
     print("| text | splitter | P | R | F1 | gold boundaries | sentences/s |")
     print("|---|---|---:|---:|---:|---:|---:|")
     if args.bertalign:

@@ -30,7 +30,6 @@ Data: ../shared/data beside the repository, or the folder in ALIGNER_SHARED_DATA
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import sys
@@ -43,6 +42,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
+
+import benchdata  # noqa: E402
 
 from aligner import segment as seg  # noqa: E402
 from aligner import splitters  # noqa: E402
@@ -56,56 +58,26 @@ class Doc:
     n_sents: int
 
 
-def data_dir() -> Path:
-    path = Path(os.environ.get("ALIGNER_SHARED_DATA", REPO.parent / "shared" / "data"))
-    if not path.is_dir():
-        sys.exit(
-            f"error: evaluation data not found at {path}; "
-            "set ALIGNER_SHARED_DATA to the folder holding ntrex128-eng-kor and "
-            "flores200-devtest-eng-kor"
-        )
-    return path
-
-
 def build(name: str, paragraphs: list[list[str]], sep: str = " ") -> Doc:
     """Join sentences with ``sep`` and paragraphs with a blank line; record gold starts."""
-    text = ""
-    gold: set[int] = set()
-    n = 0
-    for p, sents in enumerate(paragraphs):
-        if p:
-            text += "\n\n"
-        for i, s in enumerate(sents):
-            if i:
-                text += sep
-                gold.add(len(text))
-            text += s
-            n += 1
-    return Doc(name, text, gold, n)
+    run = benchdata.running_text(paragraphs, sep)
+    return Doc(name, run.text, run.boundaries, len(run.spans))
 
 
 def load_ntrex(root: Path, lang: str, sep: str = " ") -> list[Doc]:
-    path = root / "ntrex128-eng-kor" / "ntrex128_eng_kor.jsonl"
-    docs: dict[str, list[str]] = {}
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            row = json.loads(line)
-            docs.setdefault(row["doc_id"], []).append(row[lang].strip())
-    return [build(d, [s[:1], s[1:]], sep) for d, s in docs.items()]
+    """NTREX articles: the headline a paragraph, the body another."""
+    out = []
+    for name, en, ko in benchdata._read_ntrex(root):
+        sents = en if lang == "en" else ko
+        out.append(build(name, [sents[:1], sents[1:]], sep))
+    return out
 
 
 def load_flores(root: Path, lang: str) -> list[Doc]:
-    base = root / "flores200-devtest-eng-kor"
-    name = "eng_Latn.devtest" if lang == "en" else "kor_Hang.devtest"
-    sents = (base / name).read_text(encoding="utf-8").splitlines()
-    urls = [r.split("\t")[0] for r in (base / "metadata_devtest.tsv").read_text().splitlines()[1:]]
-    assert len(urls) == len(sents), (len(urls), len(sents))
-    groups: list[tuple[str, list[str]]] = []
-    for url, s in zip(urls, sents, strict=True):
-        if not groups or groups[-1][0] != url:
-            groups.append((url, []))
-        groups[-1][1].append(s.strip())
-    return [build(url, [s]) for url, s in groups]
+    """FLORES documents (grouped by URL), each one paragraph."""
+    return [
+        build(url, [en if lang == "en" else ko]) for url, en, ko in benchdata._read_flores(root)
+    ]
 
 
 # --------------------------------------------------------------------------- pysbd
@@ -213,7 +185,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="timing runs; the best counts")
     ap.add_argument("--errors", type=int, default=0, help="print this many errors per row")
     args = ap.parse_args()
-    root = data_dir()
+    root = benchdata.require_data_dir()
 
     # build the heavy objects before timing
     t0 = time.perf_counter()

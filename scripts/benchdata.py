@@ -460,10 +460,32 @@ def textberg(data_dir: str | Path, split: str = "test") -> list[BenchDoc]:
     return out
 
 
-def _running_text(paragraphs: Sequence[Sequence[str]]) -> tuple[str, list[tuple[int, int]]]:
-    """Join sentences with a space and paragraphs with a blank line; spans per sentence."""
+@dataclass(frozen=True)
+class RunningText:
+    """Sentences joined back into running text: the text, the character span of each
+    sentence in it, and the paragraph index of each sentence."""
+
+    text: str
+    spans: tuple[tuple[int, int], ...]
+    paragraphs: tuple[int, ...]
+
+    @property
+    def boundaries(self) -> set[int]:
+        """The start of every sentence but the first of its paragraph: the sentence
+        boundaries a splitter has to find (a paragraph break is given)."""
+        return {
+            start
+            for k, (start, _) in enumerate(self.spans)
+            if k and self.paragraphs[k] == self.paragraphs[k - 1]
+        }
+
+
+def running_text(paragraphs: Sequence[Sequence[str]], joiner: str = " ") -> RunningText:
+    """Join each paragraph's sentences with ``joiner`` (one space; "" for Chinese, a line
+    break for a sentence a line) and the paragraphs with a blank line."""
     parts: list[str] = []
     spans: list[tuple[int, int]] = []
+    index: list[int] = []
     pos = 0
     for p, sents in enumerate(paragraphs):
         if p:
@@ -471,35 +493,39 @@ def _running_text(paragraphs: Sequence[Sequence[str]]) -> tuple[str, list[tuple[
             pos += 2
         for s, sent in enumerate(sents):
             if s:
-                parts.append(" ")
-                pos += 1
+                parts.append(joiner)
+                pos += len(joiner)
             parts.append(sent)
             spans.append((pos, pos + len(sent)))
+            index.append(p)
             pos += len(sent)
-    return "".join(parts), spans
+    return RunningText("".join(parts), tuple(spans), tuple(index))
+
+
+def _e2e_doc(name: str, en: Sequence[Sequence[str]], ko: Sequence[Sequence[str]]) -> BenchDoc:
+    """An end-to-end document from sentence-parallel paragraphs, gold 1-1 per sentence."""
+    en_run, ko_run = running_text(en), running_text(ko)
+    en_sents = tuple(s for para in en for s in para)
+    ko_sents = tuple(s for para in ko for s in para)
+    return BenchDoc(
+        name=name,
+        en=en_sents,
+        ko=ko_sents,
+        gold=tuple(((i,), (i,)) for i in range(len(en_sents))),
+        en_text=en_run.text,
+        ko_text=ko_run.text,
+        en_spans=en_run.spans,
+        ko_spans=ko_run.spans,
+        en_paragraphs=en_run.paragraphs,
+        ko_paragraphs=ko_run.paragraphs,
+    )
 
 
 def ntrex_running_text(data_dir: str | Path) -> list[BenchDoc]:
     """NTREX articles as running text: headline paragraph, then the body as one paragraph."""
     out = []
     for doc_id, en, ko in _read_ntrex(Path(data_dir)):
-        en_text, en_spans = _running_text([en[:1], en[1:]])
-        ko_text, ko_spans = _running_text([ko[:1], ko[1:]])
-        paragraphs = tuple(0 if i == 0 else 1 for i in range(len(en)))
-        out.append(
-            BenchDoc(
-                name=f"ntrex-e2e.{doc_id}",
-                en=tuple(en),
-                ko=tuple(ko),
-                gold=tuple(((i,), (i,)) for i in range(len(en))),
-                en_text=en_text,
-                ko_text=ko_text,
-                en_spans=tuple(en_spans),
-                ko_spans=tuple(ko_spans),
-                en_paragraphs=paragraphs,
-                ko_paragraphs=paragraphs,
-            )
-        )
+        out.append(_e2e_doc(f"ntrex-e2e.{doc_id}", [en[:1], en[1:]], [ko[:1], ko[1:]]))
     return out
 
 
@@ -544,24 +570,7 @@ def wmt24pp_news(data_dir: str | Path) -> list[BenchDoc]:
     out = []
     for doc_id, rows in docs.items():
         rows.sort()
-        en = tuple(r[1] for r in rows)
-        ko = tuple(r[2] for r in rows)
-        en_text, en_spans = _running_text([[p] for p in en])
-        ko_text, ko_spans = _running_text([[p] for p in ko])
-        out.append(
-            BenchDoc(
-                name=f"wmt24pp.{doc_id}",
-                en=en,
-                ko=ko,
-                gold=tuple(((i,), (i,)) for i in range(len(en))),
-                en_text=en_text,
-                ko_text=ko_text,
-                en_spans=tuple(en_spans),
-                ko_spans=tuple(ko_spans),
-                en_paragraphs=tuple(range(len(en))),
-                ko_paragraphs=tuple(range(len(ko))),
-            )
-        )
+        out.append(_e2e_doc(f"wmt24pp.{doc_id}", [[r[1]] for r in rows], [[r[2]] for r in rows]))
     return out
 
 

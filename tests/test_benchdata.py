@@ -88,10 +88,21 @@ def test_parse_vecalign():
     ]
 
 
-def test_running_text_spans():
-    text, spans = benchdata._running_text([["Title"], ["One.", "Two."]])
-    assert text == "Title\n\nOne. Two."
-    assert [text[a:b] for a, b in spans] == ["Title", "One.", "Two."]
+def test_running_text_spans_paragraphs_and_boundaries():
+    run = benchdata.running_text([["Title"], ["One.", "Two.", "Three."]])
+    assert run.text == "Title\n\nOne. Two. Three."
+    assert [run.text[a:b] for a, b in run.spans] == ["Title", "One.", "Two.", "Three."]
+    assert run.paragraphs == (0, 1, 1, 1)
+    # a paragraph's first sentence is no boundary: the blank line gives it
+    assert run.boundaries == {run.text.index("Two."), run.text.index("Three.")}
+
+
+def test_running_text_joiners():
+    chinese = benchdata.running_text([["一。", "二。"], [], ["三。"]], joiner="")
+    assert chinese.text == "一。二。\n\n\n\n三。"
+    assert chinese.boundaries == {2} and chinese.paragraphs == (0, 0, 2)
+    lines = benchdata.running_text([["One.", "Two."]], joiner="\n")
+    assert lines.text == "One.\nTwo." and lines.boundaries == {5}
 
 
 def test_require_data_dir_exits_with_message(tmp_path):

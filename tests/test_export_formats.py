@@ -18,7 +18,7 @@ from aligner.cli import app
 from aligner.corpus import read_metadata, write_corpus
 from aligner.evaluate import evaluate_paths, links_from_corpus, read_gold
 from aligner.export import ExportFilter, export, links_name, select
-from aligner.types import Bead, PairResult
+from aligner.types import Bead, Document, PairResult
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 runner = CliRunner()
@@ -229,3 +229,49 @@ def test_unknown_kinds_are_an_error(awkward: Path, tmp_path: Path) -> None:
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: unknown bead kind")
     assert not list(tmp_path.glob("k*"))
+
+
+def _corpus_in(langs: tuple[str, str], path: Path, make_pair) -> Path:
+    """A corpus of one pair whose documents are in ``langs``, as ``aligner align --src-lang
+    --tgt-lang`` writes it (the en_* columns hold the first language)."""
+    en, ko = ["Der Hund bellt.", "Es regnet."], ["Le chien aboie.", "Il pleut."]
+    result = make_pair(
+        "p1", en, ko, [Bead((0,), (0,), 0.9, 0.2), Bead((1,), (1,), 0.8, 0.1)],
+        en_doc=Document("p1-a", langs[0], " ".join(en)),
+        ko_doc=Document("p1-b", langs[1], " ".join(ko)),
+    )  # fmt: skip
+    return write_corpus(path, [result], metadata={})
+
+
+def test_exports_are_named_by_the_corpus_languages(make_pair, tmp_path: Path) -> None:
+    corpus = _corpus_in(("de", "fr"), tmp_path / "defr.parquet", make_pair)
+    counts = export(corpus, tmp_path / "t", fmt="text", test_fraction=0.5, seed=1)
+    split = next(s for s, n in counts.splits.items() if n)
+    assert (tmp_path / f"t.{split}.de").read_text("utf-8") == "Der Hund bellt.\nEs regnet.\n"
+    assert (tmp_path / f"t.{split}.fr").read_text("utf-8") == "Le chien aboie.\nIl pleut.\n"
+    assert not list(tmp_path.glob("t.*.en")) and not list(tmp_path.glob("t.*.ko"))
+    record = json.loads((tmp_path / "t.export.json").read_text("utf-8"))
+    assert record["languages"] == ["de", "fr"]
+    assert record["files"]["train"] == ["t.train.de", "t.train.fr"]
+    assert record["files"]["test"] == ["t.test.de", "t.test.fr"]
+    export(corpus, tmp_path / "j", fmt="jsonl")
+    first = json.loads((tmp_path / "j.jsonl").read_text("utf-8").splitlines()[0])
+    assert first["translation"] == {"de": "Der Hund bellt.", "fr": "Le chien aboie."}
+    export(corpus, tmp_path / "x", fmt="tmx")
+    root = ET.parse(tmp_path / "x.tmx").getroot()
+    assert root.find("header").get("srclang") == "fr"  # the original: the ko_* side
+    tuvs = root.findall("body/tu")[0].findall("tuv")
+    assert [(t.get(XML_LANG), t.findtext("seg")) for t in tuvs] == [
+        ("fr", "Le chien aboie."), ("de", "Der Hund bellt."),
+    ]  # fmt: skip
+
+
+def test_a_corpus_with_one_language_on_both_sides_names_the_sides(make_pair, tmp_path: Path):
+    corpus = _corpus_in(("en", "en"), tmp_path / "enen.parquet", make_pair)
+    export(corpus, tmp_path / "t")
+    assert sorted(p.name for p in tmp_path.glob("t.*")) == [
+        "t.export.json", "t.src.en", "t.tgt.en",
+    ]  # fmt: skip
+    export(corpus, tmp_path / "j", fmt="jsonl")
+    first = json.loads((tmp_path / "j.jsonl").read_text("utf-8").splitlines()[0])
+    assert first["translation"] == {"src.en": "Der Hund bellt.", "tgt.en": "Le chien aboie."}

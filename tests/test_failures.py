@@ -29,10 +29,14 @@ from aligner.errors import InputError
 from aligner.jobs import OutputLock, lock_path
 from aligner.pair_flow import Aligner
 from aligner.pipeline import parts_dir, write_batch
-from aligner.segment import segment
 from aligner.types import Pairing
 
 REPO = Path(__file__).resolve().parents[1]
+if str(REPO / "scripts") not in sys.path:
+    sys.path.insert(0, str(REPO / "scripts"))
+
+from bench_batch import seed_pairs  # noqa: E402
+
 ALIGNER = [str(Path(sys.executable).with_name("aligner"))]
 SEED = REPO / "seeds" / "000_1f513c82f196d388"
 
@@ -40,22 +44,10 @@ SEED = REPO / "seeds" / "000_1f513c82f196d388"
 # --------------------------------------------------------------------------- helpers
 
 
-def _seed_sentences() -> list[tuple[str, str]]:
-    """The 1-1 sentence pairs of the seed article (its gold), long ones only."""
-    en = segment(load_document(Path(f"{SEED}.en.txt"), "en").text, "en")
-    ko = segment(load_document(Path(f"{SEED}.ko.txt"), "ko").text, "ko")
-    pairs = []
-    for line in Path(f"{SEED}.gold").read_text().splitlines():
-        left, right = (json.loads(side) for side in line.split(":"))
-        if len(left) == 1 and len(right) == 1 and len(en[left[0]].text) > 40:
-            pairs.append((en[left[0]].text, ko[right[0]].text))
-    return pairs
-
-
 def write_collection(root: Path, n: int, size: int = 3) -> tuple[Path, Path]:
     """``n`` article pairs of ``size`` seed sentences each, as ``root/en/aNNN.en.txt`` and
     ``root/ko/aNNN.ko.txt`` (paired by file name); returns the two folders."""
-    pool = _seed_sentences()
+    pool = seed_pairs(longer_than=40)  # long sentences only
     for side in ("en", "ko"):
         (root / side).mkdir(parents=True)
     for k in range(n):

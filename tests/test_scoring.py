@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from aligner.cli import app
 from aligner.corpus import CorpusWriter
 from aligner.errors import AlignerError, EvaluationError, InputError
 from aligner.evaluate import (
@@ -20,6 +23,8 @@ from aligner.evaluate import (
     read_gold,
 )
 from aligner.types import Bead, Document, PairResult
+
+runner = CliRunner()
 
 # --------------------------------------------------------------------------- gold files
 
@@ -282,6 +287,30 @@ def test_evaluate_paths_key_mismatch(pred_corpus, tmp_path: Path) -> None:
     pred = pred_corpus(tmp_path / "four")
     with pytest.raises(InputError, match=r"no gold for 1 predicted document\(s\): 'c'"):
         evaluate_paths(gold, pred)
+
+
+def test_only_gold_scores_the_predicted_documents_that_have_gold(
+    pred_corpus, tmp_path: Path
+) -> None:
+    """The gold of a partly reviewed corpus (a and b, not c) against the whole corpus."""
+    (tmp_path / "g").mkdir()
+    (tmp_path / "p").mkdir()
+    gold = _gold_dir(tmp_path / "g", with_c=False)
+    pred = pred_corpus(tmp_path / "p")
+    assert evaluate_paths(gold, pred, only_gold=True) == evaluate(
+        [GOLD_A, GOLD_B], [PRED_A, GOLD_B]
+    )
+    result = runner.invoke(app, ["evaluate", str(gold), str(pred), "--only-gold", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["n_pred"] == len(PRED_A) + len(GOLD_B)
+    refused = runner.invoke(app, ["evaluate", str(gold), str(pred)])
+    assert refused.exit_code == 1
+    assert "no gold for 1 predicted document(s): 'c'" in refused.stderr
+    assert "--only-gold" in refused.stderr  # the fix names the option
+    # a gold document without a prediction is still an error
+    (gold / "z.gold").write_text("[0]:[0]\n")
+    with pytest.raises(InputError, match=r"no prediction for 1 gold document\(s\): 'z'"):
+        evaluate_paths(gold, pred, only_gold=True)
 
 
 def test_evaluate_paths_two_files(tmp_path: Path) -> None:

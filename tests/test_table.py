@@ -19,8 +19,8 @@ from aligner.cli import app
 from aligner.corpus import read_corpus, read_documents, read_metadata
 from aligner.errors import InputError, OutputExistsError
 from aligner.export import export
-from aligner.pipeline import write_table_run
-from aligner.types import Bead, Document, Pairing, PairResult, Sentence
+from aligner.pipeline import RunSummary, TableRun, summary_lines, write_table_version
+from aligner.types import Bead, CacheCounts, Document, Pairing, PairResult, Sentence
 
 SIGNATURE = "aligner:test|enc:fake"
 runner = CliRunner()
@@ -32,9 +32,10 @@ class FakeAligner:
 
     def __init__(self) -> None:
         self.aligned: list[str] = []
+        self.encoded = 0  # sentences "encoded", reported as cache misses
 
     def cache_counts(self) -> tuple[int, int]:
-        return 0, 0
+        return self.encoded, 0
 
     def align_many(
         self,
@@ -45,6 +46,7 @@ class FakeAligner:
         for pid, en, ko in pairs:
             self.aligned.append(pid)
             es, ks = _sentences(en), _sentences(ko)
+            self.encoded += len(es) + len(ks)
             n = min(len(es), len(ks))
             beads = [Bead((k,), (k,), 0.5 + 0.01 * k, 0.1) for k in range(n)]
             beads += [Bead((k,), ()) for k in range(n, len(es))]
@@ -71,8 +73,8 @@ def _pairing(day: int, n: int = 2, edit: str = "", lonely: bool = False) -> Pair
     return Pairing(tuple(pairs), alone if lonely else (), ())
 
 
-def _run(root: Path, pairing: Pairing, aligner: FakeAligner | None = None, **kw):
-    return write_table_run(
+def _run(root: Path, pairing: Pairing, aligner: FakeAligner | None = None, **kw) -> TableRun:
+    return write_table_version(
         aligner or FakeAligner(), pairing, root, metadata={"aligner.signature": SIGNATURE}, **kw
     )
 
@@ -84,12 +86,16 @@ def _rows(root: Path, **at) -> list[tuple]:
 def test_appends_add_only_new_pairs_and_make_one_version_each(tmp_path: Path) -> None:
     root = tmp_path / "c"
     fake = FakeAligner()
-    plan, done, summary = _run(root, _pairing(1), fake, append=True)
-    assert (plan.new, plan.changed, plan.unchanged) == (2, 0, 0)
-    assert done.version == 1 and done.beads_added == 8 and summary is not None
-    _, again, _ = _run(root, _pairing(1), fake, append=True)
-    assert again.version is None and fake.aligned == ["d1-0", "d1-1"]
-    plan, done, _ = _run(root, _pairing(2, lonely=True), fake, append=True)
+    first = _run(root, _pairing(1), fake, append=True)
+    assert (first.plan.new, first.plan.changed, first.plan.unchanged) == (2, 0, 0)
+    assert first.committed.version == 1 and first.committed.beads_added == 8
+    assert first.corpus is not None and first.corpus.aligned == 2
+    assert first.cache == CacheCounts(computed=2 * (3 + 4), cached=0)  # what the run encoded
+    again = _run(root, _pairing(1), fake, append=True)
+    assert again.committed.version is None and again.corpus is None
+    assert again.cache == CacheCounts()  # nothing aligned, nothing encoded
+    assert fake.aligned == ["d1-0", "d1-1"]
+    done = _run(root, _pairing(2, lonely=True), fake, append=True).committed
     assert done.version == 2 and (done.pairs_total, done.beads_total) == (4, 16)
     assert table.snapshot(root).version == 2 and len(_rows(root)) == 16
     # the pairs of both days, each once; the unpaired article recorded
@@ -97,7 +103,7 @@ def test_appends_add_only_new_pairs_and_make_one_version_each(tmp_path: Path) ->
     assert sorted(docs.filter(pl.col("role") == "en")["doc_id"]) == [
         "d1-0", "d1-1", "d2-0", "d2-1", "lone2",
     ]  # fmt: skip
-    _, none, _ = _run(root, _pairing(2, lonely=True), fake, append=True)
+    none = _run(root, _pairing(2, lonely=True), fake, append=True).committed
     assert none.version is None
     meta = read_metadata(root)
     assert meta["aligner.signature"] == SIGNATURE and meta["aligner.corpus_version"] == "2"
@@ -111,7 +117,8 @@ def test_a_changed_article_is_realigned_in_one_version(tmp_path: Path) -> None:
     _run(root, _pairing(1), append=True)
     before = _rows(root)
     fake = FakeAligner()
-    plan, done, _ = _run(root, _pairing(1, edit=". A line added"), fake, append=True)
+    run = _run(root, _pairing(1, edit=". A line added"), fake, append=True)
+    plan, done = run.plan, run.committed
     assert (plan.new, plan.changed, plan.unchanged) == (0, 2, 0)
     assert fake.aligned == ["d1-0", "d1-1"]
     assert done.version == 2 and done.beads_added == done.beads_removed == 8
@@ -128,12 +135,12 @@ def test_without_append_an_existing_corpus_is_refused_or_replaced(tmp_path: Path
     _run(root, _pairing(1))
     with pytest.raises(OutputExistsError, match="--append"):
         _run(root, _pairing(2))
-    _, done, _ = _run(root, _pairing(2), overwrite=True)
+    done = _run(root, _pairing(2), overwrite=True).committed
     assert done.version == 2
     assert set(read_corpus(root).collect()["pair_id"]) == {"d2-0", "d2-1"}
     assert set(read_corpus(root, version=1).collect()["pair_id"]) == {"d1-0", "d1-1"}
     with pytest.raises(InputError, match="other settings"):
-        write_table_run(
+        write_table_version(
             FakeAligner(), _pairing(3), root, metadata={"aligner.signature": "aligner:other"},
             append=True,
         )  # fmt: skip
@@ -185,10 +192,36 @@ def test_a_run_stopped_between_its_commits_leaves_the_previous_version(
     # the beads table is one commit ahead; the corpus is still version 1
     assert deltalake.DeltaTable(str(root / "beads")).version() == 2
     assert table.snapshot(root).version == 1 and _rows(root) == consistent
-    _, done, _ = _run(root, _pairing(2), append=True)
+    done = _run(root, _pairing(2), append=True).committed
     assert done.version == 2 and done.beads_total == 16
     assert deltalake.DeltaTable(str(root / "beads")).version() == 4  # restore, then the run
     assert table.snapshot(root).beads_version == 4
+
+
+def test_the_summary_of_a_folder_run_names_its_languages_and_its_cache(tmp_path: Path) -> None:
+    """What ``aligner align`` prints after a run into a folder: the run's languages by
+    name, and what the embedding cache did (as after a run into a file)."""
+    run = _run(tmp_path / "c", _pairing(1), append=True)
+    done = RunSummary(
+        tmp_path / "c", True, ("de", "fr"), 0.5, 1.0, run.corpus, (), run.plan, run.committed,
+        cache=run.cache, cache_path="cache/x.sqlite",
+    )  # fmt: skip
+    lines = summary_lines(done)
+    assert lines[0] == "aligned 6 German and 8 French sentences into 8 beads"
+    assert lines[-2:] == [
+        "embeddings: 14 computed, 0 from the cache (cache/x.sqlite)",
+        f"wrote {tmp_path / 'c'} version 1 (2 article pairs, 8 beads) in 1.0 s",
+    ]
+    again = _run(tmp_path / "c", _pairing(1), append=True)
+    nothing = RunSummary(
+        tmp_path / "c", True, ("en", "ko"), 0.5, 1.0, again.corpus, (), again.plan,
+        again.committed, cache=again.cache, cache_path="cache/x.sqlite",
+    )  # fmt: skip
+    assert summary_lines(nothing) == [
+        "embeddings: 0 computed, 0 from the cache (cache/x.sqlite)",
+        f"{tmp_path / 'c'}: nothing new (2 article pairs unchanged); the corpus stays as it "
+        "was, no new version",
+    ]
 
 
 @pytest.mark.slow
@@ -247,14 +280,14 @@ def test_a_week_of_appends_equals_one_run_over_the_week(tmp_path: Path) -> None:
 
     def run(folder: Path, root: Path, **kw):
         pairing = aligner.pair(read_collection(folder, "en"), read_collection(folder, "ko"))
-        return write_table_run(aligner, pairing, root, metadata=meta, **kw)
+        return write_table_version(aligner, pairing, root, metadata=meta, **kw)
 
     week = tmp_path / "daily"
     for k, day in enumerate(days, start=1):
-        _, done, _ = run(day, week, append=True)
+        done = run(day, week, append=True).committed
         assert done.version == k
         if k == 3:
-            _, again, _ = run(day, week, append=True)
+            again = run(day, week, append=True).committed
             assert again.version is None
     run(every, tmp_path / "once")
     daily = read_corpus(week).collect()
@@ -366,7 +399,7 @@ def test_a_removed_lines_table_is_a_third_table_when_the_corpus_has_one(
         _run(root, _pairing(3), append=True)
     monkeypatch.setattr(deltalake, "write_deltalake", real)
     assert deltalake.DeltaTable(str(root / "removed")).version() == 2  # one run ahead
-    _, done, _ = _run(root, _pairing(3), append=True)
+    done = _run(root, _pairing(3), append=True).committed
     assert done.version == 3
     named = int(table.snapshot(root).metadata["aligner.removed_version"])
     assert named == 4  # restored (3), then this run (4)
