@@ -246,7 +246,7 @@ EN_RULES = CleanRules(
         "byline",
         r"by\s+" + _NAME + r"(?:\s*(?:and|&)\s*" + _NAME + r")?",
         # "Ha Yoon Ah  |  2018-05-11 13:05"
-        r"(?:by\s+)?" + _NAME + r"\s*\|\s*" + _DATE + _TIME,
+        r"(?:by\s+)?(?-i:[A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,3})\s*\|\s*" + _DATE + _TIME,
     )
     + _rx(
         # "YONGSAN, South Korea —" alone on its line, above the first paragraph

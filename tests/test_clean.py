@@ -195,6 +195,7 @@ EN_HEADERS = (
     "Commander Statement on Camp Humphreys Gate Incidents\n"
     "2 MINUTE READ\n"
     "18-002 | Jan. 9, 2018\n"
+    "PA-003-19 | Sept. 20, 2019\n"
     "06/11/2022 | Press release | Archived content\n"
     "05/25/2022 09:39 PM EDT\n"
     "Mon. Jul 22nd, 2024\n"
@@ -232,6 +233,7 @@ def test_generic_rules_remove_release_headers_widgets_and_policy_lines() -> None
         ("breadcrumb", "Home : Media : Press Products : Press Releases"),
         ("page_widget", "2 MINUTE READ"),
         ("date", "18-002 | Jan. 9, 2018"),
+        ("date", "PA-003-19 | Sept. 20, 2019"),
         ("date", "06/11/2022 | Press release | Archived content"),
         ("date", "05/25/2022 09:39 PM EDT"),
         ("date", "Mon. Jul 22nd, 2024"),
