@@ -29,7 +29,8 @@ Generic rules, for any site:
   "[As prepared for delivery]"), dated header lines ("18-002 | Jan. 9, 2018") and a
   re-post header run together on one line ("데일리NK 2017-06-29 11:53:08 원문보기 관리자
   29740 ...");
-* ``page_widget`` ("2 MINUTE READ", "🔊 Listen to this", "34.1 C"), ``separator`` (a line
+* ``page_widget`` ("2 MINUTE READ", "🔊 Listen to this", "34.1 C"), ``site_nav`` ("Submit
+  Release", "연결 가능 링크"), ``separator`` (a line
   with no letter or digit), ``comment_policy`` ("... inappropriate language will be
   deleted.", "... 댓글은 ... 삭제됩니다.");
 * lines known by their neighbours: the headlines listed under a related-articles line
@@ -180,6 +181,13 @@ _COMMON = (
         r"(?:share|print|e-?mail)\s+(?:this\s+)?(?:article|story|page)",
         r"(?:기사\s*)?(?:공유하기|인쇄하기|스크랩하기|글자\s*크기\s*(?:조절|변경)?)",
         r"-?\d{1,2}(?:\.\d)?\s*°?\s*[CF]",
+    )
+    + _rx(
+        # the site's navigation labels alone on a line
+        "site_nav",
+        r"submit\s+(?:a\s+)?(?:press\s+)?release|subscribe(?:\s+now)?|sign\s+(?:in|up)|log\s*in",
+        r"skip\s+to\s+(?:the\s+)?(?:main\s+)?content|back\s+to\s+top",
+        r"로그인|회원\s*가입|본문\s*바로\s*가기|맨\s*위로|연결\s*가능\s*링크",
     )
     # a rule drawn in dashes, a Markdown table's "|---|---|" row: no letter or digit
     + _rx("separator", r"[-–—_=*~·•.#|:+ ]{3,}")

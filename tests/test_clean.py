@@ -189,6 +189,7 @@ def test_the_corpus_keeps_every_removed_line(tmp_path: Path) -> None:
 # The heads and tails of real pages: a U.S. government release, a Daily NK page with its
 # byline and comment policy, a re-posted Korean article, a related-articles box.
 EN_HEADERS = (
+    "Submit Release\n"
     "Flag\n\n"
     "An official website of the United States government\n\n"
     "Home : Media : Press Products : Press Releases\n\n"
@@ -219,6 +220,7 @@ EN_BODY_LOOKALIKES = (
     "Home prices rose in Seoul and Busan.\n"
     "Share prices fell 3% after the report.\n"
     "Officials said posts critical of the regime will be deleted.\n"
+    "Subscribers left.\n"
     "The market KPW-RMB exchange rate was KPW 8,720 in Pyongyang as of\n"
     "The vote was 18-2 | a landslide.\n"
     "The talks (held in Seoul) ended.\n"
@@ -228,6 +230,7 @@ EN_BODY_LOOKALIKES = (
 def test_generic_rules_remove_release_headers_widgets_and_policy_lines() -> None:
     done = clean_text(EN_HEADERS, "en")
     assert rules_of(done.removed) == [
+        ("site_nav", "Submit Release"),
         ("site_banner", "Flag"),
         ("site_banner", "An official website of the United States government"),
         ("breadcrumb", "Home : Media : Press Products : Press Releases"),
@@ -409,7 +412,7 @@ def test_us_government_and_voa_recipes() -> None:
     )
     done = clean_text(voa, "ko", find_recipe("voa").rules("ko"))
     assert [r for r, _ in rules_of(done.removed)] == [
-        "voa:skip_link",
+        "site_nav",
         "voa:person",
         "voa:person",
         "voa:sign_off",
