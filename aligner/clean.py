@@ -35,7 +35,7 @@ Generic rules, for any site:
   deleted.", "... 댓글은 ... 삭제됩니다.");
 * lines known by their neighbours: the headlines listed under a related-articles line
   ending in a colon; with ``drop_captions``, a caption whose credit stands on the next
-  line, and a line printed twice (an image's alt text, then its caption).
+  line.
 
 Photo captions (" / Daily NK", "(Photo: ...)", "...사진=...") are removed only when the
 rules say ``drop_captions``: a caption is real content that the other side may carry too
@@ -480,11 +480,10 @@ def _line_rules(lines: list[str], rules: CleanRules) -> list[str | None]:
 
 
 def _neighbours(lines: list[str], drop: list[str | None], rules: CleanRules) -> None:
-    """Lines known by the furniture next to them: the flag icon's alt text ("Flag")
-    right above a government site's banner; with ``drop_captions``, a caption whose
-    credit stands on the next line ("... can be seen selling goods." above "(Kang Dong
-    Wan, Donga University)", "... 구호가 보인다." above "/사진=노동신문·뉴스1"), or the
-    first of two identical lines (an image's alt text printed again as its caption)."""
+    """Lines known by the lines next to them: the flag icon's alt text ("Flag") right
+    above a government site's banner; with ``drop_captions``, a caption whose credit
+    stands on the next line ("... can be seen selling goods." above "(Kang Dong Wan,
+    Donga University)", "... 구호가 보인다." above "/사진=노동신문·뉴스1")."""
     for i in range(len(lines) - 1):
         s, nxt = lines[i].strip(), lines[i + 1].strip()
         if drop[i] is not None or not s:
@@ -501,8 +500,6 @@ def _neighbours(lines: list[str], drop: list[str | None], rules: CleanRules) -> 
             and not _alt_text(s)  # tags above a credit are alt text (below)
         ):
             drop[i] = "caption"
-        elif rules.drop_captions and s == nxt and len(s) <= 200:
-            drop[i] = drop[i + 1] = "caption"
 
 
 def _related_block(lines: list[str], drop: list[str | None]) -> None:

@@ -418,14 +418,10 @@ def test_us_government_and_voa_recipes() -> None:
         "voa:sign_off",
     ]
     assert done.text.startswith("셔먼 국무 부장관") and "통화했습니다." in done.text
-    # a line printed twice (the image's alt text, then its caption) is a caption where
-    # captions go, and stays under the generic rules
+    # a line printed twice stays twice unless a rule names it (a title printed twice
+    # is still a title)
     twice = "평양 시내 전경\n평양 시내 전경\n\n본문이 이어졌다.\n"
-    assert rules_of(clean_text(twice, "ko", find_recipe("voa").rules("ko")).removed) == [
-        ("caption", "평양 시내 전경"),
-        ("caption", "평양 시내 전경"),
-    ]
-    assert clean_text(twice, "ko").removed == ()
+    assert clean_text(twice, "ko", find_recipe("voa").rules("ko")).removed == ()
 
 
 def test_collections_clean_both_sides_of_a_pair_with_one_recipe(tmp_path: Path) -> None:
