@@ -22,7 +22,20 @@ Generic rules, for any site:
 * ``alt_text``: a short line without sentence punctuation right above a caption (an
   image's alt text or tags, "border, hyesan, water shortage,");
 * ``bio`` (English): "<Name> is one of Daily NK's reporters ...", only in the trailing
-  block, the run of blank, furniture and bio lines that ends the article.
+  block, the run of blank, furniture and bio lines that ends the article;
+* page headers: ``site_banner`` ("An official website of the United States government",
+  with the flag's alt text above it), ``breadcrumb`` ("Home : Media : Press Releases"),
+  ``dateline`` ("YONGSAN, South Korea —" alone), ``release_header`` ("즉시배포용",
+  "[As prepared for delivery]"), dated header lines ("18-002 | Jan. 9, 2018") and a
+  re-post header run together on one line ("데일리NK 2017-06-29 11:53:08 원문보기 관리자
+  29740 ...");
+* ``page_widget`` ("2 MINUTE READ", "🔊 Listen to this", "34.1 C"), ``site_nav`` ("Submit
+  Release", "연결 가능 링크"), ``separator`` (a line
+  with no letter or digit), ``comment_policy`` ("... inappropriate language will be
+  deleted.", "... 댓글은 ... 삭제됩니다.");
+* lines known by their neighbours: the headlines listed under a related-articles line
+  ending in a colon; with ``drop_captions``, a caption whose credit stands on the next
+  line.
 
 Photo captions (" / Daily NK", "(Photo: ...)", "...사진=...") are removed only when the
 rules say ``drop_captions``: a caption is real content that the other side may carry too
@@ -39,116 +52,16 @@ found in the file the user gave.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from aligner.normalise import BLANK_RUN, normalise_tracked, tracked_sub
+from aligner.normalise import normalise as normalise  # re-exported for the callers of clean
 from aligner.types import Removed
 
 logger = logging.getLogger(__name__)
-
-# Line breaks other than \n that str.splitlines() honours; all become \n.
-_PARA_SEP = re.compile("\u2029")
-_LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028]")
-_ZERO_WIDTH = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
-_SPACES = re.compile(r"[^\S\n\t]")  # Unicode whitespace (NBSP, U+3000, ...) but \n and \t
-_TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
-_BLANK_RUN = re.compile(r"\n{3,}")
-
-
-def normalise(text: str) -> str:
-    """NFC; every line break to ``\\n``; zero-width characters and soft hyphens removed;
-    NBSP and other Unicode spaces to a plain space; trailing spaces stripped per line;
-    runs of blank lines collapsed to one blank line; no leading or trailing blank lines.
-    Idempotent."""
-    text = _LINE_BREAKS.sub("\n", text.replace("\u2029", "\n\n"))
-    text = _ZERO_WIDTH.sub("", text)
-    text = _SPACES.sub(" ", text)
-    text = unicodedata.normalize("NFC", text)
-    text = _TRAILING.sub("", text)
-    text = _BLANK_RUN.sub("\n\n", text)
-    return text.strip("\n")
-
-
-# ------------------------------------------------------------ offset tracking
-
-
-def _tsub(rx: re.Pattern[str], repl: str, text: str, off: list[int]) -> tuple[str, list[int]]:
-    """``rx.sub(repl, text)`` with ``off`` (one original offset per character, plus the
-    end) carried along; inserted characters map to the start of what they replace."""
-    out: list[str] = []
-    new: list[int] = []
-    pos = 0
-    for m in rx.finditer(text):
-        out.append(text[pos : m.start()])
-        new.extend(off[pos : m.start()])
-        out.append(repl)
-        new.extend([off[m.start()]] * len(repl))
-        pos = m.end()
-    out.append(text[pos:])
-    new.extend(off[pos : len(text)])
-    new.append(off[len(text)])
-    return "".join(out), new
-
-
-def _is_starter(ch: str) -> bool:
-    # Hangul vowel and final jamo compose with what precedes them although their
-    # combining class is 0.
-    return unicodedata.combining(ch) == 0 and not ("\u1160" <= ch <= "\u11ff")
-
-
-def _nfc_tracked(text: str, off: list[int]) -> tuple[str, list[int]]:
-    if unicodedata.is_normalized("NFC", text):
-        return text, off
-    out: list[str] = []
-    new: list[int] = []
-    start = 0
-    for i in range(1, len(text) + 1):
-        if i == len(text) or _is_starter(text[i]):
-            piece = unicodedata.normalize("NFC", text[start:i])
-            out.append(piece)
-            new.extend([off[start]] * len(piece))
-            start = i
-    new.append(off[len(text)])
-    return "".join(out), new
-
-
-def _diff_offsets(raw: str, text: str) -> list[int]:
-    """An offset map found by aligning the two strings (the fallback when the tracked
-    steps do not give back :func:`normalise`'s text exactly)."""
-    off = [0] * (len(text) + 1)
-    matcher = difflib.SequenceMatcher(None, text, raw, autojunk=False)
-    last = 0
-    for tag, i1, i2, j1, _j2 in matcher.get_opcodes():
-        for i in range(i1, i2):
-            off[i] = j1 + (i - i1) if tag == "equal" else j1
-        if i2 > i1:
-            last = off[i2 - 1] + 1
-    off[len(text)] = max(last, off[len(text) - 1] + 1 if text else 0)
-    return off
-
-
-def normalise_tracked(raw: str) -> tuple[str, list[int]]:
-    """:func:`normalise` with the offset in ``raw`` of every character of its result
-    (and of its end)."""
-    off = list(range(len(raw) + 1))
-    text, off = _tsub(_PARA_SEP, "\n\n", raw, off)
-    text, off = _tsub(_LINE_BREAKS, "\n", text, off)
-    text, off = _tsub(_ZERO_WIDTH, "", text, off)
-    text, off = _tsub(_SPACES, " ", text, off)
-    text, off = _nfc_tracked(text, off)
-    text, off = _tsub(_TRAILING, "", text, off)
-    text, off = _tsub(_BLANK_RUN, "\n\n", text, off)
-    lead = len(text) - len(text.lstrip("\n"))
-    text = text.strip("\n")
-    off = [*off[lead : lead + len(text)], off[lead + len(text)]]
-    if text != normalise(raw):  # a composition across starters: never seen, but be exact
-        text = normalise(raw)
-        off = _diff_offsets(raw, text)
-    return text, off
 
 
 # ------------------------------------------------------------ rules
@@ -184,6 +97,9 @@ class CleanRules:
 _EMAIL = r"[\w.+-]+(?:@|\s?\(at\)\s?)[\w-]+(?:\.[\w-]+)+\.?"
 _URL = r"(https?://[^\s<>()\[\]\"']+)"
 _NAME = r"(?-i:[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3})"
+# A place in a dateline ("Camp Humphreys", "Republic of Korea") and names in a credit.
+_PLACE = r"(?-i:[A-Z][A-Za-z.'-]*(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z][A-Za-z.'-]*){0,3})"
+_CAPS = r"(?-i:[A-Z][\w&.'-]*(?:\s+[A-Z0-9][\w&.'-]*){0,4})"
 
 # A "Read in Korean" line that carries its link (Markdown, plain or HTML, as scrapes
 # keep it): the English article naming its original. Group 1 is the URL.
@@ -211,11 +127,14 @@ ENGLISH_LINKS = _rx(
 # Lines both languages share: re-post headers, dates, view counts, related articles.
 _DATE = (
     r"(?:\d{4}\s*[-./년]\s*\d{1,2}\s*[-./월]\s*\d{1,2}\s*일?\.?"
-    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}"
+    r"|\d{1,2}/\d{1,2}/\d{4}"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}"
+    r"(?:st|nd|rd|th)?,?\s+\d{4}"
     r"|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{4})"
 )
 _TIME = (
-    r"(?:\s*(?:오전|오후)?\s*\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?(?:\s*(?:KST|UTC|GMT))?)?"
+    r"(?:\s*(?:오전|오후)?\s*\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?"
+    r"(?:\s*(?:KST|UTC|GMT|[ECMP][SD]?T))?)?"
 )
 _DASH = r"(?:[-–—·•|]\s*)?"
 _COMMON = (
@@ -223,7 +142,7 @@ _COMMON = (
         "date",
         _DASH
         + r"(?:(?:published|updated|posted|date|입력|수정|승인|게재|등록일?|작성일)\s*[:：]?\s*)?"
-        + r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?"
+        + r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
         + _DATE
         + r"(?:\s*\((?:mon|tue|wed|thu|fri|sat|sun|[월화수목금토일])[a-z]*\))?"
         + _TIME,
@@ -246,6 +165,55 @@ _COMMON = (
         r"|see\s+also|read\s+more|also\s+read)\s*[:：].{0,200}?[)\]>]?",
         r"[(\[<]?\s*(?:related\s+(?:articles?|stories))\s*[)\]>]?",
     )
+    + _rx(
+        # a dated header line in parts: "18-002 | Jan. 9, 2018", "06/11/2022 | Press
+        # release | Archived content" (every other part short and unpunctuated)
+        "date",
+        r"(?:[^|.?!]{1,30}\|\s*){1,3}" + _DATE + _TIME + r"(?:\s*\|[^|.?!]{1,30}){0,3}",
+        _DATE + _TIME + r"(?:\s*\|[^|.?!]{1,30}){1,3}",
+    )
+    + _rx(
+        "page_widget",
+        # reading time, listen / share / print buttons, a weather widget ("34.1 C")
+        r"\d{1,3}\s*-?\s*(?:minutes?|mins?)\s+read",
+        r"\d{1,3}\s*분\s*(?:소요|읽기)",
+        r"(?:[^\w\s]{1,3}\s*)?listen\s+to\s+(?:this|the)(?:\s+(?:article|story|page))?",
+        r"(?:share|print|e-?mail)\s+(?:this\s+)?(?:article|story|page)",
+        r"(?:기사\s*)?(?:공유하기|인쇄하기|스크랩하기|글자\s*크기\s*(?:조절|변경)?)",
+        r"-?\d{1,2}(?:\.\d)?\s*°?\s*[CF]",
+    )
+    + _rx(
+        # the site's navigation labels alone on a line
+        "site_nav",
+        r"submit\s+(?:a\s+)?(?:press\s+)?release|subscribe(?:\s+now)?|sign\s+(?:in|up)|log\s*in",
+        r"skip\s+to\s+(?:the\s+)?(?:main\s+)?content|back\s+to\s+top",
+        r"로그인|회원\s*가입|본문\s*바로\s*가기|맨\s*위로|연결\s*가능\s*링크",
+    )
+    # a rule drawn in dashes, a Markdown table's "|---|---|" row: no letter or digit
+    + _rx("separator", r"[-–—_=*~·•.#|:+ ]{3,}")
+    + _rx(
+        # the banner of U.S. government pages (the flag's alt text above it: see below)
+        "site_banner",
+        r"an\s+official\s+website\s+of\s+the\s+(?:united\s+states|u\.\s?s\.)\s+government",
+        r"here[’']s\s+how\s+you\s+know",
+    )
+    + _rx(
+        "breadcrumb",
+        r"(?:home|홈)(?:\s*[:>›»|/]\s*[^:>›»|/.?!]{1,30}){1,6}",
+        r"[^>›».?!]{1,30}(?:\s*[>›»]\s*[^>›».?!]{1,30}){2,6}",
+    )
+    + _rx(
+        "release_header",
+        r"\(?for\s+immediate\s+release\)?",
+        r"즉시\s*(?:배포용?|보도)",
+        r"[\[(]?\s*as\s+(?:prepared\s+for\s+delivery|delivered)\s*[\])]?",
+    )
+    + _rx(
+        "comment_policy",
+        r".{0,100}\b(?:inappropriate|offensive|abusive|obscene|advertisements?|spam)\b.{0,100}"
+        r"\bwill\s+be\s+(?:deleted|removed)\.?",
+        r".{0,60}(?:댓글|게시물|게시글).{0,80}삭제(?:됩니다|될\s*수\s*있습니다|합니다|처리됩니다)\.?",
+    )
 )
 
 _EN_CREDITS = _rx(
@@ -254,6 +222,9 @@ _EN_CREDITS = _rx(
     r".{1,60}?[)\]]?\.?",
     r"[/|]\s*(?:daily\s?nk|yonhap(?:\s+news)?|" + _NAME + r")\.?",
     r"\(\s*(?:daily\s?nk|yonhap(?:\s+news)?|kcna|rodong\s+sinmun|google\s+earth)\s*\)\.?",
+    # a credit in brackets alone on its line: "(© Daily NK)", "(Rodong Sinmun, News 1)",
+    # "(Kang Dong Wan, Donga University)": capitalised names only
+    r"\(\s*(?:©\s*)?" + _CAPS + r"(?:\s*,\s*" + _CAPS + r"){0,2}\s*\)\.?",
 )
 _KO_CREDITS = _rx(
     "photo_credit",
@@ -265,7 +236,8 @@ EN_RULES = CleanRules(
     anywhere=_rx("translator_credit", r"\*?\s*(?:translated|translation|edited)\s+by\b.{0,100}")
     + _rx(
         "contact",
-        r"(?:please\s+)?direct\s+(?:any\s+)?(?:comments|questions|inquiries).{0,160}",
+        r"(?:please\s+)?(?:direct|send|address)\s+(?:any\s+|your\s+)?"
+        r"(?:comments|questions|inquiries|feedback).{0,160}",
         r"(?:contact|e-?mail)\s+us\s*(?:at|:).{0,100}|contact\s*:.{0,100}",
         r"(?:e-?mail\s*:?\s*)?" + _EMAIL,
     )
@@ -278,7 +250,17 @@ EN_RULES = CleanRules(
         "copyright",
         r"(?:©|ⓒ|\(c\)|copyright\b).{0,120}(?:rights\s+reserved|daily\s?nk).{0,60}",
     )
-    + _rx("byline", r"by\s+" + _NAME + r"(?:\s*(?:and|&)\s*" + _NAME + r")?")
+    + _rx(
+        "byline",
+        r"by\s+" + _NAME + r"(?:\s*(?:and|&)\s*" + _NAME + r")?",
+        # "Ha Yoon Ah  |  2018-05-11 13:05"
+        r"(?:by\s+)?(?-i:[A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,3})\s*\|\s*" + _DATE + _TIME,
+    )
+    + _rx(
+        # "YONGSAN, South Korea —" alone on its line, above the first paragraph
+        "dateline",
+        _PLACE + r"(?:,\s*" + _PLACE + r"){0,2}\s*(?:—|–|--)",
+    )
     + _EN_CREDITS
     + _COMMON,
     trailing=_rx(
@@ -305,6 +287,8 @@ KO_RULES = CleanRules(
         "byline",
         r"[\[(<]?\s*(?:데일리\s?NK\s+)?[가-힣]{2,4}\s*(?:기자|특파원|통신원|객원기자)"
         r"(?:\s*[\]>)])?(?:\s*" + _EMAIL + ")?",
+        # a broadcast report's sign-in: "조은정 기자가 보도합니다."
+        r"[가-힣]{2,4}\s*(?:기자|특파원)가\s*(?:보도|전|취재)(?:합니다|해\s*드립니다)\.?",
     )
     + _rx(
         "copyright",
@@ -413,6 +397,47 @@ class Cleaned:
         return self.offsets[start], self.offsets[end - 1] + 1
 
 
+_STAMP = re.compile(_DATE + r"\s*\d{1,2}:\d{2}(?::\d{2})?", re.IGNORECASE)
+_HEADER_WORDS = frozenset(
+    {
+        *("원문보기", "원문", "보기", "관리자", "운영자", "편집자", "작성자", "조회", "조회수"),
+        *("추천", "댓글", "등록", "등록일", "수정", "수정일", "입력", "출처"),
+        *("views", "hits", "admin", "source", "posted", "updated"),
+    }
+)
+
+
+def _repost_line(line: str) -> bool:
+    """A re-posted article's header run together on one line: "데일리NK 2013-04-19
+    15:53:08 원문보기 관리자 685 2013-04-20 02:20:55" (date-and-time stamps, numbers,
+    header words, and at most two short other words: the source, the poster)."""
+    if len(line) > 160 or not _STAMP.search(line):
+        return False
+    rest = [w.strip(":：|·•-") for w in _STAMP.sub(" ", line).split()]
+    other = [w for w in rest if w and not w.replace(",", "").isdigit()]
+    other = [w for w in other if w.lower() not in _HEADER_WORDS]
+    return len(other) <= 2 and all(len(w) <= 12 and not _SENTENCE_END.search(w) for w in other)
+
+
+_SENTENCE_END = re.compile(r"[.?!…]$|[다요죠까]$")
+_BODY_END = re.compile(r"[.。][”’\"')]*$|[다요죠]\.?[”’\"')]*$")
+_WORDS = re.compile(r"[^\W\d_]{3,}")
+_BANNER_ICON = re.compile(r"\w{1,12}(?:\s\w{1,12})?")
+
+
+def _echoes(line: str, caption: str) -> bool:
+    """An image's alt text that repeats the caption below it ("Rason Market in North
+    Hamgyong Province coronavirus" above "FILE PHOTO: A scene from Rason Market in North
+    Hamgyong Province."): no sentence punctuation, and at least three of its words, and
+    60% of them, in the caption."""
+    if not 0 < len(line) <= 120 or _SENTENCE_MARKS.search(line):
+        return False
+    words = {w.lower() for w in _WORDS.findall(line)}
+    seen = {w.lower() for w in _WORDS.findall(caption)}
+    shared = len(words & seen)
+    return shared >= 3 and shared >= 0.6 * len(words)
+
+
 def _line_rules(lines: list[str], rules: CleanRules) -> list[str | None]:
     """The rule that removes each line, or None."""
     drop: list[str | None] = [None] * len(lines)
@@ -421,13 +446,22 @@ def _line_rules(lines: list[str], rules: CleanRules) -> list[str | None]:
         if not s:
             continue
         drop[i] = _match(rules.links, s, "language_link") or _match(rules.anywhere, s, "furniture")
+        if drop[i] is None and rules.anywhere and _repost_line(s):
+            drop[i] = "repost_header"
         if drop[i] is None and rules.drop_captions:
             drop[i] = _match(rules.captions, s, "caption")
-    # Alt text: a short unpunctuated line right above a caption.
+    _neighbours(lines, drop, rules)
+    # Alt text: a short unpunctuated line right above a caption (or a photo credit).
     for i in range(len(lines) - 1):
         s, nxt = lines[i].strip(), lines[i + 1].strip()
-        if drop[i] is None and nxt and _alt_text(s) and _match(rules.captions, nxt, "caption"):
+        if drop[i] is not None or not nxt:
+            continue
+        caption = drop[i + 1] == "caption" or _match(rules.captions, nxt, "caption")
+        if (caption and (_alt_text(s) or _echoes(s, nxt))) or (
+            drop[i + 1] == "photo_credit" and _alt_text(s)
+        ):
             drop[i] = "alt_text"
+    _related_block(lines, drop)
     # Re-post header: the poster's name on a short bullet line right above its date.
     for i in range(len(lines) - 1):
         s = lines[i].strip()
@@ -443,6 +477,45 @@ def _line_rules(lines: list[str], rules: CleanRules) -> list[str | None]:
             break
         drop[i] = name
     return drop
+
+
+def _neighbours(lines: list[str], drop: list[str | None], rules: CleanRules) -> None:
+    """Lines known by the lines next to them: the flag icon's alt text ("Flag") right
+    above a government site's banner; with ``drop_captions``, a caption whose credit
+    stands on the next line ("... can be seen selling goods." above "(Kang Dong Wan,
+    Donga University)", "... 구호가 보인다." above "/사진=노동신문·뉴스1")."""
+    for i in range(len(lines) - 1):
+        s, nxt = lines[i].strip(), lines[i + 1].strip()
+        if drop[i] is not None or not s:
+            continue
+        below = next((k for k in range(i + 1, min(i + 3, len(lines))) if lines[k].strip()), i + 1)
+        if drop[below] == "site_banner" and _BANNER_ICON.fullmatch(s):
+            drop[i] = "site_banner"
+        elif not nxt:
+            continue
+        elif (
+            rules.drop_captions
+            and drop[i + 1] == "photo_credit"
+            and len(s) <= 400
+            and not _alt_text(s)  # tags above a credit are alt text (below)
+        ):
+            drop[i] = "caption"
+
+
+def _related_block(lines: list[str], drop: list[str | None]) -> None:
+    """The headlines listed under a related-articles line that ends with a colon
+    ("▶관련기사 바로 가기:" above two headlines), down to the next blank line or the
+    first line that ends like a body sentence (a headline ends without a full stop)."""
+    for i, line in enumerate(lines):
+        if drop[i] != "related" or not line.rstrip().endswith((":", "：")):
+            continue
+        for j in range(i + 1, min(i + 9, len(lines))):
+            s = lines[j].strip()
+            if not s or (drop[j] not in (None, "related")) or len(s) > 120:
+                break
+            if _BODY_END.search(s):
+                break  # a body sentence ("... 떨어진 바 있다.") follows with no blank line
+            drop[j] = "related"
 
 
 def clean_text(raw: str, lang: str, rules: CleanRules | None = None) -> Cleaned:
@@ -467,7 +540,7 @@ def clean_text(raw: str, lang: str, rules: CleanRules | None = None) -> Cleaned:
         pos = end + 1
     text = "".join(kept)
     koff = [off[k] if k < len(off) else off[-1] for k in kept_off] + [off[-1]]
-    text, koff = _tsub(_BLANK_RUN, "\n\n", text, koff)
+    text, koff = tracked_sub(BLANK_RUN, "\n\n", text, koff)
     lead = len(text) - len(text.lstrip("\n"))
     body = text.strip("\n")
     koff = [*koff[lead : lead + len(body)], koff[lead + len(body)] if body else off[-1]]

@@ -57,8 +57,8 @@ def choices(*values: str) -> str:
 
 
 RECIPE_HELP = (
-    "Site recipe for cleaning: a name from corpora/recipes (dailynk), a .toml file, or "
-    "'generic' for none. Default: chosen by the article's URL host, else by its text."
+    "Site recipe for cleaning: a name from corpora/recipes (dailynk, usgov, voa), a .toml "
+    "file, or 'generic' for none. Default: chosen by the article's URL host, else by its text."
 )
 
 

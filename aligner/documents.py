@@ -33,7 +33,7 @@ from aligner.clean import (
 )
 from aligner.errors import InputError
 from aligner.languages import normalise_code
-from aligner.recipes import find_recipe, rules_for_article, shared_recipe
+from aligner.recipes import Recipe, find_recipe, recipe_for, rules_for_article, shared_recipe
 from aligner.segment import check_language, segment
 from aligner.textfile import HTML_FIX, check_file, decode_file, html_found
 from aligner.types import Document, Removed
@@ -455,7 +455,72 @@ def load_inputs(
         load_side(path, lang, clean_furniture=clean_furniture, pair=langs, recipe=recipe)
         for path, lang in zip((en, ko), langs, strict=True)
     )
+    if clean_furniture and not recipe:
+        en_docs, ko_docs = share_recipes(en_docs, ko_docs)
     return en_docs, ko_docs
+
+
+def _recipe_of(doc: Document) -> Recipe | None:
+    """The recipe a cleaned article called for: by its URLs, else by its text as read
+    (the kept text and the lines removed, credit lines included)."""
+    urls = (doc.url, doc.original_url, doc.translation_url)
+    text = "\n".join([doc.text, *(r.text for r in doc.removed)])
+    return recipe_for(urls, text)
+
+
+def share_recipes(
+    en_docs: list[Document], ko_docs: list[Document]
+) -> tuple[list[Document], list[Document]]:
+    """Two collections, each article cleaned with the recipe its own page calls for:
+    where only one article of a pair (the same id, or one naming the other's URL)
+    calls for a site recipe, its partner is cleaned again with it, so that both sides
+    of a pair lose the same kinds of lines (a Daily NK English page often carries no
+    credit line, its Korean original "/사진=데일리NK"; left to the generic rules one
+    caption would be dropped and the other kept, with nothing to match)."""
+    from aligner.pairing import url_key
+
+    en_recipes = [_recipe_of(d) for d in en_docs]
+    ko_recipes = [_recipe_of(d) for d in ko_docs]
+    ko_at: dict[str, int] = {}
+    for j, doc in enumerate(ko_docs):
+        ko_at.setdefault(doc.doc_id, j)
+        if doc.url:
+            ko_at.setdefault(url_key(doc.url), j)
+    en_out, ko_out = list(en_docs), list(ko_docs)
+    for i, doc in enumerate(en_docs):
+        j = ko_at.get(doc.doc_id)
+        if j is None and doc.original_url:
+            j = ko_at.get(url_key(doc.original_url))
+        if j is None or (en_recipes[i] is None) == (ko_recipes[j] is None):
+            continue
+        if en_recipes[i] is None:
+            en_out[i] = _reread(doc, ko_recipes[j]) or doc
+        else:
+            ko_out[j] = _reread(ko_docs[j], en_recipes[i]) or ko_docs[j]
+    return en_out, ko_out
+
+
+def _reread(doc: Document, recipe: Recipe | None) -> Document | None:
+    """``doc`` read again from its source and cleaned with ``recipe`` (None when its
+    source cannot be read again)."""
+    if recipe is None or not doc.source:
+        return None
+    src = doc.source
+    jsonl = re.fullmatch(r"(.+\.(?:jsonl|ndjson)):(\d+)", src, re.IGNORECASE)
+    parquet = re.fullmatch(r"(.+\.(?:parquet|pq))#(\d+)", src, re.IGNORECASE)
+    if jsonl:
+        path, n = Path(jsonl.group(1)), int(jsonl.group(2))
+        rec = json.loads(decode_file(path).split("\n")[n - 1])
+        return _record(rec, path, n, None, doc.lang, True, recipe.path)
+    if parquet:
+        import pyarrow.parquet as pq
+
+        path, row = Path(parquet.group(1)), int(parquet.group(2))
+        rec = pq.read_table(path).slice(row, 1).to_pylist()[0]
+        return _record(rec, path, None, row, doc.lang, True, recipe.path)
+    if Path(src).is_file():
+        return load_document(src, doc.lang, doc_id=doc.doc_id, recipe=recipe.path, allow_empty=True)
+    return None
 
 
 def load_side(

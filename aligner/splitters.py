@@ -59,7 +59,29 @@ def kiwi_starts(chunk: str) -> list[int]:
 
 
 def _cuts_ko(chunk: str) -> list[int]:
-    return kiwi_starts(_blank_quotes(chunk))
+    return sorted(set(kiwi_starts(_blank_quotes(chunk))) | set(_latin_cuts(chunk)))
+
+
+# A stretch of Latin-script text inside a Korean paragraph: a statement quoted in the
+# original English ("[프라이스 대변인] “Deputy Secretary ... Ukraine. The Deputy ...”").
+_LATIN_RUN = re.compile(r"[A-Za-z][^\uac00-\ud7af\u3130-\u318f]{60,}")
+
+
+def _latin_cuts(chunk: str) -> list[int]:
+    """The English splitter's cuts inside the Latin-script stretches of a Korean chunk:
+    Kiwi never cuts between English sentences."""
+    if not _LATIN_RUN.search(chunk):
+        return []
+    out: list[int] = []
+    for m in _LATIN_RUN.finditer(chunk):
+        run = m.group()
+        out.extend(m.start() + c for c in _fix_cuts_en(run, _cuts_en(run)) if 0 < c < len(run))
+        if m.end() < len(chunk) and _ENDS_SENTENCE.search(run):
+            out.append(m.end())  # Korean after a quoted English sentence starts anew
+    return out
+
+
+_ENDS_SENTENCE = re.compile(r"[.?!][”’\"')\]]*\s+$")
 
 
 # Quotation marks are blanked in the copy a splitter sees (same length, so the offsets
@@ -150,15 +172,20 @@ _AFTER_TIME = frozenset(
 )
 _EN_WORD_BEFORE = re.compile(r"(?<![\w.])(\w+(?:\.\w+)*)\.\W*$")
 _EN_WORD_AFTER = re.compile(r"\W*(\w+)")
+_INITIAL_BEFORE = re.compile(r"(?<![^\W\d_])[A-Z]\.\s*$")
+_INITIAL_AFTER = re.compile(r"[A-Z]\.(?:\s|[A-Z]\.|$)")
 
 
 def _fix_cuts_en(chunk: str, cuts: list[int]) -> list[int]:
-    """English repairs: no cut before a lowercase letter, after a title (``Ms.``), or
-    between ``a.m.``/``p.m.`` and a time zone, a day or a month (``5 p.m. ET Sunday``)."""
+    """English repairs: no cut before a lowercase letter, after a title (``Ms.``), between
+    two initials (``ROK-U.S.``, where sentencex cuts before ``S.``), or between
+    ``a.m.``/``p.m.`` and a time zone, a day or a month (``5 p.m. ET Sunday``)."""
     keep = []
     for cut in cuts:
         if chunk[cut].islower():
             continue
+        if _INITIAL_BEFORE.search(chunk, max(0, cut - 8), cut) and _INITIAL_AFTER.match(chunk, cut):
+            continue  # inside initials: "the ROK-U.S. alliance" (cut before "S.")
         before = _EN_WORD_BEFORE.search(chunk, max(0, cut - 24), cut)
         if before:
             word = before.group(1).lower()

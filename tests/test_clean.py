@@ -184,3 +184,269 @@ def test_the_corpus_keeps_every_removed_line(tmp_path: Path) -> None:
         raw = EN_PAGE if row["lang"] == "en" else KO_PAGE
         assert raw[row["start"] : row["end"]] == row["text"]
     assert "view_count" in removed["rule"].to_list()
+
+
+# The heads and tails of real pages: a U.S. government release, a Daily NK page with its
+# byline and comment policy, a re-posted Korean article, a related-articles box.
+EN_HEADERS = (
+    "Submit Release\n"
+    "Flag\n\n"
+    "An official website of the United States government\n\n"
+    "Home : Media : Press Products : Press Releases\n\n"
+    "Commander Statement on Camp Humphreys Gate Incidents\n"
+    "2 MINUTE READ\n"
+    "18-002 | Jan. 9, 2018\n"
+    "PA-003-19 | Sept. 20, 2019\n"
+    "06/11/2022 | Press release | Archived content\n"
+    "05/25/2022 09:39 PM EDT\n"
+    "Mon. Jul 22nd, 2024\n"
+    "YONGSAN, South Korea —\n\n"
+    "[As prepared for delivery]\n\n"
+    "Ha Yoon Ah  |  2018-05-11 13:05\n\n"
+    "For the third time in a matter of days, a South Korean man breached security.\n\n"
+    "—————————————————————\n"
+    "|---|---|---|\n"
+    "🔊 Listen to this\n"
+    "34.1 C\n"
+    "(Kang Dong Wan, Donga University)\n"
+    "(© Daily NK)\n"
+    "Advertisements, links with an http address and inappropriate language will be deleted.\n"
+    "Please send any comments or questions about this article to dailynkenglish@uni-media.net.\n"
+)
+
+# Body lines shaped like the rules above, which must stay.
+EN_BODY_LOOKALIKES = (
+    "Seoul, South Korea — The talks resumed on Monday.\n"
+    "Home prices rose in Seoul and Busan.\n"
+    "Share prices fell 3% after the report.\n"
+    "Officials said posts critical of the regime will be deleted.\n"
+    "Subscribers left.\n"
+    "The market KPW-RMB exchange rate was KPW 8,720 in Pyongyang as of\n"
+    "The vote was 18-2 | a landslide.\n"
+    "The talks (held in Seoul) ended.\n"
+)
+
+
+def test_generic_rules_remove_release_headers_widgets_and_policy_lines() -> None:
+    done = clean_text(EN_HEADERS, "en")
+    assert rules_of(done.removed) == [
+        ("site_nav", "Submit Release"),
+        ("site_banner", "Flag"),
+        ("site_banner", "An official website of the United States government"),
+        ("breadcrumb", "Home : Media : Press Products : Press Releases"),
+        ("page_widget", "2 MINUTE READ"),
+        ("date", "18-002 | Jan. 9, 2018"),
+        ("date", "PA-003-19 | Sept. 20, 2019"),
+        ("date", "06/11/2022 | Press release | Archived content"),
+        ("date", "05/25/2022 09:39 PM EDT"),
+        ("date", "Mon. Jul 22nd, 2024"),
+        ("dateline", "YONGSAN, South Korea —"),
+        ("release_header", "[As prepared for delivery]"),
+        ("byline", "Ha Yoon Ah  |  2018-05-11 13:05"),
+        ("separator", "—————————————————————"),
+        ("separator", "|---|---|---|"),
+        ("page_widget", "🔊 Listen to this"),
+        ("page_widget", "34.1 C"),
+        ("photo_credit", "(Kang Dong Wan, Donga University)"),
+        ("photo_credit", "(© Daily NK)"),
+        (
+            "comment_policy",
+            "Advertisements, links with an http address and inappropriate language will be "
+            "deleted.",
+        ),
+        (
+            "contact",
+            "Please send any comments or questions about this article to "
+            "dailynkenglish@uni-media.net.",
+        ),
+    ]
+    assert done.text == (
+        "Commander Statement on Camp Humphreys Gate Incidents\n\n"
+        "For the third time in a matter of days, a South Korean man breached security."
+    )
+    for recipe in (None, "dailynk", "usgov", "voa"):
+        rules = find_recipe(recipe).rules("en") if recipe else None
+        assert clean_text(EN_BODY_LOOKALIKES, "en", rules).removed == ()
+
+
+KO_HEADERS = (
+    "공지/뉴스\n\n뉴스\n\n상세\n"
+    "쌀값 1kg 6000원 돌파…“北선 고갈되고 中서 유입 안돼”\n"
+    "데일리NK 2017-06-29 11:53:08 원문보기 관리자 29740 2017-06-29 23:45:17\n\n"
+    "즉시배포용\n\n"
+    "북한 시장 쌀 가격이 연일 상승세를 보이고 있다.\n"
+    "▶관련기사 바로 가기:\n"
+    "원정리세관 검사장 현대화 작업 중…무역 전면 재개 시그널?\n"
+    "혜산세관 방역장 건설 돌입…세관 열린다 소문에 주민들 ‘화색’\n"
+    "2020년 초 1200원대를 유지하던 환율은 500원대까지 떨어진 바 있다.\n"
+    "국경이 봉쇄되기 전에는 위안화가 통용되는 등 지방\n\n"
+    "욕설이나 광고성 댓글은 예고 없이 삭제됩니다.\n"
+)
+
+
+def test_korean_repost_header_related_box_and_board_menu() -> None:
+    done = clean_text(KO_HEADERS, "ko")
+    assert rules_of(done.removed) == [
+        ("repost_header", "데일리NK 2017-06-29 11:53:08 원문보기 관리자 29740 2017-06-29 23:45:17"),
+        ("release_header", "즉시배포용"),
+        ("related", "▶관련기사 바로 가기:"),
+        ("related", "원정리세관 검사장 현대화 작업 중…무역 전면 재개 시그널?"),
+        ("related", "혜산세관 방역장 건설 돌입…세관 열린다 소문에 주민들 ‘화색’"),
+        ("comment_policy", "욕설이나 광고성 댓글은 예고 없이 삭제됩니다."),
+    ]
+    # the body sentence right under the box, and the cut-off line after it, stay
+    assert "500원대까지 떨어진 바 있다." in done.text and done.text.endswith("등 지방")
+    # the board's menu is the re-posting site's: the Daily NK recipe takes it
+    menu = clean_text(KO_HEADERS, "ko", find_recipe("dailynk").rules("ko"))
+    assert rules_of(menu.removed)[:3] == [
+        ("dailynk:board_menu", "공지/뉴스"),
+        ("dailynk:board_menu", "뉴스"),
+        ("dailynk:board_menu", "상세"),
+    ]
+    # a sentence with a time stamp and a poster's word in it is no header
+    kept = "관리자 685명이 2013-04-19 15:53 회의에 참석했다.\n조회수가 514회에 달했다.\n"
+    assert clean_text(kept, "ko").removed == ()
+
+
+def test_captions_known_by_their_credit_line_and_their_alt_text() -> None:
+    en = (
+        "North Koreans sell goods on the street in the North Korea-China border region\n"
+        "In this undated photo, North Koreans can be seen selling goods on the street in the "
+        "North Korea-China border region.\n"
+        "(Kang Dong Wan, Donga University)\n\n"
+        "Rason Market in North Hamgyong Province coronavirus\n"
+        "FILE PHOTO: A scene from Rason Market in North Hamgyong Province. (Daily NK)\n\n"
+        "market exchange rate\n"
+        "Graphic: Daily NK\n\n"
+        "flood, propaganda, loyalty\n"
+        "North Korea’s Rodong Sinmun reported on Sept. 30 that Kim Jong Un had visited the "
+        "site. (Rodong Sinmun, News 1)\n\n"
+        "The dollar has been rising more sharply than the yuan.\n"
+        "With the closure of the border, the price of corn has climbed far greater t\n"
+    )
+    done = clean_text(en, "en", find_recipe("dailynk").rules("en"))
+    assert [r for r, _ in rules_of(done.removed)] == [
+        "alt_text",
+        "caption",
+        "photo_credit",
+        "alt_text",
+        "caption",
+        "alt_text",
+        "photo_credit",
+        "dailynk:tags",
+        "dailynk:caption",
+    ]
+    assert done.text == (
+        "The dollar has been rising more sharply than the yuan.\n"
+        "With the closure of the border, the price of corn has climbed far greater t"
+    )
+    # without the recipe, captions stay: only the credit lines and alt text above them go
+    generic = clean_text(en, "en")
+    assert "In this undated photo" in generic.text and "FILE PHOTO" in generic.text
+    ko = (
+        "논에서 모내기를 하고 있는 북한 일꾼들을 배경으로 선전 구호가 보인다.\n"
+        "/사진=노동신문·뉴스1\n\n"
+        "북한 시장 쌀 가격이 연일 상승세를 보이고 있다.\n"
+    )
+    done = clean_text(ko, "ko", find_recipe("dailynk").rules("ko"))
+    assert [r for r, _ in rules_of(done.removed)] == ["caption", "photo_credit"]
+    # a body line right above a credit that stands apart (a blank line between) stays
+    apart = "북한 시장 쌀 가격이 연일 상승세를 보이고 있다.\n\n/사진=데일리NK\n"
+    assert rules_of(clean_text(apart, "ko", find_recipe("dailynk").rules("ko")).removed) == [
+        ("photo_credit", "/사진=데일리NK")
+    ]
+
+
+def test_daily_nk_tail_and_price_table() -> None:
+    en = (
+        "| Won | Pyongyang | Sinuiju | Hyesan |\n"
+        "|---|---|---|---|\n"
+        "| Rice Price | 5,800 | 6,000 | 5,900 |\n\n"
+        "Rice prices rose in Hyesan.\n\n"
+        "The Daily NK works with a network of sources in North Korea, China, and elsewhere. "
+        "For security reasons, their identities remain anonymous.\n"
+        "Please send any comments or questions about this article to "
+        "dailynkenglish@uni-media.net.\n"
+    )
+    done = clean_text(en, "en", find_recipe("dailynk").rules("en"))
+    assert [r for r, _ in rules_of(done.removed)] == [
+        "dailynk:price_table",
+        "separator",
+        "dailynk:price_table",
+        "dailynk:sources_note",
+        "contact",
+    ]
+    assert done.text == "Rice prices rose in Hyesan."
+
+
+def test_us_government_and_voa_recipes() -> None:
+    assert recipe_for([], "READOUT\nOFFICE OF THE SPOKESPERSON\n").name == "usgov"
+    assert recipe_for([], "발언문\n\n토니 블링컨 국무장관\n").name == "usgov"
+    assert recipe_for(["https://kr.usembassy.gov/ko/x/"], "").name == "usgov"
+    assert recipe_for([], "연결 가능 링크\n\n블링컨, 통화\n").name == "voa"
+    assert recipe_for([], "he read out the remarks of the spokesperson") is None
+    en = (
+        "State Department - Press Release\n"
+        "READOUT\n"
+        "OFFICE OF THE SPOKESPERSON\n"
+        "(AGENPARL) – gio 26 maggio 2022 You are subscribed to Press Releases for U.S. "
+        "Department of State.\n"
+        "Readout of the Secretary's call\n"
+    )
+    done = clean_text(en, "en", find_recipe("usgov").rules("en"))
+    assert [r for r, _ in rules_of(done.removed)] == ["usgov:release_label"] * 3 + [
+        "usgov:subscription"
+    ]
+    assert done.text == "Readout of the Secretary's call"
+    ko = "특별 브리핑\n대변인실\n전화 회의\n토니 블링컨 국무장관\n\n"
+    ko += "블링컨 국무장관은 서울을 방문했다.\n"
+    done = clean_text(ko, "ko", find_recipe("usgov").rules("ko"))
+    assert len(done.removed) == 4 and done.text == "블링컨 국무장관은 서울을 방문했다."
+    voa = (
+        "연결 가능 링크\n\n"
+        "셔먼 국무 부장관, 한국 외교차관과 통화\n\n"
+        "웬디 셔먼 미국 국무부 부장관.\n"
+        "웬디 셔먼 미국 국무부 부장관.\n\n"
+        "웬디 셔먼 미 국무부 부장관이 24일 최종건 1차관과 통화했습니다.\n\n"
+        "VOA 뉴스\n"
+    )
+    done = clean_text(voa, "ko", find_recipe("voa").rules("ko"))
+    assert [r for r, _ in rules_of(done.removed)] == [
+        "site_nav",
+        "voa:person",
+        "voa:person",
+        "voa:sign_off",
+    ]
+    assert done.text.startswith("셔먼 국무 부장관") and "통화했습니다." in done.text
+    # a line printed twice stays twice unless a rule names it (a title printed twice
+    # is still a title)
+    twice = "평양 시내 전경\n평양 시내 전경\n\n본문이 이어졌다.\n"
+    assert clean_text(twice, "ko", find_recipe("voa").rules("ko")).removed == ()
+
+
+def test_collections_clean_both_sides_of_a_pair_with_one_recipe(tmp_path: Path) -> None:
+    from aligner.documents import load_inputs
+
+    for lang in ("en", "ko"):
+        (tmp_path / lang).mkdir()
+    # only the Korean page carries the site's credit; the English caption has none
+    (tmp_path / "en" / "a.en.txt").write_text(
+        "Rice prices soar\n\nFILE PHOTO: A market in Hyesan.\n\nRice prices rose.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "ko" / "a.ko.txt").write_text(
+        "쌀값 급등\n\n혜산 시장 전경. /사진=데일리NK\n\n쌀값이 올랐다.\n", encoding="utf-8"
+    )
+    (tmp_path / "en" / "b.en.txt").write_text(
+        "Other news\n\nFILE PHOTO: A port.\n\nShips left.\n", encoding="utf-8"
+    )
+    (tmp_path / "ko" / "b.ko.txt").write_text("다른 소식\n\n배들이 떠났다.\n", encoding="utf-8")
+    en, ko = load_inputs(tmp_path / "en", tmp_path / "ko")
+    a_en, b_en = sorted(en, key=lambda d: d.doc_id)
+    assert ("caption", "FILE PHOTO: A market in Hyesan.") in rules_of(a_en.removed)
+    assert "FILE PHOTO" not in a_en.text
+    assert any(r.rule == "caption" for r in next(d for d in ko if d.doc_id == "a").removed)
+    # a pair where neither side calls for a recipe keeps its caption
+    assert "FILE PHOTO: A port." in b_en.text
+    # the English page alone, cleaned with the generic rules, keeps it
+    assert "FILE PHOTO" in load_document(tmp_path / "en" / "a.en.txt", "en").text

@@ -515,3 +515,35 @@ def test_korean_no_cut_at_an_ellipsis_inside_a_quoted_headline() -> None:
         "소식통은 “단속이 심해졌다.",
         "주민들이 불안해한다”고 말했다.",
     ]
+
+
+def test_korean_splits_english_sentences_quoted_in_the_original() -> None:
+    # a Korean report quoting the English statement whole: Kiwi never cuts between
+    # English sentences, the English splitter does, and the Korean after it starts anew
+    text = (
+        "[프라이스 대변인] “Deputy Secretary of State Wendy Sherman spoke today with ROK "
+        "First Vice Foreign Minister Choi Jong Kun about Russia’s attack on Ukraine. The "
+        "Deputy Secretary stressed that Mr. Putin’s war is a needless act of aggression.” "
+        "프라이스 대변인은 “셔먼 부장관이 지적했다”고 전했습니다."
+    )
+    assert ko_texts(text) == [
+        "[프라이스 대변인] “Deputy Secretary of State Wendy Sherman spoke today with ROK "
+        "First Vice Foreign Minister Choi Jong Kun about Russia’s attack on Ukraine.",
+        "The Deputy Secretary stressed that Mr. Putin’s war is a needless act of aggression.”",
+        "프라이스 대변인은 “셔먼 부장관이 지적했다”고 전했습니다.",
+    ]
+    # a short English name inside a Korean sentence changes nothing
+    assert ko_texts("그는 “Mr. Kim said so”라고 말했다. 이어 떠났다.") == [
+        "그는 “Mr. Kim said so”라고 말했다.",
+        "이어 떠났다.",
+    ]
+
+
+def test_no_cut_between_initials_after_a_hyphen() -> None:
+    # sentencex cuts "ROK-U.S." before "S."
+    text = "Both stressed the ROK-U.S. alliance and peace. They met U.S. officials."
+    assert texts(text, "en") == [
+        "Both stressed the ROK-U.S. alliance and peace.",
+        "They met U.S. officials.",
+    ]
+    assert texts("He was in the U.S. He left.", "en") == ["He was in the U.S.", "He left."]
