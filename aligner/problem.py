@@ -170,6 +170,7 @@ class Problem:
         self.tl = np.array([el for _, el in types], dtype=np.int64)
         span = max(params.max_bead - 1, 1)
         self.sims = band_sims(en, ko, band.lo, band.hi, band.off)
+        self._mask_foreign(foreign_en, foreign_ko)
         k = min(params.knn, max(1, min(self.n, self.m)))
         self.re, self.rk = neighbourhoods(self.sims, band.lo, band.hi, band.off, self.n, self.m, k)
         self.len_en = len_en.astype(np.float64)
@@ -294,6 +295,23 @@ class Problem:
             return float(np.exp(np.median(np.log(en[both] / ko[both]))))
         total_ko = float(self.len_ko.sum())
         return float(self.len_en.sum()) / total_ko if total_ko > 0 else 1.0
+
+    def _mask_foreign(self, en: np.ndarray | None, ko: np.ndarray | None) -> None:
+        """Give the cells of marked sentences (:func:`foreign_marks`) the cosine -1.
+
+        A verbatim quote matches its English sentence at about 1. It is never linked,
+        and it must not count as that sentence's partner either: as its best match it
+        would make leaving the English sentence out look dear (the skip price), raise its
+        neighbourhood, and stand as a sure pair in the document's statistics. -1 is below
+        every floor and is left out of the neighbourhood means.
+        """
+        if en is None or ko is None or not (en.any() or ko.any()):
+            return
+        rows, cols = self._cell_coords()
+        inside = (rows > 0) & (cols > 0)
+        hit = np.zeros(len(rows), dtype=bool)
+        hit[inside] = en[rows[inside] - 1] | ko[cols[inside] - 1]
+        self.sims[hit] = -1.0
 
     def _leave_out(
         self, rows: np.ndarray, cols: np.ndarray, en: np.ndarray | None, ko: np.ndarray | None

@@ -771,3 +771,34 @@ def test_the_contribution_test_keeps_its_weight_in_a_literal_document() -> None:
     assert weight(*literal) == 16.0
     en, ko, _, _ = _loose_quote_split()
     assert weight(en, ko) == 2.0
+
+
+def test_a_verbatim_quote_does_not_count_as_the_partner_of_its_english_sentence() -> None:
+    """VOA: the Korean report quotes the English statement word for word, and its own
+    rendering leaves one English sentence out. The quote is never linked; it must not
+    stand as that sentence's best partner either, or leaving the sentence out looks dear
+    (a best cosine of 1) and it is merged into the bead beside it instead."""
+    from aligner.align import Problem
+    from aligner.band import full_band
+
+    en, ko = _pairs_with_cosines([0.6] * 8, dim=256, seed=5)
+    rng = np.random.default_rng(55)
+    dropped = unit(rng.standard_normal(256)).astype(np.float32)
+    en = np.vstack([en[:4], dropped[None], en[4:]])  # English 4: no Korean rendering
+    ko = np.vstack([ko, dropped[None]])  # Korean 8: English 4 quoted verbatim
+    n, m = len(en), len(ko)
+    ko_foreign = np.zeros(m, dtype=bool)
+    ko_foreign[8] = True
+    beads = align(en, ko, ko_foreign=ko_foreign)
+    assert_well_formed(beads, n, m, AlignParams().max_bead)
+    assert ((4,), ()) in pairs(beads)
+    assert ((), (8,)) in pairs(beads)
+    assert sum(1 for b in beads if b.en and b.ko) == 8
+
+    zeros_n, zeros_m = np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64)
+    problem = Problem(
+        en, ko, full_band(n, m), np.full(n, 100), np.full(m, 45), zeros_n, zeros_m,
+        AlignParams(), foreign_en=np.zeros(n, dtype=bool), foreign_ko=ko_foreign,
+    )  # fmt: skip
+    assert problem.skip_en[4] > -0.1  # its best partner is no one, not the quote at 1.0
+    assert len(problem.anchors) == 8  # the quote is no sure pair
