@@ -27,8 +27,9 @@ How it works, in four steps:
    counterpart does not shift every later link by one. The expected length ratio is
    read from the sure pairs too, so an abridged translation is not pushed to merge.
    A sentence written in the other side's script (a verbatim quote of the source,
-   :func:`foreign_marks`) is never linked. Mutual nearest neighbours earn a bonus. Two
-   terms keep unaligned sentences apart:
+   :func:`foreign_marks`) is never linked, nor counted as any sentence's partner in
+   the statistics above. Mutual nearest neighbours earn a bonus. Two terms keep
+   unaligned sentences apart:
    leaving a sentence out costs in proportion to how well it matches its best partner
    (so a sentence with no good partner is cheap to leave as 1-0/0-1, one with a strong
    partner is not), and every member of a merged side must match the other side on its
@@ -41,8 +42,12 @@ How it works, in four steps:
    also judged by what it adds: if dropping it would raise the bead's cosine, the merge
    pays ``contribution_weight`` times the difference. A fragment of a longer translation
    unit passes this test even though it matches little on its own; an unrelated
-   sentence fails it. Sentences are encoded about once (1.06 to 1.16 encoder calls per
-   sentence on the benchmarks).
+   sentence fails it. In a loose document (the ``loose_share`` gate) the test weighs
+   ``loose_contribution_weight`` (0 by default): there the English often keeps only
+   part of a second Korean clause it renders (a quote split in two), so the merged
+   cosine can fall a little although the bead is right, and the single-vector member
+   term alone keeps unrelated sentences out. Sentences are encoded about once (1.06 to
+   1.16 encoder calls per sentence on the benchmarks).
 """
 
 from __future__ import annotations

@@ -59,6 +59,7 @@ class AlignParams:
     skip_weight: float = _sig(2.0, "sw")
     number_weight: float = _sig(0.2, "num")
     contribution_weight: float = _sig(16.0, "cw")
+    loose_contribution_weight: float = _sig(0.0, "lcon")
     loose_cosine: float = _sig(0.7, "lc")
     loose_weight: float = _sig(3.0, "lcw")
     loose_delta: float = _sig(0.1, "ld")
@@ -169,6 +170,7 @@ class Problem:
         self.tl = np.array([el for _, el in types], dtype=np.int64)
         span = max(params.max_bead - 1, 1)
         self.sims = band_sims(en, ko, band.lo, band.hi, band.off)
+        self._mask_foreign(foreign_en, foreign_ko)
         k = min(params.knn, max(1, min(self.n, self.m)))
         self.re, self.rk = neighbourhoods(self.sims, band.lo, band.hi, band.off, self.n, self.m, k)
         self.len_en = len_en.astype(np.float64)
@@ -221,6 +223,17 @@ class Problem:
         # allowance for every sentence (a delta of 2: every cosine is within it).
         share = len(self.anchors) / max(1, min(self.n, self.m))
         self.loose_delta = params.loose_delta if share < params.loose_share else 2.0
+        # The contribution test (see ``_member_contribution``) holds where a translation
+        # renders its source sentence by sentence. A loose one condenses: the English
+        # sentence that renders two Korean ones (a quote split in two, a clause made a
+        # sentence) often keeps less of the second, so adding it lowers the merged
+        # cosine a little although it belongs there. Under the same gate as
+        # ``loose_delta`` the test weighs ``loose_contribution_weight``.
+        self.contribution_weight = (
+            params.loose_contribution_weight
+            if share < params.loose_share
+            else params.contribution_weight
+        )
         self.weights = GainWeights(
             rho=self.rho,
             threshold=self.threshold,
@@ -282,6 +295,23 @@ class Problem:
             return float(np.exp(np.median(np.log(en[both] / ko[both]))))
         total_ko = float(self.len_ko.sum())
         return float(self.len_en.sum()) / total_ko if total_ko > 0 else 1.0
+
+    def _mask_foreign(self, en: np.ndarray | None, ko: np.ndarray | None) -> None:
+        """Give the cells of marked sentences (:func:`foreign_marks`) the cosine -1.
+
+        A verbatim quote matches its English sentence at about 1. It is never linked,
+        and it must not count as that sentence's partner either: as its best match it
+        would make leaving the English sentence out look dear (the skip price), raise its
+        neighbourhood, and stand as a sure pair in the document's statistics. -1 is below
+        every floor and is left out of the neighbourhood means.
+        """
+        if en is None or ko is None or not (en.any() or ko.any()):
+            return
+        rows, cols = self._cell_coords()
+        inside = (rows > 0) & (cols > 0)
+        hit = np.zeros(len(rows), dtype=bool)
+        hit[inside] = en[rows[inside] - 1] | ko[cols[inside] - 1]
+        self.sims[hit] = -1.0
 
     def _leave_out(
         self, rows: np.ndarray, cols: np.ndarray, en: np.ndarray | None, ko: np.ndarray | None
@@ -438,7 +468,7 @@ class Problem:
                 rest = [x for x in range(start, end) if x != drop]
                 without = vecs[rest[0]] if len(rest) == 1 else unit_sum(vecs[rest])
                 total += max(0.0, float(without @ other) - cos)
-        return self.params.contribution_weight * total
+        return self.contribution_weight * total
 
     def set_exact(
         self, t: int, c: int, i0: int, i1: int, j0: int, j1: int, va: np.ndarray, vb: np.ndarray
@@ -452,7 +482,7 @@ class Problem:
             return
         estimate = summed_cosine(self.en[i0:i1], self.ko[j0:j1])
         change = self._base_gain(cos, i0, i1, j0, j1) - self._base_gain(estimate, i0, i1, j0, j1)
-        if self.params.contribution_weight:
+        if self.contribution_weight:
             change += self._member_estimate(i0, i1, j0, j1)
             change -= self._member_contribution(va, vb, i0, i1, j0, j1)
         self.gains[t, c] += change

@@ -689,3 +689,116 @@ def test_a_verbatim_quote_of_the_source_is_never_linked() -> None:
     beads = align(en, ko, ko_foreign=marks)
     assert ((), (3,)) in pairs(beads)
     assert all(3 not in b.ko for b in beads if b.en)
+
+
+def _loose_quote_split(seed: int = 7) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """A loose translation (eleven pairs at cosine .55, seven sentences a side with no
+    counterpart) in which one English sentence renders two Korean ones (a quote split
+    in two): the first Korean matches it at about .55, the second at about .25.
+    Returns the vectors and the English and first Korean index of the split."""
+    rng = np.random.default_rng(seed + 100)
+    dim = 256
+    en_pairs, ko_pairs = _pairs_with_cosines([0.55] * 10, dim=dim, seed=seed)
+    en, ko = list(en_pairs), list(ko_pairs)
+    first, second = (unit(rng.standard_normal(dim)) for _ in range(2))
+    en.insert(5, unit(first + second))
+    ko.insert(5, unit(first + 0.9 * rng.standard_normal(dim) / np.sqrt(dim)))
+    ko.insert(6, unit(0.45 * second + rng.standard_normal(dim) / np.sqrt(dim)))
+    for pos in (1, 3, 9, 12, 14, 15, 17):
+        en.insert(pos, unit(rng.standard_normal(dim)))
+    for pos in (0, 4, 10, 13, 15, 16, 18):
+        ko.insert(pos, unit(rng.standard_normal(dim)))
+    return np.array(en, dtype=np.float32), np.array(ko, dtype=np.float32), 7, 7
+
+
+@pytest.mark.parametrize(("loose_weight", "split_kept"), [(0.0, True), (16.0, False)])
+def test_a_quote_split_survives_a_slightly_lower_merged_cosine_in_a_loose_document(
+    loose_weight: float, split_kept: bool
+) -> None:
+    """Real news: the English renders both halves of a Korean sentence pair, but the
+    encoder finds the two Korean sentences together a little less like it than the
+    first alone. In a loose document (under ``loose_share`` of the sentences pair
+    mutually) the contribution test weighs ``loose_contribution_weight``, 0 by default,
+    and the 1-2 bead stands; at the literal documents' weight it is split into 1-1 + 0-1."""
+    en, ko, qe, qk = _loose_quote_split()
+    single = float(en[qe] @ ko[qk])
+
+    def embed(side: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        vecs = en if side == "en" else ko
+        out = []
+        for a, b in spans:
+            if side == "ko" and (a, b) == (qk, qk + 2):
+                t = en[qe]
+                v = unit(ko[qk] - (ko[qk] @ t) * t)
+                c = single - 0.06  # the merged Korean, a little further from the English
+                out.append(c * t + np.sqrt(1 - c * c) * v)
+            else:
+                out.append(unit(vecs[a:b].sum(axis=0)))
+        return np.array(out, dtype=np.float32)
+
+    en_lengths = [100] * len(en)
+    en_lengths[qe] = 200
+    params = AlignParams(loose_contribution_weight=loose_weight)
+    beads = align(
+        en, ko, en_lengths=en_lengths, ko_lengths=[45] * len(ko), embed_groups=embed,
+        params=params,
+    )  # fmt: skip
+    assert_well_formed(beads, len(en), len(ko), params.max_bead)
+    around = [(b.en, b.ko) for b in beads if qe in b.en or {qk, qk + 1} & set(b.ko)]
+    if split_kept:
+        assert around == [((qe,), (qk, qk + 1))]
+    else:
+        assert around == [((qe,), (qk,)), ((), (qk + 1,))]
+
+
+def test_the_contribution_test_keeps_its_weight_in_a_literal_document() -> None:
+    """The gate: a document whose sentences mostly pair mutually is judged with
+    ``contribution_weight``; the loose one above with ``loose_contribution_weight``."""
+    from aligner.align import Problem
+    from aligner.band import full_band
+
+    params = AlignParams(contribution_weight=16.0, loose_contribution_weight=2.0)
+
+    def weight(en: np.ndarray, ko: np.ndarray) -> float:
+        n, m = len(en), len(ko)
+        zeros_n, zeros_m = np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64)
+        problem = Problem(
+            en, ko, full_band(n, m), np.full(n, 100), np.full(m, 45), zeros_n, zeros_m, params
+        )
+        return problem.contribution_weight
+
+    literal = _pairs_with_cosines([0.55] * 12, dim=256, seed=3)
+    assert weight(*literal) == 16.0
+    en, ko, _, _ = _loose_quote_split()
+    assert weight(en, ko) == 2.0
+
+
+def test_a_verbatim_quote_does_not_count_as_the_partner_of_its_english_sentence() -> None:
+    """VOA: the Korean report quotes the English statement word for word, and its own
+    rendering leaves one English sentence out. The quote is never linked; it must not
+    stand as that sentence's best partner either, or leaving the sentence out looks dear
+    (a best cosine of 1) and it is merged into the bead beside it instead."""
+    from aligner.align import Problem
+    from aligner.band import full_band
+
+    en, ko = _pairs_with_cosines([0.6] * 8, dim=256, seed=5)
+    rng = np.random.default_rng(55)
+    dropped = unit(rng.standard_normal(256)).astype(np.float32)
+    en = np.vstack([en[:4], dropped[None], en[4:]])  # English 4: no Korean rendering
+    ko = np.vstack([ko, dropped[None]])  # Korean 8: English 4 quoted verbatim
+    n, m = len(en), len(ko)
+    ko_foreign = np.zeros(m, dtype=bool)
+    ko_foreign[8] = True
+    beads = align(en, ko, ko_foreign=ko_foreign)
+    assert_well_formed(beads, n, m, AlignParams().max_bead)
+    assert ((4,), ()) in pairs(beads)
+    assert ((), (8,)) in pairs(beads)
+    assert sum(1 for b in beads if b.en and b.ko) == 8
+
+    zeros_n, zeros_m = np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64)
+    problem = Problem(
+        en, ko, full_band(n, m), np.full(n, 100), np.full(m, 45), zeros_n, zeros_m,
+        AlignParams(), foreign_en=np.zeros(n, dtype=bool), foreign_ko=ko_foreign,
+    )  # fmt: skip
+    assert problem.skip_en[4] > -0.1  # its best partner is no one, not the quote at 1.0
+    assert len(problem.anchors) == 8  # the quote is no sure pair
