@@ -267,3 +267,38 @@ def test_another_encoder_gets_no_probabilities_by_default(tiny_st_model):
     assert "|cal:none" in al.signature()
     beads = al.align_sentences(["One.", "Two."], ["하나.", "둘."])
     assert all(b.prob is None for b in beads)
+
+
+def test_the_refit_is_deterministic_and_its_final_step_fits_the_loose_set():
+    """scripts/calibrate.py's recipe on rows where a literal set (nearly all right) and a
+    loose one (right less often, whatever the feature) share one model: the final step,
+    fitted on the loose set's out-of-fold logits, brings its mean probability to its
+    observed rate; the same rows give the same model."""
+    import sys
+    from pathlib import Path
+
+    scripts = str(Path(__file__).resolve().parents[1] / "scripts")
+    if scripts not in sys.path:
+        sys.path.insert(0, scripts)
+    import calibrate as recipe
+
+    rng = np.random.default_rng(0)
+    x_lit = rng.normal(1.0, 1.0, (600, 1))
+    y_lit = (rng.random(600) < 0.995).astype(int)
+    x_news = rng.normal(0.0, 1.0, (300, 1))
+    y_news = (rng.random(300) < 1 / (1 + np.exp(-(0.8 * x_news[:, 0] + 1.2)))).astype(int)
+    x, y = np.vstack([x_lit, x_news]), np.r_[y_lit, y_news]
+    groups = np.array(
+        [f"lit/{i % 30}" for i in range(600)] + [f"news/{i % 20}" for i in range(300)]
+    )
+    news = np.array([g.startswith("news/") for g in groups])
+    w = np.ones(len(y))
+    model = recipe.fit_calibrated(x, y, groups, ("score",), 0.1, w, news)
+    assert model == recipe.fit_calibrated(x, y, groups, ("score",), 0.1, w, news)
+    plain = recipe.fit_calibrated(x, y, groups, ("score",), 0.1, w, np.zeros(len(y), bool))
+    assert (plain.slope, plain.shift) == (1.0, 0.0)
+    rate = y_news.mean()
+    assert abs(model.predict(x_news).mean() - rate) < 0.02
+    assert plain.predict(x_news).mean() - rate > 0.05  # too sure without the step
+    oof = recipe.out_of_fold(x, y, groups, ("score",), 0.1, w, news)
+    assert oof.shape == y.shape and np.all((oof > 0) & (oof < 1))
