@@ -102,7 +102,9 @@ def align_sentence_texts(
         params=params,
     )
     if calibrator is not None:
-        beads = bead_probabilities(beads, en_vecs, ko_vecs, en_lengths, ko_lengths, calibrator)
+        beads = bead_probabilities(
+            beads, en_vecs, ko_vecs, en, ko, calibrator, en_marks=en_marks, ko_marks=ko_marks
+        )
     return beads
 
 

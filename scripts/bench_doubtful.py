@@ -1,6 +1,6 @@
 """Do the doubtful-pair rule and ``export --skip-doubtful`` catch wrong pairings?
 
-    python scripts/bench_doubtful.py [--seed 5] [--show] [--cache DIR]
+    python scripts/bench_doubtful.py [--seed 5] [--show] [--cache DIR] [--splits dev,test]
 
 Aligns the 123 NTREX-128 articles twice: each English article with its own Korean
 original, then with another article's original (a random derangement, as a wrong link or
@@ -89,6 +89,11 @@ def main() -> None:
         default=os.environ.get("ALIGNER_CACHE"),
         help="embedding cache folder (default: $ALIGNER_CACHE): a rerun encodes nothing",
     )
+    ap.add_argument(
+        "--splits",
+        default="dev,test",
+        help="real-news splits to run (comma-separated; tune on dev only)",
+    )
     args = ap.parse_args()
     data = benchdata.require_data_dir()
     docs = benchdata.ntrex_running_text(data)
@@ -109,7 +114,7 @@ def main() -> None:
         partial = run(al, [(e.doc_id, e, k) for e, k in zip(half, ko, strict=True)], Path(tmp, "p"))
         news = {
             split: run(al, pairs, Path(tmp, split)) if (pairs := realnews_pairs(split)) else None
-            for split in ("dev", "test")
+            for split in filter(None, args.splits.split(","))
         }
     describe("right pairs", right)
     describe("wrong pairs", wrong)

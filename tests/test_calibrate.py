@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -47,12 +49,17 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
+def _texts(n: int, length: int = 10) -> list[str]:
+    """``n`` sentences of ``length`` characters that end like sentences, no numbers."""
+    return ["x" * (length - 1) + "." for _ in range(n)]
+
+
 def test_features_have_one_row_per_bead_of_each_kind():
     en, ko = _doc(6)
     beads = _beads_for(
         en, ko, [((0,), (0,)), ((1, 2), (1,)), ((), (2,)), ((3,), (3,)), ((4,), ()), ((5,), (4, 5))]
     )
-    f = bead_features(beads, en, ko, [10] * 6, [8] * 6)
+    f = bead_features(beads, en, ko, _texts(6, 10), _texts(6, 8))
     assert f.linked.shape == (4, len(LINKED_FEATURES))
     assert f.unlinked.shape == (2, len(UNLINKED_FEATURES))
     assert f.linked_beads == (0, 1, 3, 5)
@@ -67,8 +74,8 @@ def test_a_shifted_link_has_a_lower_local_margin_than_the_right_one():
     en, ko = _doc(8, noise=0.2)
     right = _beads_for(en, ko, [((i,), (i,)) for i in range(8)])
     shifted = _beads_for(en, ko, [((i,), (i + 1,)) for i in range(7)])
-    f_right = bead_features(right, en, ko, [10] * 8, [10] * 8)
-    f_shift = bead_features(shifted, en, ko, [10] * 8, [10] * 8)
+    f_right = bead_features(right, en, ko, _texts(8), _texts(8))
+    f_shift = bead_features(shifted, en, ko, _texts(8), _texts(8))
     col = LINKED_FEATURES.index("local_margin")
     # A shifted link's true partner sits next to it, inside the window.
     assert f_shift.linked[:, col].max() < 0 < f_right.linked[:, col].min()
@@ -82,11 +89,107 @@ def test_an_unlinked_sentence_with_its_partner_nearby_has_a_high_best_local():
         en, ko_stray, [((0,), (0,)), ((1,), (1,)), ((2,), ()), ((), (2,)), ((), (3,)),
                        ((3,), (4,)), ((4,), (5,)), ((5,), (6,))]
     )  # fmt: skip
-    f = bead_features(beads, en, ko_stray, [10] * 6, [10] * 7)
+    f = bead_features(beads, en, ko_stray, _texts(6), _texts(7))
     best = f.unlinked[:, UNLINKED_FEATURES.index("best_local")]
     # en 2 and ko 2 translate each other and were left apart; ko 3 is a stray.
     assert best[0] > 0.8 and best[1] > 0.8
     assert best[2] < 0.5
+
+
+def _column(f, which: str, name: str) -> list[float]:
+    rows, names = (
+        (f.linked, LINKED_FEATURES) if which == "linked" else (f.unlinked, UNLINKED_FEATURES)
+    )
+    return rows[:, names.index(name)].tolist()
+
+
+def test_a_link_whose_sides_share_a_number_or_name_says_so():
+    en, ko = _doc(3, noise=0.2)
+    beads = _beads_for(en, ko, [((i,), (i,)) for i in range(3)])
+    en_texts = ["Rice cost 4000 won.", "Prices rose.", "Trade in Sinuiju slowed."]
+    ko_texts = ["쌀값은 4000원이었다.", "가격이 올랐다.", "신의주 무역이 줄었다."]
+    f = bead_features(beads, en, ko, en_texts, ko_texts)
+    # without marks: the numbers alone
+    assert _column(f, "linked", "marks_shared") == [1.0, 0.0, 0.0]
+    from aligner.lexical import evidence_marks
+
+    en_marks, ko_marks = evidence_marks(en_texts, ko_texts)
+    f = bead_features(beads, en, ko, en_texts, ko_texts, en_marks=en_marks, ko_marks=ko_marks)
+    # with the search's marks: the name across scripts too
+    assert _column(f, "linked", "marks_shared") == [1.0, 0.0, 1.0]
+
+
+def test_a_link_that_left_out_part_of_its_translation_gains_by_taking_it_in():
+    # ko 1 says what en 1 and en 2 say together; the link took en 1 only.
+    en = _unit_rows(4, 32, 5)
+    ko = np.vstack([en[0], _unit(en[1] + en[2]), en[3]])
+    beads = _beads_for(en, ko, [((0,), (0,)), ((1,), (1,)), ((2,), ()), ((3,), (2,))])
+    f = bead_features(beads, en, ko, _texts(4), _texts(3))
+    gains = _column(f, "linked", "absorb_gain")
+    assert gains[1] > 0.1  # the cut link
+    assert gains[0] < 0 and gains[2] < 0  # right links beside nothing they miss
+    assert _column(f, "linked", "next_to_unlinked") == [0.0, 1.0, 1.0]
+    # the left-out sentence sits next to a link weaker than the document's typical one
+    assert _column(f, "unlinked", "next_rel")[0] < 0
+    assert _column(f, "unlinked", "run_mixed") == [0.0]
+
+
+def test_unlinked_sentence_features_read_the_text_and_the_place():
+    en, ko = _doc(4, noise=0.1)
+    beads = _beads_for(
+        en, ko, [((0,), ()), ((1,), (0,)), ((), (1,)), ((2,), (2,)), ((3,), ()), ((), (3,))]
+    )
+    en_texts = ["Photo: Daily NK", "One.", "Two.", "Three."]
+    f = bead_features(beads, en, ko, en_texts, ["하나다.", "둘이다.", "셋이다.", "넷이다."])
+    assert f.unlinked_beads == (0, 2, 4, 5)
+    assert _column(f, "unlinked", "no_stop") == [1.0, 0.0, 0.0, 0.0]
+    # en 0 comes before the first link, ko 1 between two links, en 3 and ko 3 after them
+    assert _column(f, "unlinked", "outside_links") == [1.0, 0.0, 1.0, 1.0]
+    # en 3 and ko 3 form one run of unlinked sentences of both sides
+    assert _column(f, "unlinked", "run_mixed") == [0.0, 0.0, 1.0, 1.0]
+    assert _column(f, "unlinked", "is_english") == [1.0, 0.0, 1.0, 0.0]
+    assert _column(f, "unlinked", "at_edge") == [1.0, 0.0, 1.0, 1.0]
+
+
+def test_the_final_step_rescales_the_logit_and_keeps_the_ranking():
+    base = LogisticModel(("a",), (0.0,), (1.0,), (2.0,), 1.0)
+    squeezed = LogisticModel(("a",), (0.0,), (1.0,), (2.0,), 1.0, slope=0.5, shift=0.3)
+    x = np.array([[-2.0], [0.0], [1.0], [3.0]])
+    logit = 1.0 + 2.0 * x[:, 0]
+    assert squeezed.predict(x) == pytest.approx(1 / (1 + np.exp(-(0.5 * logit + 0.3))))
+    assert np.argsort(squeezed.predict(x)).tolist() == np.argsort(base.predict(x)).tolist()
+    assert squeezed.predict(x).max() < base.predict(x).max()
+
+
+def test_a_calibration_file_without_the_final_step_or_with_unknown_features(tmp_path):
+    cal = default_calibrator()
+    data = cal.as_dict()
+    for part in ("linked", "unlinked"):
+        del data[part]["slope"], data[part]["shift"]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(data), encoding="utf-8")
+    loaded = Calibrator.load(old)
+    assert loaded.linked.slope == 1.0 and loaded.unlinked.shift == 0.0
+    data["unlinked"]["features"][0] = "nonsense"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(AlignerError, match="unknown features"):
+        Calibrator.load(bad)
+
+
+def test_a_model_over_some_of_the_features_reads_just_those():
+    en, ko = _doc(5, noise=0.2)
+    beads = _beads_for(en, ko, [((i,), (i,)) for i in range(4)] + [((4,), ())])
+    zero = LogisticModel((), (), (), (), 0.0)
+    cal = Calibrator(
+        "t",
+        linked=LogisticModel(("score",), (0.0,), (1.0,), (10.0,), -5.0),
+        unlinked=zero,
+    )
+    out = bead_probabilities(beads, en, ko, _texts(5), _texts(4), cal)
+    for b in out[:4]:
+        assert b.prob == pytest.approx(1 / (1 + np.exp(-(10 * b.score - 5))), abs=1e-6)
+    assert out[4].prob == pytest.approx(0.5)
 
 
 def test_probabilities_follow_the_model_and_rank_right_links_above_shifted_ones():
@@ -95,11 +198,11 @@ def test_probabilities_follow_the_model_and_rank_right_links_above_shifted_ones(
     en, ko = _doc(10, noise=0.2, seed=3)
     right = bead_probabilities(
         _beads_for(en, ko, [((i,), (i,)) for i in range(10)], margin=0.3),
-        en, ko, [10] * 10, [10] * 10, cal,
+        en, ko, _texts(10), _texts(10), cal,
     )  # fmt: skip
     shifted = bead_probabilities(
         _beads_for(en, ko, [((i,), (i + 1,)) for i in range(9)], margin=-0.1),
-        en, ko, [10] * 10, [10] * 10, cal,
+        en, ko, _texts(10), _texts(10), cal,
     )  # fmt: skip
     assert all(b.prob is not None and 0 <= b.prob <= 1 for b in right + shifted)
     assert min(b.prob for b in right) > max(b.prob for b in shifted)
@@ -141,7 +244,7 @@ def test_the_aligner_writes_prob_into_the_corpus(tmp_path, use_encoder):
     from aligner import Aligner
 
     al = Aligner(use_encoder)
-    assert "|cal:lr1" in al.signature()
+    assert "|cal:lr2" in al.signature()
     result = al.align_texts(
         "The train has not moved. It is snowing in Seoul.\n\nRead in Korean",
         "열차는 움직이지 않았다. 서울에는 눈이 내리고 있다.",
@@ -164,3 +267,38 @@ def test_another_encoder_gets_no_probabilities_by_default(tiny_st_model):
     assert "|cal:none" in al.signature()
     beads = al.align_sentences(["One.", "Two."], ["하나.", "둘."])
     assert all(b.prob is None for b in beads)
+
+
+def test_the_refit_is_deterministic_and_its_final_step_fits_the_loose_set():
+    """scripts/calibrate.py's recipe on rows where a literal set (nearly all right) and a
+    loose one (right less often, whatever the feature) share one model: the final step,
+    fitted on the loose set's out-of-fold logits, brings its mean probability to its
+    observed rate; the same rows give the same model."""
+    import sys
+    from pathlib import Path
+
+    scripts = str(Path(__file__).resolve().parents[1] / "scripts")
+    if scripts not in sys.path:
+        sys.path.insert(0, scripts)
+    import calibrate as recipe
+
+    rng = np.random.default_rng(0)
+    x_lit = rng.normal(1.0, 1.0, (600, 1))
+    y_lit = (rng.random(600) < 0.995).astype(int)
+    x_news = rng.normal(0.0, 1.0, (300, 1))
+    y_news = (rng.random(300) < 1 / (1 + np.exp(-(0.8 * x_news[:, 0] + 1.2)))).astype(int)
+    x, y = np.vstack([x_lit, x_news]), np.r_[y_lit, y_news]
+    groups = np.array(
+        [f"lit/{i % 30}" for i in range(600)] + [f"news/{i % 20}" for i in range(300)]
+    )
+    news = np.array([g.startswith("news/") for g in groups])
+    w = np.ones(len(y))
+    model = recipe.fit_calibrated(x, y, groups, ("score",), 0.1, w, news)
+    assert model == recipe.fit_calibrated(x, y, groups, ("score",), 0.1, w, news)
+    plain = recipe.fit_calibrated(x, y, groups, ("score",), 0.1, w, np.zeros(len(y), bool))
+    assert (plain.slope, plain.shift) == (1.0, 0.0)
+    rate = y_news.mean()
+    assert abs(model.predict(x_news).mean() - rate) < 0.02
+    assert plain.predict(x_news).mean() - rate > 0.05  # too sure without the step
+    oof = recipe.out_of_fold(x, y, groups, ("score",), 0.1, w, news)
+    assert oof.shape == y.shape and np.all((oof > 0) & (oof < 1))
