@@ -174,15 +174,45 @@ _EN_WORD_BEFORE = re.compile(r"(?<![\w.])(\w+(?:\.\w+)*)\.\W*$")
 _EN_WORD_AFTER = re.compile(r"\W*(\w+)")
 _INITIAL_BEFORE = re.compile(r"(?<![^\W\d_])[A-Z]\.\s*$")
 _INITIAL_AFTER = re.compile(r"[A-Z]\.(?:\s|[A-Z]\.|$)")
+# "Washington, D.C." before a capitalised word ends a sentence: sentencex cuts after an
+# abbreviation only before a common sentence opener ("D.C. The ..."), not before a name or
+# a title ("met in Washington, D.C. Deputy Secretary Sherman thanked ..."). The words of
+# the district's own institutions carry on the name ("Washington, D.C. Mayor Bowser").
+_WASHINGTON_DC = re.compile(r"\bWashington,?\s+D\.\s?C\.[”’\"')\]]*\s+(?=[“‘\"'(]?[A-Z])")
+_DC_NAME_GOES_ON = frozenset(
+    {
+        *("mayor", "council", "councilmember", "councilman", "councilwoman", "circuit"),
+        *("court", "superior", "police", "metropolitan", "fire", "public", "attorney"),
+        *("national", "department", "government", "delegate", "statehood", "metro"),
+        *("united", "area", "region", "office", "bureau", "chapter", "board", "commission"),
+    }
+)
+
+
+def _washington_dc_cuts(chunk: str) -> list[int]:
+    out = []
+    for m in _WASHINGTON_DC.finditer(chunk):
+        after = _EN_WORD_AFTER.match(chunk, m.end())
+        if after and after.group(1).lower() not in _DC_NAME_GOES_ON:
+            out.append(m.end())
+    return out
 
 
 def _fix_cuts_en(chunk: str, cuts: list[int]) -> list[int]:
     """English repairs: no cut before a lowercase letter, after a title (``Ms.``), between
     two initials (``ROK-U.S.``, where sentencex cuts before ``S.``), or between
-    ``a.m.``/``p.m.`` and a time zone, a day or a month (``5 p.m. ET Sunday``)."""
+    ``a.m.``/``p.m.`` and a time zone, a day or a month (``5 p.m. ET Sunday``); a cut
+    after ``Washington, D.C.`` before a capitalised word that does not carry on the
+    district's name (``D.C. Deputy Secretary Sherman ...``, not ``D.C. Mayor ...``)."""
+    extra = _washington_dc_cuts(chunk) if "D." in chunk else []
+    if extra:
+        cuts = sorted(set(cuts) | set(extra))
     keep = []
     for cut in cuts:
         if chunk[cut].islower():
+            continue
+        if cut in extra:
+            keep.append(cut)
             continue
         if _INITIAL_BEFORE.search(chunk, max(0, cut - 8), cut) and _INITIAL_AFTER.match(chunk, cut):
             continue  # inside initials: "the ROK-U.S. alliance" (cut before "S.")
@@ -217,15 +247,32 @@ def _in_brackets(chunk: str, cut: int) -> bool:
     return False
 
 
+# A quotative particle or ending after a closing quote, which no sentence starts with:
+# the quotation and its reporting clause are one sentence also when a space comes before
+# or after the closing mark (``것입니다. ”라고 말하였다``, ``했다.” 고 말했다``).
+_QUOTATIVE = re.compile(r"(?:이?라(?:고|며|면서|는)|이?란|고|며|면서)(?:는|도|요)?(?![가-힣])")
+_CLOSING_QUOTES = "”’\"'」』"
+
+
+def _after_closing_quote(chunk: str, cut: int) -> bool:
+    back = cut
+    while back > 0 and chunk[back - 1].isspace():
+        back -= 1
+    return back > 0 and chunk[back - 1] in _CLOSING_QUOTES
+
+
 def _fix_cuts_ko(chunk: str, cuts: list[int]) -> list[int]:
     """Korean repairs: no cut inside a word (Kiwi reads the ``마`` of ``묻지마식`` as an
     imperative ending and cuts before ``식``), after an ellipsis that trails off inside
     a quoted headline (``“무역 재개됐다…주민들 환영”``, ``“무역 재개됐다…” 기사에서``),
-    or inside brackets."""
+    inside brackets, or between a closing quote and a quotative (``습니다. ”라고``,
+    ``했다” 고 말했다``)."""
     keep = []
     for cut in cuts:
         prev = chunk[cut - 1]
         if HANGUL.match(prev) and HANGUL.match(chunk[cut]):
+            continue
+        if _after_closing_quote(chunk, cut) and _QUOTATIVE.match(chunk, cut):
             continue
         off = _TRAILING_OFF.search(chunk, 0, cut)
         if off and (not prev.isspace() or (off.group(1) and HANGUL.match(chunk[cut]))):

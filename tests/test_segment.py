@@ -547,3 +547,82 @@ def test_no_cut_between_initials_after_a_hyphen() -> None:
         "They met U.S. officials.",
     ]
     assert texts("He was in the U.S. He left.", "en") == ["He was in the U.S.", "He left."]
+
+
+def test_washington_dc_before_a_name_or_title_ends_a_sentence() -> None:
+    # sentencex cuts after an abbreviation only before a common opener ("D.C. They"),
+    # not before a title or a name
+    text = (
+        "Deputy Secretary of State Wendy Sherman met the Republic of Korea Ambassador Cho "
+        "Hyundong today in Washington, D.C. Deputy Secretary Sherman congratulated "
+        "Ambassador Cho on his appointment. They also discussed the situation in Sudan."
+    )
+    assert texts(text, "en") == [
+        "Deputy Secretary of State Wendy Sherman met the Republic of Korea Ambassador Cho "
+        "Hyundong today in Washington, D.C.",
+        "Deputy Secretary Sherman congratulated Ambassador Cho on his appointment.",
+        "They also discussed the situation in Sudan.",
+    ]
+    assert texts("The envoys met in Washington, D.C. The two sides agreed to meet.", "en") == [
+        "The envoys met in Washington, D.C.",
+        "The two sides agreed to meet.",
+    ]
+    assert texts("Talks were held in Washington D.C. U.S. officials called them useful.", "en") == [
+        "Talks were held in Washington D.C.",
+        "U.S. officials called them useful.",
+    ]
+    # the district's own institutions, and lowercase continuations, carry on the name
+    for text in (
+        "Washington, D.C. Mayor Muriel Bowser welcomed the delegation on Monday.",
+        "The case went to the Washington, D.C. Circuit Court of Appeals last year.",
+        "He lives in Washington, D.C. and works at the Korean embassy.",
+        "The D.C. Council met on Friday.",
+    ):
+        assert texts(text, "en") == [text]
+
+
+def test_abbreviations_before_capitals_still_do_not_end_sentences() -> None:
+    text = (
+        "U.S. President Joe Biden met U.N. Command officials on Jan. 9 with Mr. Kim and "
+        "Dr. Lee, the No. 1 negotiator."
+    )
+    assert texts(text, "en") == [text]
+
+
+def test_korean_quote_with_a_space_before_its_closing_mark_keeps_its_verb() -> None:
+    # a space before or after the closing quote mark changes nothing: the quotation and
+    # its reporting clause are one sentence
+    cases = {
+        "김 대변인은 “대화의 문을 열어둘 것입니다. ”라고 말하였다. 이어 회견을 마쳤다.": [
+            "김 대변인은 “대화의 문을 열어둘 것입니다. ”라고 말하였다.",
+            "이어 회견을 마쳤다.",
+        ],
+        "소식통은 “최근 국경 단속이 강화됐다. ” 라고 밝혔다. 당국은 침묵했다.": [
+            "소식통은 “최근 국경 단속이 강화됐다. ” 라고 밝혔다.",
+            "당국은 침묵했다.",
+        ],
+        "소식통은 “쌀값이 지난달보다 크게 올랐다.” 고 말했다. 주민들은 불안해한다.": [
+            "소식통은 “쌀값이 지난달보다 크게 올랐다.” 고 말했다.",
+            "주민들은 불안해한다.",
+        ],
+        "그는 “북한이 또 도발을 했다. ”며 비판했다. 회의는 끝났다.": [
+            "그는 “북한이 또 도발을 했다. ”며 비판했다.",
+            "회의는 끝났다.",
+        ],
+    }
+    for text, want in cases.items():
+        assert texts(text, "ko") == want
+
+
+def test_korean_sentence_after_a_quote_still_starts_anew() -> None:
+    # a word that merely begins like a quotative (고위, 며칠) starts a sentence
+    text = (
+        "그는 “북한은 변하지 않았다.” 고위 관계자는 이렇게 말했다. "
+        "“며칠 더 기다리겠다.” 며칠 뒤 그는 떠났다."
+    )
+    assert texts(text, "ko") == [
+        "그는 “북한은 변하지 않았다.”",
+        "고위 관계자는 이렇게 말했다.",
+        "“며칠 더 기다리겠다.”",
+        "며칠 뒤 그는 떠났다.",
+    ]
