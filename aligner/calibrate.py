@@ -48,6 +48,9 @@ from aligner.vectors import unit_sum
 
 # Sentences on the other side, either side of a bead, that compete with it.
 WINDOW = 3
+# prob is stored to 4 decimals: its inputs move by ~1e-7 with the batch the encoder saw
+# (a resumed run against a fresh one), and more digits would only carry that noise.
+PROB_DECIMALS = 4
 
 LINKED_FEATURES = (
     "score",
@@ -420,7 +423,7 @@ def bead_probabilities(
     ):
         cols = [names.index(f) for f in model.features]
         for k, p in zip(idx, model.predict(rows[:, cols]), strict=True):
-            probs[k] = round(float(p), 6)
+            probs[k] = round(float(p), PROB_DECIMALS)
     return [replace(b, prob=probs.get(k)) for k, b in enumerate(beads)]
 
 
