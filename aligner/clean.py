@@ -15,7 +15,8 @@ Generic rules, for any site:
   the article's ``original_url`` / ``translation_url``, see :func:`page_link`);
 * ``byline``: "By Kim Ga Young", "홍길동 기자 abc@example.com";
 * ``photo_credit``: a credit alone on its line ("/사진=데일리NK", "/ Image: Daily NK",
-  "Image: Yonhap News", "(Daily NK)");
+  "Image: Yonhap News", "(Daily NK)", "(Kang Dong Wan, Donga University)"; never a
+  transcript's "(Applause.)");
 * ``related``: related-article lines ("(▶관련기사 보기: …)", "Related article: …");
 * ``repost_header``, ``date``, ``view_count``: the header lines a re-posted article
   carries ("- 관리자", "- 2020-02-26 16:13:53", "- 조회수 : 514", "Views: 514");
@@ -31,11 +32,13 @@ Generic rules, for any site:
   29740 ...");
 * ``page_widget`` ("2 MINUTE READ", "🔊 Listen to this", "34.1 C"), ``site_nav`` ("Submit
   Release", "연결 가능 링크"), ``separator`` (a line
-  with no letter or digit), ``comment_policy`` ("... inappropriate language will be
-  deleted.", "... 댓글은 ... 삭제됩니다.");
+  with no letter or digit), ``comment_policy`` ("Comments with ... will be deleted.",
+  "... 댓글은 ... 삭제됩니다."; without the comments named, "Advertisements, links ... will be
+  deleted.", only in the trailing block);
 * lines known by their neighbours: the headlines listed under a related-articles line
-  ending in a colon; with ``drop_captions``, a caption whose credit stands on the next
-  line.
+  ending in a colon, down to the first line that is no headline; with
+  ``drop_captions``, a caption whose credit stands on the next line, when the caption
+  starts its block.
 
 Photo captions (" / Daily NK", "(Photo: ...)", "...사진=...") are removed only when the
 rules say ``drop_captions``: a caption is real content that the other side may carry too
