@@ -145,7 +145,7 @@ _TIME = (
     r"(?:\s*(?:KST|UTC|GMT|[ECMP][SD]?T))?)?"
 )
 _DASH = r"(?:[-–—·•|]\s*)?"
-_PART = r"(?:[A-Za-z]{0,4}-?\d[\w-]{0,12}|[^\W\d_][^|.?!\d\s]*(?:\s+[^|.?!\d\s]+){0,2})"
+_PART = r"(?:[A-Za-z]{0,4}-?\d[\w-]{0,12}|[^\W\d_][^|.?!\d\s]*(?:\s+[^|.?!\d\s]+){0,3})"
 _ABUSE = r".{0,100}\b(?:inappropriate|offensive|abusive|obscene|advertisements?|spam)\b.{0,100}"
 _WILL_GO = r"\bwill\s+be\s+(?:deleted|removed)(?:\s+without\s+(?:prior\s+)?notice)?\.?"
 # the page's passive policy forms only ("삭제합니다" is also how news reports an act)
@@ -182,7 +182,7 @@ _COMMON = (
         # a dated header line in parts: "18-002 | Jan. 9, 2018", "06/11/2022 | Press
         # release | Archived content" (every other part short and unpunctuated)
         "date",
-        # (every other part a code with digits, "PA-003-19", or one to three words
+        # (every other part a code with digits, "PA-003-19", or one to four words
         # without digits: "Prices rose 3 percent | Jan. 9, 2018" is a sentence)
         r"(?:" + _PART + r"\s*\|\s*){1,3}" + _DATE + _TIME + r"(?:\s*\|\s*" + _PART + r"){0,3}",
         _DATE + _TIME + r"(?:\s*\|\s*" + _PART + r"){1,3}",
