@@ -146,6 +146,8 @@ _TIME = (
 )
 _DASH = r"(?:[-–—·•|]\s*)?"
 _PART = r"(?:[A-Za-z]{0,4}-?\d[\w-]{0,12}|[^\W\d_][^|.?!\d\s]*(?:\s+[^|.?!\d\s]+){0,3})"
+# a reporting verb says the line is news ("Pyongyang warned that ... will be removed.")
+_NOT_REPORTED = r"(?!.*\b(?:said|says|warned|told|reported|according|announced|ordered|added)\b)"
 _ABUSE = r".{0,100}\b(?:inappropriate|offensive|abusive|obscene|advertisements?|spam)\b.{0,100}"
 _WILL_GO = r"\bwill\s+be\s+(?:deleted|removed)(?:\s+without\s+(?:prior\s+)?notice)?\.?"
 # the page's passive policy forms only ("삭제합니다" is also how news reports an act)
@@ -234,7 +236,7 @@ _COMMON = (
         # "... any offensive leaflets will be removed." stays); the unnamed form
         # ("Advertisements, links ... will be deleted.") only in the trailing block
         "comment_policy",
-        r"(?=.*\b(?:comments?|replies)\b)" + _ABUSE + _WILL_GO,
+        _NOT_REPORTED + r"(?=.*\b(?:comments?|replies)\b)" + _ABUSE + _WILL_GO,
         r".{0,60}댓글.{0,80}" + _KO_WILL_GO,
     )
 )
@@ -242,8 +244,10 @@ _COMMON = (
 # never when a reporting verb says it is news ("Pyongyang warned that ...")
 _POLICY_TAIL = _rx(
     "comment_policy",
-    r"(?!.*\b(?:said|says|warned|told|reported|according|announced|ordered|added)\b)"
-    r"(?=.*\b(?:links?|https?|urls?|language|comments?|posts?|replies)\b)" + _ABUSE + _WILL_GO,
+    _NOT_REPORTED
+    + r"(?=.*\b(?:links?|https?|urls?|language|comments?|posts?|replies)\b)"
+    + _ABUSE
+    + _WILL_GO,
 )
 _KO_POLICY_TAIL = _rx("comment_policy", r".{0,60}(?:게시물|게시글|글은).{0,80}" + _KO_WILL_GO)
 

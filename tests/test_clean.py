@@ -460,6 +460,7 @@ def test_comment_policy_needs_the_comments_named_or_the_trailing_block() -> None
     news = (
         "The source said all South Korean advertisements found in the market will be removed.\n\n"
         "Pyongyang warned that any offensive leaflets will be removed.\n\n"
+        "Officials said comments with offensive content will be removed.\n\n"
         "Comments with offensive language will be deleted without notice.\n\n"
         "The border stayed closed.\n\n"
         "Advertisements, links with an http address and inappropriate language will be deleted.\n"
@@ -475,6 +476,7 @@ def test_comment_policy_needs_the_comments_named_or_the_trailing_block() -> None
     ]
     assert "advertisements found in the market will be removed." in done.text
     assert "any offensive leaflets will be removed." in done.text
+    assert "Officials said comments with offensive content" in done.text
     # the policy without its comments named, ending a paragraph in the body, stays
     body = "Advertisements, links and offensive language will be deleted.\n\nThe talks ended.\n"
     assert clean_text(body, "en").removed == ()
