@@ -15,7 +15,8 @@ Generic rules, for any site:
   the article's ``original_url`` / ``translation_url``, see :func:`page_link`);
 * ``byline``: "By Kim Ga Young", "홍길동 기자 abc@example.com";
 * ``photo_credit``: a credit alone on its line ("/사진=데일리NK", "/ Image: Daily NK",
-  "Image: Yonhap News", "(Daily NK)");
+  "Image: Yonhap News", "(Daily NK)", "(Kang Dong Wan, Donga University)"; never a
+  transcript's "(Applause.)");
 * ``related``: related-article lines ("(▶관련기사 보기: …)", "Related article: …");
 * ``repost_header``, ``date``, ``view_count``: the header lines a re-posted article
   carries ("- 관리자", "- 2020-02-26 16:13:53", "- 조회수 : 514", "Views: 514");
@@ -31,11 +32,13 @@ Generic rules, for any site:
   29740 ...");
 * ``page_widget`` ("2 MINUTE READ", "🔊 Listen to this", "34.1 C"), ``site_nav`` ("Submit
   Release", "연결 가능 링크"), ``separator`` (a line
-  with no letter or digit), ``comment_policy`` ("... inappropriate language will be
-  deleted.", "... 댓글은 ... 삭제됩니다.");
+  with no letter or digit), ``comment_policy`` ("Comments with ... will be deleted.",
+  "... 댓글은 ... 삭제됩니다."; without the comments named, "Advertisements, links ... will be
+  deleted.", only in the trailing block);
 * lines known by their neighbours: the headlines listed under a related-articles line
-  ending in a colon; with ``drop_captions``, a caption whose credit stands on the next
-  line.
+  ending in a colon, down to the first line that is no headline; with
+  ``drop_captions``, a caption whose credit stands on the next line, when the caption
+  starts its block.
 
 Photo captions (" / Daily NK", "(Photo: ...)", "...사진=...") are removed only when the
 rules say ``drop_captions``: a caption is real content that the other side may carry too
@@ -99,6 +102,11 @@ _URL = r"(https?://[^\s<>()\[\]\"']+)"
 _NAME = r"(?-i:[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3})"
 # A place in a dateline ("Camp Humphreys", "Republic of Korea") and names in a credit.
 _PLACE = r"(?-i:[A-Z][A-Za-z.'-]*(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z][A-Za-z.'-]*){0,3})"
+# a transcript's stage directions, never a credit: "(Applause.)", "(Laughter)", "(END)"
+_STAGE = (
+    r"(?:applause|laughter|inaudible|crosstalk|end|music|cheers|pause|break|off[\s-]mic)"
+    r"\b[\s.]*\)"
+)
 _CAPS = r"(?-i:[A-Z][\w&.'-]*(?:\s+[A-Z0-9][\w&.'-]*){0,4})"
 
 # A "Read in Korean" line that carries its link (Markdown, plain or HTML, as scrapes
@@ -137,6 +145,13 @@ _TIME = (
     r"(?:\s*(?:KST|UTC|GMT|[ECMP][SD]?T))?)?"
 )
 _DASH = r"(?:[-–—·•|]\s*)?"
+_PART = r"(?:[A-Za-z]{0,4}-?\d[\w-]{0,12}|[^\W\d_][^|.?!\d\s]*(?:\s+[^|.?!\d\s]+){0,3})"
+# a reporting verb says the line is news ("Pyongyang warned that ... will be removed.")
+_NOT_REPORTED = r"(?!.*\b(?:said|says|warned|told|reported|according|announced|ordered|added)\b)"
+_ABUSE = r".{0,100}\b(?:inappropriate|offensive|abusive|obscene|advertisements?|spam)\b.{0,100}"
+_WILL_GO = r"\bwill\s+be\s+(?:deleted|removed)(?:\s+without\s+(?:prior\s+)?notice)?\.?"
+# the page's passive policy forms only ("삭제합니다" is also how news reports an act)
+_KO_WILL_GO = r"삭제(?:됩니다|될\s*수\s*있습니다|처리됩니다|조치됩니다)\.?"
 _COMMON = (
     _rx(
         "date",
@@ -169,8 +184,10 @@ _COMMON = (
         # a dated header line in parts: "18-002 | Jan. 9, 2018", "06/11/2022 | Press
         # release | Archived content" (every other part short and unpunctuated)
         "date",
-        r"(?:[^|.?!]{1,30}\|\s*){1,3}" + _DATE + _TIME + r"(?:\s*\|[^|.?!]{1,30}){0,3}",
-        _DATE + _TIME + r"(?:\s*\|[^|.?!]{1,30}){1,3}",
+        # (every other part a code with digits, "PA-003-19", or one to four words
+        # without digits: "Prices rose 3 percent | Jan. 9, 2018" is a sentence)
+        r"(?:" + _PART + r"\s*\|\s*){1,3}" + _DATE + _TIME + r"(?:\s*\|\s*" + _PART + r"){0,3}",
+        _DATE + _TIME + r"(?:\s*\|\s*" + _PART + r"){1,3}",
     )
     + _rx(
         "page_widget",
@@ -180,7 +197,8 @@ _COMMON = (
         r"(?:[^\w\s]{1,3}\s*)?listen\s+to\s+(?:this|the)(?:\s+(?:article|story|page))?",
         r"(?:share|print|e-?mail)\s+(?:this\s+)?(?:article|story|page)",
         r"(?:기사\s*)?(?:공유하기|인쇄하기|스크랩하기|글자\s*크기\s*(?:조절|변경)?)",
-        r"-?\d{1,2}(?:\.\d)?\s*°?\s*[CF]",
+        # with a decimal or a degree sign: "25 C" alone may be a table's cell or a grade
+        r"-?\d{1,2}(?:\.\d\s*°?|\s*°)\s*[CF]",
     )
     + _rx(
         # the site's navigation labels alone on a line
@@ -200,6 +218,11 @@ _COMMON = (
     + _rx(
         "breadcrumb",
         r"(?:home|홈)(?:\s*[:>›»|/]\s*[^:>›»|/.?!]{1,30}){1,6}",
+        # a trail without "Home" only when one of its steps is a site section's name
+        # ("News > Press Releases > 2018"): "김정은 > 김정일 > 김일성" is a list of names
+        r"(?=.*\b(?:news|media|press|releases?|newsroom|about|articles?|briefings?|"
+        r"statements?|speeches|remarks|events?|archives?)\b|.*(?:뉴스|보도|자료실|소식|알림|"
+        r"게시판|기사|브리핑|성명|연설|행사|공지))"
         r"[^>›».?!]{1,30}(?:\s*[>›»]\s*[^>›».?!]{1,30}){2,6}",
     )
     + _rx(
@@ -209,12 +232,24 @@ _COMMON = (
         r"[\[(]?\s*as\s+(?:prepared\s+for\s+delivery|delivered)\s*[\])]?",
     )
     + _rx(
+        # a comment box's policy anywhere only when it names the comments (a news line
+        # "... any offensive leaflets will be removed." stays); the unnamed form
+        # ("Advertisements, links ... will be deleted.") only in the trailing block
         "comment_policy",
-        r".{0,100}\b(?:inappropriate|offensive|abusive|obscene|advertisements?|spam)\b.{0,100}"
-        r"\bwill\s+be\s+(?:deleted|removed)\.?",
-        r".{0,60}(?:댓글|게시물|게시글).{0,80}삭제(?:됩니다|될\s*수\s*있습니다|합니다|처리됩니다)\.?",
+        _NOT_REPORTED + r"(?=.*\b(?:comments?|replies)\b)" + _ABUSE + _WILL_GO,
+        r".{0,60}댓글.{0,80}" + _KO_WILL_GO,
     )
 )
+# the comment box's policy that names no comment, removed only in the trailing block and
+# never when a reporting verb says it is news ("Pyongyang warned that ...")
+_POLICY_TAIL = _rx(
+    "comment_policy",
+    _NOT_REPORTED
+    + r"(?=.*\b(?:links?|https?|urls?|language|comments?|posts?|replies)\b)"
+    + _ABUSE
+    + _WILL_GO,
+)
+_KO_POLICY_TAIL = _rx("comment_policy", r".{0,60}(?:게시물|게시글|글은).{0,80}" + _KO_WILL_GO)
 
 _EN_CREDITS = _rx(
     "photo_credit",
@@ -224,7 +259,8 @@ _EN_CREDITS = _rx(
     r"\(\s*(?:daily\s?nk|yonhap(?:\s+news)?|kcna|rodong\s+sinmun|google\s+earth)\s*\)\.?",
     # a credit in brackets alone on its line: "(© Daily NK)", "(Rodong Sinmun, News 1)",
     # "(Kang Dong Wan, Donga University)": capitalised names only
-    r"\(\s*(?:©\s*)?" + _CAPS + r"(?:\s*,\s*" + _CAPS + r"){0,2}\s*\)\.?",
+    # ("(Applause.)", "(Laughter)", "(END)" in a transcript are stage directions)
+    r"\(\s*(?:©\s*)?(?!" + _STAGE + r")" + _CAPS + r"(?:\s*,\s*" + _CAPS + r"){0,2}\s*\)\.?",
 )
 _KO_CREDITS = _rx(
     "photo_credit",
@@ -259,7 +295,12 @@ EN_RULES = CleanRules(
     + _rx(
         # "YONGSAN, South Korea —" alone on its line, above the first paragraph
         "dateline",
-        _PLACE + r"(?:,\s*" + _PLACE + r"){0,2}\s*(?:—|–|--)",
+        # a place and its country ("Camp Humphreys, Republic of Korea —"), or one city in
+        # capitals ("WASHINGTON —", "NEW YORK —"): "SECRETARY BLINKEN —" is a speaker
+        _PLACE + r"(?:,\s*" + _PLACE + r"){1,2}\s*(?:—|–|--)",
+        r"(?-i:NEW\s+YORK|LOS\s+ANGELES|SAN\s+FRANCISCO|HONG\s+KONG|CAMP\s+HUMPHREYS"
+        r"|(?!(?:SECRETARY|PRESIDENT|MINISTER|AMBASSADOR|GENERAL|SPOKESPERSON|Q|A)\b)"
+        r"[A-Z][A-Z.'-]+)\s*(?:—|–|--)",
     )
     + _EN_CREDITS
     + _COMMON,
@@ -271,7 +312,8 @@ EN_RULES = CleanRules(
         r"\b(?:reporters?|journalists?|correspondents?|writers?|editors?|contributors?"
         r"|analysts?|researchers?)\b.*",
         r"(?:he|she|they|" + _NAME + r")\s+(?:can|may)\s+be\s+reached\s+at.{0,100}",
-    ),
+    )
+    + _POLICY_TAIL,
     captions=_rx(
         "caption",
         r".{3,400}?\s/\s*(?:daily\s?nk|(?-i:[A-Z][\w&.'-]*(?:\s[A-Z][\w&.'-]*){0,4}))",
@@ -302,6 +344,7 @@ KO_RULES = CleanRules(
     )
     + _KO_CREDITS
     + _COMMON,
+    trailing=_KO_POLICY_TAIL,
     captions=_rx(
         "caption",
         r"▲.{3,400}",
@@ -416,7 +459,11 @@ def _repost_line(line: str) -> bool:
     rest = [w.strip(":：|·•-") for w in _STAMP.sub(" ", line).split()]
     other = [w for w in rest if w and not w.replace(",", "").isdigit()]
     other = [w for w in other if w.lower() not in _HEADER_WORDS]
-    return len(other) <= 2 and all(len(w) <= 12 and not _SENTENCE_END.search(w) for w in other)
+    if len(other) > 2 or any(len(w) > 12 or _SENTENCE_END.search(w) for w in other):
+        return False
+    # a header word or a second stamp ("2021-09-13 15:00 기준 환율" is a table's title)
+    header = any(w.lower() in _HEADER_WORDS for w in rest) or len(_STAMP.findall(line)) >= 2
+    return header
 
 
 _SENTENCE_END = re.compile(r"[.?!…]$|[다요죠까]$")
@@ -498,8 +545,35 @@ def _neighbours(lines: list[str], drop: list[str | None], rules: CleanRules) -> 
             and drop[i + 1] == "photo_credit"
             and len(s) <= 400
             and not _alt_text(s)  # tags above a credit are alt text (below)
+            and _starts_block(lines, drop, i, s)
         ):
             drop[i] = "caption"
+
+
+def _starts_block(lines: list[str], drop: list[str | None], i: int, s: str) -> bool:
+    """Line ``i`` starts its block: a caption does, a body sentence run on above a credit
+    does not. The image's alt text or tags above it (removed later) do not count."""
+    if i == 0 or drop[i - 1] is not None:
+        return True
+    prev = lines[i - 1].strip()
+    return not prev or _alt_text(prev) or _echoes(prev, s)
+
+
+_HANGUL = re.compile(r"[가-힣]")
+# a question or exclamation that ends like a sentence: English, or a Korean verb ending
+# ("...했을까?"); a headline's "무역 재개 시그널?" or "답답한 소리!”" ends on a noun
+_BODY_QUESTION = re.compile(r"(?:[까냐니나죠요지]\s*[?!]|[A-Za-z0-9)’\"”]\s*[?!])[”’\"')]*$")
+_INNER_STOP = re.compile(r"[a-z0-9][.?!][”’\"')]*\s+[A-Z“\"]|[다요]\.\s+\S")
+
+
+def _headline(s: str) -> bool:
+    """A related article's headline: short (a body line is longer), one sentence at
+    most, and ending without a full stop, and not on a question or exclamation the way
+    a body sentence does."""
+    limit = 50 if _HANGUL.search(s) else 100
+    return not (
+        len(s) > limit or _BODY_END.search(s) or _BODY_QUESTION.search(s) or _INNER_STOP.search(s)
+    )
 
 
 def _related_block(lines: list[str], drop: list[str | None]) -> None:
@@ -511,9 +585,7 @@ def _related_block(lines: list[str], drop: list[str | None]) -> None:
             continue
         for j in range(i + 1, min(i + 9, len(lines))):
             s = lines[j].strip()
-            if not s or (drop[j] not in (None, "related")) or len(s) > 120:
-                break
-            if _BODY_END.search(s):
+            if not s or (drop[j] not in (None, "related")) or not _headline(s):
                 break  # a body sentence ("... 떨어진 바 있다.") follows with no blank line
             drop[j] = "related"
 

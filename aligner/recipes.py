@@ -8,14 +8,18 @@ a generic rule away. The recipes shipped with aligner live in ``corpora/recipes/
 2. by the host of the article's ``url`` (or of the link it gives to its other-language
    version) against the recipe's ``hosts``, else
 3. by its text: the first recipe one of whose ``detect`` patterns occurs in it (the
-   site's own credit lines, "/사진=데일리NK", "Image: Daily NK"), so that a bare
-   ``.txt`` page is cleaned as its site wants.
+   site's own page signs: credit lines, "/사진=데일리NK", "Image: Daily NK", its fixed
+   header and footer lines), else the first one of whose ``detect_text`` patterns does
+   (weaker signs in body text, "told Daily NK on"), so that a bare ``.txt`` page is
+   cleaned as its site wants and a page with another site's own signs is not taken
+   for the one its body mentions.
 
 The file::
 
     name = "dailynk"
     hosts = ["dailynk.com"]          # www. and sub-domains included
-    detect = ['/\\s*사진\\s*=\\s*데일리\\s?NK']  # regular expressions, searched
+    detect = ['/\\s*사진\\s*=\\s*데일리\\s?NK']  # page signs (regular expressions, searched)
+    detect_text = ['told\\s+Daily\\s?NK\\s+on']    # weaker signs, tried after every page sign
     drop_captions = true             # captions go (the editions use other photos)
 
     [en.furniture]                   # rule name = list of line patterns (fullmatch,
@@ -56,6 +60,7 @@ class Recipe:
     drop_captions: bool
     patterns: dict[str, dict[str, tuple[Rule, ...]]]  # lang -> section -> rules
     path: str = ""
+    detect_text: tuple[re.Pattern[str], ...] = ()
 
     def rules(self, lang: str) -> CleanRules:
         """The generic rules for ``lang`` with this recipe's patterns added."""
@@ -76,7 +81,12 @@ class Recipe:
         return bool(host) and any(host == h or host.endswith("." + h) for h in self.hosts)
 
     def detects(self, text: str) -> bool:
+        """The page carries one of the site's own page signs."""
         return any(p.search(text) for p in self.detect)
+
+    def mentions(self, text: str) -> bool:
+        """The body carries one of the site's weaker signs (``detect_text``)."""
+        return any(p.search(text) for p in self.detect_text)
 
 
 def _host(url: str) -> str:
@@ -132,13 +142,21 @@ def load_recipe(path: str | Path) -> Recipe:
                         )
                     rules.append((f"{name}:{rule}", compiled))
             patterns.setdefault(lang, {})[section] = tuple(rules)
-    unknown = set(data) - {"name", "hosts", "detect", "drop_captions", "en", "ko"}
+    unknown = set(data) - {"name", "hosts", "detect", "detect_text", "drop_captions", "en", "ko"}
     if unknown:
         raise InputError(f"unknown key(s) {', '.join(sorted(unknown))}", path=p)
     hosts = tuple(str(h).lower().removeprefix("www.") for h in data.get("hosts", []))
     detect = tuple(_compile(d, "detect", p) for d in _strings(data.get("detect", []), "detect", p))
+    weak = _strings(data.get("detect_text", []), "detect_text", p)
+    detect_text = tuple(_compile(d, "detect_text", p) for d in weak)
     return Recipe(
-        str(name), hosts, detect, bool(data.get("drop_captions", False)), patterns, str(p)
+        str(name),
+        hosts,
+        detect,
+        bool(data.get("drop_captions", False)),
+        patterns,
+        str(p),
+        detect_text,
     )
 
 
@@ -174,6 +192,9 @@ def recipe_for(urls: Iterable[str], text: str, choice: str | None = None) -> Rec
                 return recipe
     for recipe in recipes:
         if recipe.detects(text):
+            return recipe
+    for recipe in recipes:
+        if recipe.mentions(text):
             return recipe
     return None
 

@@ -450,3 +450,166 @@ def test_collections_clean_both_sides_of_a_pair_with_one_recipe(tmp_path: Path) 
     assert "FILE PHOTO: A port." in b_en.text
     # the English page alone, cleaned with the generic rules, keeps it
     assert "FILE PHOTO" in load_document(tmp_path / "en" / "a.en.txt", "en").text
+
+
+# Review cases: real-shaped body lines that earlier rules removed, each next to the
+# furniture line the rule is for, which must still go.
+
+
+def test_comment_policy_needs_the_comments_named_or_the_trailing_block() -> None:
+    news = (
+        "The source said all South Korean advertisements found in the market will be removed.\n\n"
+        "Pyongyang warned that any offensive leaflets will be removed.\n\n"
+        "Officials said comments with offensive content will be removed.\n\n"
+        "Comments with offensive language will be deleted without notice.\n\n"
+        "The border stayed closed.\n\n"
+        "Advertisements, links with an http address and inappropriate language will be deleted.\n"
+    )
+    done = clean_text(news, "en", find_recipe("dailynk").rules("en"))
+    assert rules_of(done.removed) == [
+        ("comment_policy", "Comments with offensive language will be deleted without notice."),
+        (
+            "comment_policy",
+            "Advertisements, links with an http address and inappropriate language will be "
+            "deleted.",
+        ),
+    ]
+    assert "advertisements found in the market will be removed." in done.text
+    assert "any offensive leaflets will be removed." in done.text
+    assert "Officials said comments with offensive content" in done.text
+    # the policy without its comments named, ending a paragraph in the body, stays
+    body = "Advertisements, links and offensive language will be deleted.\n\nThe talks ended.\n"
+    assert clean_text(body, "en").removed == ()
+    ko = (
+        "북한 당국은 체제를 비판하는 게시물을 발견 즉시 삭제합니다.\n\n"
+        "주민들은 불만을 드러냈다.\n\n"
+        "욕설이나 광고성 댓글은 예고 없이 삭제됩니다.\n"
+    )
+    done = clean_text(ko, "ko")
+    policy = "욕설이나 광고성 댓글은 예고 없이 삭제됩니다."
+    assert rules_of(done.removed) == [("comment_policy", policy)]
+    # a board's policy naming its posts goes only in the trailing block
+    tail = "주민들은 불만을 드러냈다.\n\n광고성 게시물은 관리자에 의해 삭제될 수 있습니다.\n"
+    assert [r for r, _ in rules_of(clean_text(tail, "ko").removed)] == ["comment_policy"]
+
+
+def test_daily_nk_recipe_only_for_its_own_page_signs() -> None:
+    # articles that only mention Daily NK
+    for text in (
+        "Prices rose sharply in Pyongyang, Daily NK reported on Monday.\n",
+        "According to a Daily NK survey, rice prices fell.\n",
+        "데일리NK의 최근 조사에 따르면 쌀값이 내렸다.\n",
+    ):
+        assert recipe_for([], text) is None, text
+    # a VOA page that mentions Daily NK's sources is VOA's, by its own signs
+    voa = (
+        "연결 가능 링크\n\n"
+        "한 소식통은 19일 데일리NK와의 통화에서 “단속이 심해졌다”고 말했다.\n\n"
+        "VOA 뉴스\n"
+    )
+    assert recipe_for([], voa).name == "voa"
+    # the site's own page signs, and its own reporting phrases when no page sign is there
+    for text in (
+        "혜산시 전경. /사진=데일리NK\n",
+        "A view of Hyesan. Image: Daily NK\n",
+        "FILE PHOTO: A market. (Daily NK)\n",
+        "데일리NK 2017-06-29 11:53:08 원문보기 관리자 29740\n",
+        "Daily NK works with a network of sources in North Korea.\n",
+        "a source in Ryanggang Province told Daily NK on June 19.\n",
+        "양강도 소식통은 19일 데일리NK와의 통화에서 “단속이 심해졌다”고 말했다.\n",
+    ):
+        assert recipe_for([], text).name == "dailynk", text
+
+
+def test_daily_nk_bracket_caption_needs_caption_signs() -> None:
+    rules = find_recipe("dailynk").rules("en")
+    body = (
+        "The UN report was compiled from interviews with defectors living in Seoul "
+        "(Transitional Justice Working Group, TJWG).\n\n"
+        "In this undated photo, North Koreans can be seen selling goods on the street. "
+        "(Kang Dong Wan, Donga University)\n"
+    )
+    done = clean_text(body, "en", rules)
+    assert [r for r, _ in rules_of(done.removed)] == ["dailynk:caption"]
+    assert done.text.startswith("The UN report was compiled")
+
+
+def test_caption_above_a_credit_starts_its_block_and_stage_directions_stay() -> None:
+    rules = find_recipe("dailynk").rules("ko")
+    ko = (
+        "북한 당국이 최근 무산광산에 대한 지원을 지시한 것으로 전해졌다.\n"
+        "소식통은 주민들의 기대감은 크지 않다고 말했다.\n"
+        "/사진=데일리NK\n\n"
+        "혜산시 전경.\n"
+        "/사진=데일리NK\n"
+    )
+    done = clean_text(ko, "ko", rules)
+    assert rules_of(done.removed) == [
+        ("photo_credit", "/사진=데일리NK"),
+        ("caption", "혜산시 전경."),
+        ("photo_credit", "/사진=데일리NK"),
+    ]
+    assert "기대감은 크지 않다고 말했다." in done.text
+    en = (
+        "We will stand with our allies.\n"
+        "(Applause.)\n"
+        "Thank you all.\n"
+        "(Laughter)\n\n"
+        "A view of Hyesan.\n"
+        "(Kang Dong Wan, Donga University)\n"
+    )
+    done = clean_text(en, "en", find_recipe("dailynk").rules("en"))
+    assert [t for _, t in rules_of(done.removed)] == [
+        "A view of Hyesan.",
+        "(Kang Dong Wan, Donga University)",
+    ]
+    assert "(Applause.)" in done.text and "We will stand with our allies." in done.text
+
+
+def test_related_headlines_end_at_a_body_question_or_a_long_line() -> None:
+    en = (
+        "Related articles:\n"
+        "North Korea tightens border controls\n"
+        "Why would the authorities tighten the border again?\n\n"
+        "Related articles:\n"
+        "Rice prices soar in Hyesan\n"
+        "The market exchange rate was KPW 8,720 in Pyongyang as of the 24th, up from the "
+        "week before, and traders\n"
+    )
+    done = clean_text(en, "en")
+    assert [t for _, t in rules_of(done.removed)] == [
+        "Related articles:",
+        "North Korea tightens border controls",
+        "Related articles:",
+        "Rice prices soar in Hyesan",
+    ]
+    ko = (
+        "▶관련기사 바로 가기:\n"
+        "원정리세관 검사장 현대화 작업 중…무역 전면 재개 시그널?\n"
+        "그렇다면 당국은 왜 이런 조치를 내렸을까?\n"
+    )
+    done = clean_text(ko, "ko")
+    assert [r for r, _ in rules_of(done.removed)] == ["related", "related"]
+    assert done.text == "그렇다면 당국은 왜 이런 조치를 내렸을까?"
+
+
+def test_generic_header_rules_keep_lines_of_the_same_shape() -> None:
+    en = (
+        "SECRETARY BLINKEN —\n"
+        "25 C\n"
+        "Prices rose 3 percent | Jan. 9, 2018\n"
+        "Kim Jong Un > Kim Jong Il > Kim Il Sung\n\n"
+        "WASHINGTON —\n"
+        "34.1 C\n"
+        "18-002 | Jan. 9, 2018\n"
+        "News > Press Releases > 2018\n"
+    )
+    done = clean_text(en, "en")
+    assert rules_of(done.removed) == [
+        ("dateline", "WASHINGTON —"),
+        ("page_widget", "34.1 C"),
+        ("date", "18-002 | Jan. 9, 2018"),
+        ("breadcrumb", "News > Press Releases > 2018"),
+    ]
+    ko = "김정은 > 김정일 > 김일성\n2021-09-13 15:00 기준 환율\n\n본문이 이어졌다.\n"
+    assert clean_text(ko, "ko").removed == ()
