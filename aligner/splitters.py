@@ -212,6 +212,12 @@ _DC_NAME_GOES_ON = frozenset(
 )
 
 
+# A lone capital after a lowercase word ends a sentence before an initialism: "Plan B.
+# U.S. officials said ..." (sentencex never cuts there). A middle initial is followed by a
+# surname ("George W. Bush"), not by "U.S.", so names keep their initials.
+_LETTER_BEFORE_INITIALISM = re.compile(r"(?<=[a-z]\s[A-Z]\.)\s+(?=[A-Z]\.(?:[A-Z]\.)+\s)")
+
+
 def _washington_dc_cuts(chunk: str) -> list[int]:
     out = []
     for m in _WASHINGTON_DC.finditer(chunk):
@@ -226,8 +232,10 @@ def _fix_cuts_en(chunk: str, cuts: list[int]) -> list[int]:
     two initials (``ROK-U.S.``, where sentencex cuts before ``S.``), or between
     ``a.m.``/``p.m.`` and a time zone, a day or a month (``5 p.m. ET Sunday``); a cut
     after ``Washington, D.C.`` before a capitalised word that does not carry on the
-    district's name (``D.C. Deputy Secretary Sherman ...``, not ``D.C. Mayor ...``)."""
+    district's name (``D.C. Deputy Secretary Sherman ...``, not ``D.C. Mayor ...``), and
+    after a lone capital before an initialism (``Plan B. U.S. officials ...``)."""
     extra = _washington_dc_cuts(chunk) if "D." in chunk else []
+    extra += [m.end() for m in _LETTER_BEFORE_INITIALISM.finditer(chunk)]
     if extra:
         cuts = sorted(set(cuts) | set(extra))
     keep = []

@@ -675,3 +675,18 @@ def test_korean_after_quoted_english_sentences_a_new_sentence_still_starts() -> 
     for after in afters:
         text = f"[프라이스 대변인] “{_STATEMENT} {second}” {after}"
         assert texts(text, "ko") == [f"[프라이스 대변인] “{_STATEMENT}", f"{second}”", after]
+
+
+def test_a_lone_capital_before_an_initialism_ends_a_sentence() -> None:
+    text = "They fell back on Plan B. U.S. officials said the plan was not ready."
+    assert texts(text, "en") == [
+        "They fell back on Plan B.",
+        "U.S. officials said the plan was not ready.",
+    ]
+    # initials in names and inside a compound stay
+    for kept in (
+        "George W. Bush met U.S. officials in Seoul.",
+        "John F. Kennedy spoke to U.N. delegates.",
+        "Both stressed the ROK-U.S. alliance and peace.",
+    ):
+        assert texts(kept, "en") == [kept]
