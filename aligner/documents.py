@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from aligner.clean import (
@@ -264,16 +265,18 @@ def read_jsonl(
     *,
     clean_furniture: bool = True,
     recipe: str | None = None,
+    only: Mapping[int, str] | None = None,
 ) -> list[Document]:
     """Articles from JSONL: one object per line with ``id``, ``lang``, ``text`` and
     optionally ``title``, ``url``, ``original_url``, ``translation_url``, ``date``. With
-    ``lang``, records may omit ``lang`` and records in other languages are skipped."""
+    ``lang``, records may omit ``lang`` and records in other languages are skipped.
+    ``only`` reads just the lines it names (numbered from 1), each with its recipe."""
     p = Path(path)
     lang = normalise_code(lang, p) if lang else None
     raw = decode_file(p)
     out: list[tuple[Document, str]] = []
     for n, line in enumerate(raw.split("\n"), start=1):
-        if not line.strip():
+        if not line.strip() or (only is not None and n not in only):
             continue
         try:
             rec = json.loads(line)
@@ -282,7 +285,7 @@ def read_jsonl(
         except ValueError as e:  # json.JSONDecodeError is a ValueError
             msg = f"invalid JSON at column {e.colno}: {e.msg}" if hasattr(e, "colno") else str(e)
             raise InputError(msg, path=p, line=n, fix="write one JSON object per line") from None
-        doc = _record(rec, p, n, None, lang, clean_furniture, recipe)
+        doc = _record(rec, p, n, None, lang, clean_furniture, only[n] if only else recipe)
         if doc is not None:
             out.append((doc, f"line {n}"))
     return _dedupe(out, p)
@@ -294,10 +297,11 @@ def read_parquet(
     *,
     clean_furniture: bool = True,
     recipe: str | None = None,
+    only: Mapping[int, str] | None = None,
 ) -> list[Document]:
     """Articles from a Parquet file with columns ``id``, ``lang``, ``text`` (and optional
-    ``title``, ``url``, ``original_url``, ``translation_url``, ``date``); ``lang`` as in
-    ``read_jsonl``."""
+    ``title``, ``url``, ``original_url``, ``translation_url``, ``date``); ``lang`` and
+    ``only`` (rows numbered from 0) as in ``read_jsonl``."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -320,10 +324,13 @@ def read_parquet(
                 fix=f"add a {col!r} column",
             )
     wanted = [c for c in ("id", "lang", "text", *_OPTIONAL) if c in names]
-    rows = pq.read_table(p, columns=wanted).to_pylist()
+    table = pq.read_table(p, columns=wanted)
+    numbers = sorted(only) if only is not None else range(table.num_rows)
+    if only is not None:
+        table = table.take(numbers)
     out: list[tuple[Document, str]] = []
-    for i, rec in enumerate(rows):
-        doc = _record(rec, p, None, i, lang, clean_furniture, recipe)
+    for i, rec in zip(numbers, table.to_pylist(), strict=True):
+        doc = _record(rec, p, None, i, lang, clean_furniture, only[i] if only else recipe)
         if doc is not None:
             out.append((doc, f"row {i}"))
     return _dedupe(out, p)
@@ -456,7 +463,7 @@ def load_inputs(
         for path, lang in zip((en, ko), langs, strict=True)
     )
     if clean_furniture and not recipe:
-        en_docs, ko_docs = share_recipes(en_docs, ko_docs)
+        en_docs, ko_docs = share_recipes(en_docs, ko_docs, langs)
     return en_docs, ko_docs
 
 
@@ -469,58 +476,79 @@ def _recipe_of(doc: Document) -> Recipe | None:
 
 
 def share_recipes(
-    en_docs: list[Document], ko_docs: list[Document]
+    en_docs: list[Document], ko_docs: list[Document], pair: tuple[str, str] = ("en", "ko")
 ) -> tuple[list[Document], list[Document]]:
     """Two collections, each article cleaned with the recipe its own page calls for:
-    where only one article of a pair (the same id, or one naming the other's URL)
-    calls for a site recipe, its partner is cleaned again with it, so that both sides
-    of a pair lose the same kinds of lines (a Daily NK English page often carries no
-    credit line, its Korean original "/사진=데일리NK"; left to the generic rules one
-    caption would be dropped and the other kept, with nothing to match)."""
-    from aligner.pairing import url_key
+    where only one article of a pair calls for a site recipe, its partner is cleaned
+    again with it, so that both sides of a pair lose the same kinds of lines (a Daily NK
+    English page often carries no credit line, its Korean original "/사진=데일리NK"; left
+    to the generic rules one caption would be dropped and the other kept, with nothing
+    to match).
 
-    en_recipes = [_recipe_of(d) for d in en_docs]
-    ko_recipes = [_recipe_of(d) for d in ko_docs]
-    ko_at: dict[str, int] = {}
-    for j, doc in enumerate(ko_docs):
-        ko_at.setdefault(doc.doc_id, j)
-        if doc.url:
-            ko_at.setdefault(url_key(doc.url), j)
-    en_out, ko_out = list(en_docs), list(ko_docs)
-    for i, doc in enumerate(en_docs):
-        j = ko_at.get(doc.doc_id)
-        if j is None and doc.original_url:
-            j = ko_at.get(url_key(doc.original_url))
-        if j is None or (en_recipes[i] is None) == (ko_recipes[j] is None):
+    The partners are those :func:`aligner.pairing.pair_by_link` gives (a link, then a
+    shared id), as the pipeline pairs by link first. Articles that only content can pair
+    keep their own recipes: content pairing needs the cleaned texts. The articles read
+    again are read with the collection's own reader, once per file, and checked as on
+    first reading; one that the partner's recipe would leave empty keeps its own
+    cleaning (the recipe fits the partner's page, not this one)."""
+    from aligner.pairing import pair_by_link
+
+    recipes = {id(d): _recipe_of(d) for d in (*en_docs, *ko_docs)}
+    again: dict[int, tuple[Document, Recipe]] = {}
+    for _, en, ko in pair_by_link(en_docs, ko_docs).pairs:
+        en_recipe, ko_recipe = recipes[id(en)], recipes[id(ko)]
+        if en_recipe is None and ko_recipe is not None:
+            again.setdefault(id(en), (en, ko_recipe))
+        elif ko_recipe is None and en_recipe is not None:
+            again.setdefault(id(ko), (ko, en_recipe))
+    if not again:
+        return en_docs, ko_docs
+    redone = _reread(list(again.values()), pair)
+    return [redone.get(id(d), d) for d in en_docs], [redone.get(id(d), d) for d in ko_docs]
+
+
+_JSONL_SOURCE = re.compile(r"(.+\.(?:jsonl|ndjson)):(\d+)", re.IGNORECASE)
+_PARQUET_SOURCE = re.compile(r"(.+\.(?:parquet|pq))#(\d+)", re.IGNORECASE)
+
+
+def _reread(wanted: list[tuple[Document, Recipe]], pair: tuple[str, str]) -> dict[int, Document]:
+    """Each document of ``wanted`` read again from its source with its recipe, keyed by
+    ``id()`` of the document it replaces; a JSONL or Parquet collection is read once
+    for all its records (:func:`read_jsonl`, :func:`read_parquet`), a text file as
+    :func:`read_collection` reads it. Documents whose source is gone are left out."""
+    by_file: dict[tuple[str, Path, str], dict[int, tuple[Document, Recipe]]] = {}
+    found: list[tuple[Document, Document]] = []
+    for doc, recipe in wanted:
+        src = doc.source or ""
+        jsonl, parquet = _JSONL_SOURCE.fullmatch(src), _PARQUET_SOURCE.fullmatch(src)
+        m = jsonl or parquet
+        if m:
+            kind = "jsonl" if jsonl else "parquet"
+            at = by_file.setdefault((kind, Path(m.group(1)), doc.lang), {})
+            at[int(m.group(2))] = (doc, recipe)
+        elif src and Path(src).is_file():
+            new = load_document(
+                src, doc.lang, doc_id=doc.doc_id, recipe=recipe.path, allow_empty=True
+            )
+            found.append((doc, new))
+    for (kind, path, lang), at in by_file.items():
+        if not path.is_file():
             continue
-        if en_recipes[i] is None:
-            en_out[i] = _reread(doc, ko_recipes[j]) or doc
-        else:
-            ko_out[j] = _reread(ko_docs[j], en_recipes[i]) or ko_docs[j]
-    return en_out, ko_out
-
-
-def _reread(doc: Document, recipe: Recipe | None) -> Document | None:
-    """``doc`` read again from its source and cleaned with ``recipe`` (None when its
-    source cannot be read again)."""
-    if recipe is None or not doc.source:
-        return None
-    src = doc.source
-    jsonl = re.fullmatch(r"(.+\.(?:jsonl|ndjson)):(\d+)", src, re.IGNORECASE)
-    parquet = re.fullmatch(r"(.+\.(?:parquet|pq))#(\d+)", src, re.IGNORECASE)
-    if jsonl:
-        path, n = Path(jsonl.group(1)), int(jsonl.group(2))
-        rec = json.loads(decode_file(path).split("\n")[n - 1])
-        return _record(rec, path, n, None, doc.lang, True, recipe.path)
-    if parquet:
-        import pyarrow.parquet as pq
-
-        path, row = Path(parquet.group(1)), int(parquet.group(2))
-        rec = pq.read_table(path).slice(row, 1).to_pylist()[0]
-        return _record(rec, path, None, row, doc.lang, True, recipe.path)
-    if Path(src).is_file():
-        return load_document(src, doc.lang, doc_id=doc.doc_id, recipe=recipe.path, allow_empty=True)
-    return None
+        only = {n: recipe.path for n, (_, recipe) in at.items()}
+        read = read_jsonl if kind == "jsonl" else read_parquet
+        docs = read(path, lang, only=only)
+        sep = ":" if kind == "jsonl" else "#"
+        found.extend((at[int((d.source or "").rsplit(sep, 1)[1])][0], d) for d in docs)
+    out: dict[int, Document] = {}
+    for old, new in found:
+        if not new.text.strip() and old.text.strip():
+            logger.warning(
+                "%s: the recipe its partner calls for leaves no text; kept as first cleaned",
+                old.source,
+            )
+            continue
+        out[id(old)] = _checked([new], old.lang, pair)[0]
+    return out
 
 
 def load_side(

@@ -182,23 +182,31 @@ def _drop_repeats(frame: pl.DataFrame) -> pl.DataFrame:
 # --------------------------------------------------------------------------- formats
 
 
+_MIXED = "mul"  # ISO 639 "multiple languages": a side whose documents are in several
+
+
 def _languages(documents: pl.DataFrame | None) -> tuple[str, str]:
     """The language codes of the corpus's two sides (its ``en_*`` and ``ko_*`` columns),
-    from its documents table; a side whose documents are in no single language, or a
-    corpus without documents, counts as English and Korean."""
+    from its documents table: ``mul`` for a side whose documents are in several
+    languages; a corpus without documents, or a side with no language recorded, counts
+    as English and Korean."""
     if documents is None:
         return _DEFAULT_LANGS
     langs = []
     for role in _DEFAULT_LANGS:
         found = documents.filter(pl.col("role") == role)["lang"].drop_nulls().unique()
-        langs.append(found[0] if found.len() == 1 else role)
+        langs.append(found[0] if found.len() == 1 else _MIXED if found.len() else role)
     return langs[0], langs[1]
 
 
 def _side_names(langs: tuple[str, str]) -> tuple[str, str]:
     """The names of the two sides in file names and JSONL keys: the language codes, told
-    apart as ``src.<code>`` and ``tgt.<code>`` when both sides have the same language."""
+    apart as ``src.<code>`` and ``tgt.<code>`` when both sides have the same language;
+    a side in several languages is ``src`` or ``tgt`` (never the role names ``en``/``ko``,
+    which would call German and French text English)."""
     src, tgt = langs
+    if _MIXED in langs:
+        return src if src != _MIXED else "src", tgt if tgt != _MIXED else "tgt"
     return (src, tgt) if src != tgt else (f"src.{src}", f"tgt.{tgt}")
 
 

@@ -59,7 +59,10 @@ def kiwi_starts(chunk: str) -> list[int]:
 
 
 def _cuts_ko(chunk: str) -> list[int]:
-    return sorted(set(kiwi_starts(_blank_quotes(chunk))) | set(_latin_cuts(chunk)))
+    cuts = set(kiwi_starts(_blank_quotes(chunk))) | set(_latin_cuts(chunk))
+    for lo, hi in _embedded_latin(chunk):
+        cuts = {c for c in cuts if not lo < c <= hi}
+    return sorted(cuts)
 
 
 # A stretch of Latin-script text inside a Korean paragraph: a statement quoted in the
@@ -76,12 +79,32 @@ def _latin_cuts(chunk: str) -> list[int]:
     for m in _LATIN_RUN.finditer(chunk):
         run = m.group()
         out.extend(m.start() + c for c in _fix_cuts_en(run, _cuts_en(run)) if 0 < c < len(run))
-        if m.end() < len(chunk) and _ENDS_SENTENCE.search(run):
+        if m.end() < len(chunk) and _ENDS_SENTENCE.search(run) and not _ko_goes_on(chunk, m.end()):
             out.append(m.end())  # Korean after a quoted English sentence starts anew
     return out
 
 
 _ENDS_SENTENCE = re.compile(r"[.?!][”’\"')\]]*\s+$")
+_OPENING_QUOTES = frozenset("“‘«„\"'")
+
+
+def _embedded_latin(chunk: str) -> Iterator[tuple[int, int]]:
+    """The Latin-script stretches that a Korean sentence carries on after: an English
+    quotation or title followed by a quotative, a copula or an ending (``"... today."
+    라고 밝혔다``, ``"North Korea's Hidden Gulag. Second Edition." 이다``), or by Hangul
+    right after the closing quote. Each is given as ``(lo, hi)``: no sentence starts after ``lo``
+    up to ``hi`` (the Hangul that goes on). ``lo`` is the last opening quote of the
+    stretch (a sentence may still start with the quotation), else its first letter."""
+    for m in _LATIN_RUN.finditer(chunk):
+        hi = m.end()
+        if hi >= len(chunk) or not (chunk[hi - 1] in _CLOSING_QUOTES or _ko_goes_on(chunk, hi)):
+            continue
+        lo = m.start()
+        for i in range(hi - 1, max(m.start() - 2, 0) - 1, -1):
+            if chunk[i] in _OPENING_QUOTES and _is_opening(chunk, i):
+                lo = i + 1  # a cut at the quotation's first letter stays
+                break
+        yield lo, hi
 
 
 # Quotation marks are blanked in the copy a splitter sees (same length, so the offsets
@@ -189,6 +212,12 @@ _DC_NAME_GOES_ON = frozenset(
 )
 
 
+# A lone capital after a lowercase word ends a sentence before an initialism: "Plan B.
+# U.S. officials said ..." (sentencex never cuts there). A middle initial is followed by a
+# surname ("George W. Bush"), not by "U.S.", so names keep their initials.
+_LETTER_BEFORE_INITIALISM = re.compile(r"(?<=[a-z]\s[A-Z]\.)\s+(?=[A-Z]\.(?:[A-Z]\.)+\s)")
+
+
 def _washington_dc_cuts(chunk: str) -> list[int]:
     out = []
     for m in _WASHINGTON_DC.finditer(chunk):
@@ -203,8 +232,10 @@ def _fix_cuts_en(chunk: str, cuts: list[int]) -> list[int]:
     two initials (``ROK-U.S.``, where sentencex cuts before ``S.``), or between
     ``a.m.``/``p.m.`` and a time zone, a day or a month (``5 p.m. ET Sunday``); a cut
     after ``Washington, D.C.`` before a capitalised word that does not carry on the
-    district's name (``D.C. Deputy Secretary Sherman ...``, not ``D.C. Mayor ...``)."""
+    district's name (``D.C. Deputy Secretary Sherman ...``, not ``D.C. Mayor ...``), and
+    after a lone capital before an initialism (``Plan B. U.S. officials ...``)."""
     extra = _washington_dc_cuts(chunk) if "D." in chunk else []
+    extra += [m.end() for m in _LETTER_BEFORE_INITIALISM.finditer(chunk)]
     if extra:
         cuts = sorted(set(cuts) | set(extra))
     keep = []
@@ -247,11 +278,26 @@ def _in_brackets(chunk: str, cut: int) -> bool:
     return False
 
 
-# A quotative particle or ending after a closing quote, which no sentence starts with:
-# the quotation and its reporting clause are one sentence also when a space comes before
-# or after the closing mark (``것입니다. ”라고 말하였다``, ``했다.” 고 말했다``).
-_QUOTATIVE = re.compile(r"(?:이?라(?:고|며|면서|는)|이?란|고|며|면서)(?:는|도|요)?(?![가-힣])")
+# A quotative particle or ending, or a copula, after a closing quote or a quoted English
+# stretch, which no sentence starts with: the quotation and its reporting clause are one
+# sentence also when a space comes before or after the closing mark (``것입니다. ”라고
+# 말하였다``, ``했다.” 고 말했다``, ``"... today." 라고 밝혔다``, ``"... Edition." 이다``).
+_QUOTATIVE = re.compile(
+    r"(?:이?라(?:고|며|면서|는)|이?란|고|며|면서"
+    r"|이(?:다|며|고|었다|었고|었으며|지만|나|어서|라서)|입니다|였다|였고|였으며|인데)"
+    r"(?:는|도|요)?(?![가-힣])"
+)
 _CLOSING_QUOTES = "”’\"'」』"
+
+
+def _ko_goes_on(chunk: str, cut: int) -> bool:
+    """True when the Hangul word at ``cut`` carries on the sentence before it (a
+    quotative, a copula: :data:`_QUOTATIVE`). After a space a lone ``이란`` is taken
+    for the country (``... today.” 이란 외무부는``), not the quotative."""
+    m = _QUOTATIVE.match(chunk, cut)
+    if not m:
+        return False
+    return not (cut > 0 and chunk[cut - 1].isspace() and m.group() == "이란")
 
 
 def _after_closing_quote(chunk: str, cut: int) -> bool:
@@ -272,7 +318,7 @@ def _fix_cuts_ko(chunk: str, cuts: list[int]) -> list[int]:
         prev = chunk[cut - 1]
         if HANGUL.match(prev) and HANGUL.match(chunk[cut]):
             continue
-        if _after_closing_quote(chunk, cut) and _QUOTATIVE.match(chunk, cut):
+        if _after_closing_quote(chunk, cut) and _ko_goes_on(chunk, cut):
             continue
         off = _TRAILING_OFF.search(chunk, 0, cut)
         if off and (not prev.isspace() or (off.group(1) and HANGUL.match(chunk[cut]))):

@@ -519,3 +519,137 @@ def test_a_korean_link_to_the_english_version_is_kept_and_removed(tmp_path: Path
     assert doc.translation_url == "https://www.dailynk.com/english/trade-01/"
     assert doc.original_url == "" and line in [r.text for r in doc.removed]
     assert doc.text == "무역이 재개되었다.\n\n관리들이 확인했다."
+
+
+# ------------------------------------------------------------------ share_recipes
+
+# A Daily NK pair: the Korean page calls for the dailynk recipe ("/사진=데일리NK"), its
+# English translation carries nothing that names the site; only the recipe drops the
+# English tag line and caption.
+SHARE_EN = (
+    "The dollar has been rising more sharply than the yuan in the markets of North Korea.\n\n"
+    "flood, propaganda, loyalty\n"
+    "North Korea’s Rodong Sinmun reported on Sept. 30 that Kim Jong Un had visited the "
+    "site. (Rodong Sinmun, News 1)\n\n"
+    "Prices of rice and corn climbed again this week, sources said.\n"
+)
+SHARE_KO = (
+    "북한 시장 쌀 가격이 연일 상승세를 보이고 있다.\n\n"
+    "논에서 모내기를 하고 있는 북한 일꾼들을 배경으로 선전 구호가 보인다. /사진=데일리NK\n\n"
+    "옥수수 가격도 올랐다고 소식통이 전했다.\n"
+)
+# a second pair where neither side calls for a recipe: nothing is read again for it
+PLAIN_EN = "Heavy rain is expected across the southern provinces this weekend, officials said."
+PLAIN_KO = "이번 주말 남부 지방에 많은 비가 내릴 것으로 예상된다고 당국자들이 밝혔다."
+
+
+def _share_inputs(kind: str, root: Path) -> tuple[Path, Path]:
+    """The two pairs as a folder, JSONL or Parquet collection per side; the English
+    side names the Korean original by URL for the Daily NK pair (a Korean article that
+    shares its id but has no recipe is not its partner), the plain pair by id."""
+    ko_url = "https://news.example.org/korean/rice-01/"
+    en_recs = [
+        {"id": "plain", "text": PLAIN_EN},
+        {"id": "rice-en", "text": SHARE_EN, "original_url": ko_url},
+    ]
+    ko_recs = [
+        {"id": "plain", "text": PLAIN_KO},
+        {"id": "rice-ko", "text": SHARE_KO, "url": ko_url},
+        {"id": "rice-en", "text": PLAIN_KO},
+    ]
+    paths = []
+    for lang, recs in (("en", en_recs), ("ko", ko_recs)):
+        if kind == "folder":  # no URLs: a file's partner is the file with its name
+            folder = root / lang
+            folder.mkdir()
+            for rec in recs:
+                if rec["id"] != "rice-en" or lang == "en":
+                    name = "rice-en" if rec["id"] == "rice-ko" else rec["id"]
+                    (folder / f"{name}.{lang}.txt").write_text(rec["text"], "utf-8")
+            paths.append(folder)
+        elif kind == "jsonl":
+            paths.append(_jsonl(root / f"{lang}.jsonl", recs))
+        else:
+            cols = {k: [r.get(k) for r in recs] for k in ("id", "text", "original_url", "url")}
+            pq.write_table(pa.table(cols), root / f"{lang}.parquet")
+            paths.append(root / f"{lang}.parquet")
+    return paths[0], paths[1]
+
+
+@pytest.mark.parametrize("kind", ["folder", "jsonl", "parquet"])
+def test_a_pair_shares_the_recipe_one_side_calls_for(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import aligner.documents as documents
+
+    en, ko = _share_inputs(kind, tmp_path)
+    alone = read_collection(en, "en")
+    assert "Rodong Sinmun" in next(d for d in alone if d.doc_id == "rice-en").text
+    ko_alone = [d.text for d in read_collection(ko, "ko")]
+    reads: list[tuple[str, object]] = []
+    for name in ("read_jsonl", "read_parquet", "load_document"):
+        real = getattr(documents, name)
+
+        def counted(path, *args, _real=real, _name=name, **kwargs):
+            reads.append((_name, Path(path).name))
+            return _real(path, *args, **kwargs)
+
+        monkeypatch.setattr(documents, name, counted)
+    en_docs, ko_docs = documents.load_inputs(en, ko, ("en", "ko"))
+    rice = next(d for d in en_docs if d.doc_id == "rice-en")
+    assert rice.text == (
+        "The dollar has been rising more sharply than the yuan in the markets of North Korea."
+        "\n\nPrices of rice and corn climbed again this week, sources said."
+    )
+    assert {r.rule for r in rice.removed} >= {"dailynk:tags", "dailynk:caption"}
+    assert rice.source and rice.lang == "en"
+    # the Korean side and the plain pair are as first read
+    assert [d.text for d in ko_docs] == ko_alone
+    assert next(d for d in en_docs if d.doc_id == "plain").text == PLAIN_EN
+    # every file read once per side, and the English one once more (all its re-reads)
+    if kind == "folder":
+        assert sorted(n for k, n in reads if k == "load_document") == [
+            "plain.en.txt", "plain.ko.txt", "rice-en.en.txt", "rice-en.en.txt", "rice-en.ko.txt",
+        ]  # fmt: skip
+    else:
+        reader = "read_jsonl" if kind == "jsonl" else "read_parquet"
+        assert sorted(reads) == [(reader, f"en.{kind}")] * 2 + [(reader, f"ko.{kind}")]
+
+
+def test_shared_recipes_read_each_collection_file_once(tmp_path: Path, monkeypatch) -> None:
+    import aligner.documents as documents
+
+    # three English articles of one JSONL file to read again: one read for all three
+    en_recs, ko_recs = [], []
+    for i in range(3):
+        en_recs.append({"id": f"a{i}", "text": SHARE_EN})
+        ko_recs.append({"id": f"a{i}", "text": SHARE_KO})
+    en, ko = _jsonl(tmp_path / "en.jsonl", en_recs), _jsonl(tmp_path / "ko.jsonl", ko_recs)
+    calls: list[dict | None] = []
+    real = documents.read_jsonl
+
+    def counted(path, *args, **kwargs):
+        calls.append(kwargs.get("only"))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(documents, "read_jsonl", counted)
+    en_docs, _ = documents.load_inputs(en, ko, ("en", "ko"))
+    assert len(calls) == 3  # each side once, then the English file once for its re-reads
+    assert calls[2] is not None and sorted(calls[2]) == [1, 2, 3]
+    assert all("Rodong Sinmun" not in d.text for d in en_docs)
+
+
+def test_a_partner_recipe_that_would_empty_an_article_is_not_applied(tmp_path: Path) -> None:
+    from aligner.documents import load_inputs
+
+    # the English page is only a tag line and a caption: the Korean page's recipe would
+    # leave nothing, so the English article keeps its first cleaning
+    en_text = (
+        "flood, propaganda, loyalty\n"
+        "North Korea’s Rodong Sinmun reported on Sept. 30 that Kim Jong Un had visited the "
+        "site. (Rodong Sinmun, News 1)\n"
+    )
+    en = _jsonl(tmp_path / "en.jsonl", [{"id": "a", "text": en_text}])
+    ko = _jsonl(tmp_path / "ko.jsonl", [{"id": "a", "text": SHARE_KO}])
+    en_docs, _ = load_inputs(en, ko, ("en", "ko"))
+    assert "Rodong Sinmun" in en_docs[0].text

@@ -275,3 +275,29 @@ def test_a_corpus_with_one_language_on_both_sides_names_the_sides(make_pair, tmp
     export(corpus, tmp_path / "j", fmt="jsonl")
     first = json.loads((tmp_path / "j.jsonl").read_text("utf-8").splitlines()[0])
     assert first["translation"] == {"src.en": "Der Hund bellt.", "tgt.en": "Le chien aboie."}
+
+
+def test_a_side_in_several_languages_is_named_src_or_tgt(make_pair, tmp_path: Path) -> None:
+    # the en_* side holds German and French documents: never named "en" (the role)
+    en, ko = ["Der Hund bellt.", "Es regnet."], ["개가 짖는다.", "비가 온다."]
+    beads = [Bead((0,), (0,), 0.9, 0.2), Bead((1,), (1,), 0.8, 0.1)]
+    results = [
+        make_pair(
+            pid, en, ko, beads,
+            en_doc=Document(f"{pid}-a", lang, " ".join(en)),
+            ko_doc=Document(f"{pid}-b", "ko", " ".join(ko)),
+        )
+        for pid, lang in (("p1", "de"), ("p2", "fr"))
+    ]  # fmt: skip
+    corpus = write_corpus(tmp_path / "mixed.parquet", results, metadata={})
+    export(corpus, tmp_path / "t")
+    assert sorted(p.name for p in tmp_path.glob("t.*")) == ["t.export.json", "t.ko", "t.src"]
+    assert json.loads((tmp_path / "t.export.json").read_text("utf-8"))["languages"] == [
+        "mul", "ko",
+    ]  # fmt: skip
+    export(corpus, tmp_path / "j", fmt="jsonl")
+    first = json.loads((tmp_path / "j.jsonl").read_text("utf-8").splitlines()[0])
+    assert first["translation"] == {"src": "Der Hund bellt.", "ko": "개가 짖는다."}
+    export(corpus, tmp_path / "x", fmt="tmx")
+    tuvs = ET.parse(tmp_path / "x.tmx").getroot().findall("body/tu")[0].findall("tuv")
+    assert [t.get(XML_LANG) for t in tuvs] == ["ko", "mul"]

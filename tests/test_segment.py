@@ -626,3 +626,67 @@ def test_korean_sentence_after_a_quote_still_starts_anew() -> None:
         "“며칠 더 기다리겠다.”",
         "며칠 뒤 그는 떠났다.",
     ]
+
+
+_STATEMENT = (
+    "The United States strongly condemns the ballistic missile launch conducted by the DPRK today."
+)
+
+
+def test_korean_quoted_english_statement_keeps_its_quotative() -> None:
+    # an English sentence quoted whole inside a Korean sentence: the quotative after it
+    # (with a space, with no quote mark at all, or a copula) keeps it in its sentence
+    cases = {
+        f'미 국무부는 "{_STATEMENT}" 라고 밝혔다. 이어 회견을 마쳤다.': [
+            f'미 국무부는 "{_STATEMENT}" 라고 밝혔다.',
+            "이어 회견을 마쳤다.",
+        ],
+        f"미 국무부는 {_STATEMENT} 라고 밝혔다. 이어 회견을 마쳤다.": [
+            f"미 국무부는 {_STATEMENT} 라고 밝혔다.",
+            "이어 회견을 마쳤다.",
+        ],
+        f"국무부 성명은 “{_STATEMENT}” 이라는 내용이다.": [
+            f"국무부 성명은 “{_STATEMENT}” 이라는 내용이다.",
+        ],
+        f"그는 “{_STATEMENT}”며 도발을 비판했다.": [f"그는 “{_STATEMENT}”며 도발을 비판했다."],
+    }
+    for text, want in cases.items():
+        assert texts(text, "ko") == want
+
+
+def test_korean_english_title_with_full_stops_stays_in_its_sentence() -> None:
+    title = "North Korea's Hidden Gulag. Second Edition. Committee for Human Rights in North Korea"
+    text = f'이 보고서의 제목은 "{title}" 이다. 보고서는 2012년에 나왔다.'
+    assert texts(text, "ko") == [f'이 보고서의 제목은 "{title}" 이다.', "보고서는 2012년에 나왔다."]
+    # the same title glued to a particle
+    text = f"인권위원회는 “{title}”를 펴냈다."
+    assert texts(text, "ko") == [text]
+
+
+def test_korean_after_quoted_english_sentences_a_new_sentence_still_starts() -> None:
+    # VOA: the English statement quoted whole (two sentences), then a new Korean
+    # sentence; a word that begins like a quotative or is the country 이란 starts anew
+    second = "The Deputy Secretary thanked the Minister for his support."
+    afters = (
+        "프라이스 대변인은 이렇게 밝혔다.",
+        "고위 관계자는 이렇게 말했다.",
+        "이란 외무부도 성명을 냈다.",
+    )
+    for after in afters:
+        text = f"[프라이스 대변인] “{_STATEMENT} {second}” {after}"
+        assert texts(text, "ko") == [f"[프라이스 대변인] “{_STATEMENT}", f"{second}”", after]
+
+
+def test_a_lone_capital_before_an_initialism_ends_a_sentence() -> None:
+    text = "They fell back on Plan B. U.S. officials said the plan was not ready."
+    assert texts(text, "en") == [
+        "They fell back on Plan B.",
+        "U.S. officials said the plan was not ready.",
+    ]
+    # initials in names and inside a compound stay
+    for kept in (
+        "George W. Bush met U.S. officials in Seoul.",
+        "John F. Kennedy spoke to U.N. delegates.",
+        "Both stressed the ROK-U.S. alliance and peace.",
+    ):
+        assert texts(kept, "en") == [kept]
