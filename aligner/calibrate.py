@@ -207,7 +207,9 @@ def _cos(a: np.ndarray, b: np.ndarray) -> float:
 
 
 # How a sentence that is complete ends (a caption, a date line or a credit often does not).
-_STOPS = tuple(".!?\"'”’)」』…다요")
+# Full-width marks too: Chinese and Japanese sentences end with 。！？ and may close a
+# quotation or a bracket after them.
+_STOPS = tuple(".!?\"'”’)」』…다요。！？．）」』】〉》〕］｝＂＇")
 NO_GAIN = -0.5  # absorb_gain of a bead with no unlinked sentence beside it
 
 

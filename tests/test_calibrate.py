@@ -151,6 +151,17 @@ def test_unlinked_sentence_features_read_the_text_and_the_place():
     assert _column(f, "unlinked", "at_edge") == [1.0, 0.0, 1.0, 1.0]
 
 
+def test_no_stop_knows_full_width_sentence_ends():
+    en, ko = _doc(4, noise=0.1)
+    beads = _beads_for(en, ko, [((0,), ()), ((1,), ()), ((2,), ()), ((3,), ()), ((), (0, 1, 2, 3))])
+    en_texts = ["他来了。", "真的吗？", "（见下图。）", "图片：新华社"]
+    f = bead_features(beads, en, ko, en_texts, ["하나다.", "둘이다.", "셋이다.", "넷이다."])
+    assert f.unlinked_beads[:4] == (0, 1, 2, 3)
+    # a Chinese sentence ends with a full-width mark (also inside a closing bracket);
+    # a caption without one is still caught
+    assert _column(f, "unlinked", "no_stop")[:4] == [0.0, 0.0, 0.0, 1.0]
+
+
 def test_the_final_step_rescales_the_logit_and_keeps_the_ranking():
     base = LogisticModel(("a",), (0.0,), (1.0,), (2.0,), 1.0)
     squeezed = LogisticModel(("a",), (0.0,), (1.0,), (2.0,), 1.0, slope=0.5, shift=0.3)
