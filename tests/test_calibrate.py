@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from aligner.calibrate import (
     bead_probabilities,
     default_calibrator,
     expected_calibration_error,
+    mutual_share,
     reliability_table,
 )
 from aligner.errors import AlignerError
@@ -170,6 +172,46 @@ def test_the_final_step_rescales_the_logit_and_keeps_the_ranking():
     assert squeezed.predict(x) == pytest.approx(1 / (1 + np.exp(-(0.5 * logit + 0.3))))
     assert np.argsort(squeezed.predict(x)).tolist() == np.argsort(base.predict(x)).tolist()
     assert squeezed.predict(x).max() < base.predict(x).max()
+
+
+def test_mutual_share_tells_a_literal_document_from_a_loose_one():
+    en, ko = _doc(10, noise=0.3)
+    assert mutual_share(en, ko) == 1.0  # every sentence is its partner's best match
+    # a loose version: half its sentences are the other half's, or about something else
+    loose_ko = np.vstack([ko[:5], _unit_rows(5, 32, seed=9)])
+    loose_en = np.vstack([en[:4], en[3:4] + 0.01, _unit_rows(5, 32, seed=7)])
+    share = mutual_share(loose_en, loose_ko)
+    assert share < 0.7
+    assert mutual_share(en[:0], ko) == 0.0
+
+
+def test_a_gated_final_step_leaves_literal_documents_to_the_plain_model(tmp_path):
+    plain = LogisticModel(("a",), (0.0,), (1.0,), (2.0,), 1.0)
+    gated = LogisticModel(("a",), (0.0,), (1.0,), (2.0,), 1.0, slope=0.5, shift=0.3, gate=0.7)
+    stepped = LogisticModel(("a",), (0.0,), (1.0,), (2.0,), 1.0, slope=0.5, shift=0.3)
+    x = np.array([[-1.0], [0.5], [2.0]])
+    assert gated.predict(x, 0.9) == pytest.approx(plain.predict(x))
+    assert gated.predict(x, 0.5) == pytest.approx(stepped.predict(x))
+    per_row = gated.predict(x, np.array([0.9, 0.5, 0.9]))
+    assert per_row[1] == pytest.approx(stepped.predict(x)[1])
+    assert per_row[[0, 2]] == pytest.approx(plain.predict(x)[[0, 2]])
+    assert gated.predict(x) == pytest.approx(stepped.predict(x))  # no share: stepped
+    shipped = default_calibrator()
+    assert shipped is not None
+    lin = shipped.linked
+    cal = Calibrator("t", replace(lin, gate=0.7), replace(shipped.unlinked, gate=None))
+    cal.save(tmp_path / "c.json")
+    back = Calibrator.load(tmp_path / "c.json")
+    assert back == cal and back.linked.gate == 0.7 and back.unlinked.gate is None
+    # the aligner's probabilities: a literal document gets the plain model's
+    en, ko = _doc(6, noise=0.2)
+    beads = _beads_for(en, ko, [((i,), (i,)) for i in range(6)])
+    texts = _texts(6)
+    with_gate = Calibrator("g", replace(lin, slope=0.4, shift=1.3, gate=0.7), shipped.unlinked)
+    without = Calibrator("p", replace(lin, slope=1.0, shift=0.0), shipped.unlinked)
+    a = bead_probabilities(beads, en, ko, texts, texts, with_gate)
+    b = bead_probabilities(beads, en, ko, texts, texts, without)
+    assert [x.prob for x in a] == [x.prob for x in b]
 
 
 def test_a_calibration_file_without_the_final_step_or_with_unknown_features(tmp_path):
