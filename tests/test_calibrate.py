@@ -297,7 +297,7 @@ def test_the_aligner_writes_prob_into_the_corpus(tmp_path, use_encoder):
     from aligner import Aligner
 
     al = Aligner(use_encoder)
-    assert "|cal:lr2" in al.signature()
+    assert "|cal:lr3" in al.signature()
     result = al.align_texts(
         "The train has not moved. It is snowing in Seoul.\n\nRead in Korean",
         "열차는 움직이지 않았다. 서울에는 눈이 내리고 있다.",
@@ -355,3 +355,65 @@ def test_the_refit_is_deterministic_and_its_final_step_fits_the_loose_set():
     assert plain.predict(x_news).mean() - rate > 0.05  # too sure without the step
     oof = recipe.out_of_fold(x, y, groups, ("score",), 0.1, w, news)
     assert oof.shape == y.shape and np.all((oof > 0) & (oof < 1))
+
+
+def _calibrate_data():
+    import sys
+    from pathlib import Path
+
+    scripts = str(Path(__file__).resolve().parents[1] / "scripts")
+    if scripts not in sys.path:
+        sys.path.insert(0, scripts)
+    import calibrate_data
+
+    return calibrate_data
+
+
+class _Signed:
+    """An aligner as the cache key sees it: its signature."""
+
+    def __init__(self, sig: str) -> None:
+        self.sig = sig
+
+    def signature(self) -> str:
+        return self.sig
+
+
+def test_the_refit_cache_is_keyed_by_the_aligner_and_the_data():
+    data = _calibrate_data()
+    BenchDoc = data.benchdata.BenchDoc
+    docs = [BenchDoc("a", ("One.",), ("하나.",), (((0,), (0,)),))]
+    key = data.cache_key("flores", docs, False, _Signed("v1"))
+    assert key == data.cache_key("flores", list(docs), False, _Signed("v1"))
+    assert key != data.cache_key("flores", docs, False, _Signed("v2"))  # another engine
+    changed = [BenchDoc("a", ("One!",), ("하나.",), (((0,), (0,)),))]
+    assert key != data.cache_key("flores", changed, False, _Signed("v1"))  # other data
+    assert key != data.cache_key("flores", docs, True, _Signed("v1"))
+
+
+@pytest.mark.data
+def test_real_news_training_documents_are_cleaned_as_the_cli_cleans_them():
+    """A Daily NK-style pair where only one side calls for a site recipe: the refit's
+    text is the CLI's (the partner's recipe applied), with offsets into the raw text."""
+    data = _calibrate_data()
+    import realnews
+
+    entry = next(
+        (e for e in realnews.read_manifest() if e["id"] == "usemb-2022-0611-austin-lee-readout"),
+        None,
+    )
+    texts = realnews.load_texts(entry) if entry else "absent"
+    if isinstance(texts, str):
+        pytest.skip("real-news texts absent")
+    from aligner.clean import clean_text
+    from aligner.documents import article_rules
+
+    en, ko = data.cleaned_like_cli(texts, entry["id"])
+    own = clean_text(texts[0], "en", article_rules(texts[0], "en"))
+    assert en.text != own.text  # its own rules alone clean it otherwise
+    for cleaned, raw in ((en, texts[0]), (ko, texts[1])):
+        assert all(
+            raw[o] == c
+            for o, c in zip(cleaned.offsets[: len(cleaned.text)], cleaned.text, strict=True)
+            if o >= 0
+        )
