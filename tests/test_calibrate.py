@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from aligner.calibrate import (
     bead_probabilities,
     default_calibrator,
     expected_calibration_error,
+    mutual_share,
     reliability_table,
 )
 from aligner.errors import AlignerError
@@ -151,6 +153,17 @@ def test_unlinked_sentence_features_read_the_text_and_the_place():
     assert _column(f, "unlinked", "at_edge") == [1.0, 0.0, 1.0, 1.0]
 
 
+def test_no_stop_knows_full_width_sentence_ends():
+    en, ko = _doc(4, noise=0.1)
+    beads = _beads_for(en, ko, [((0,), ()), ((1,), ()), ((2,), ()), ((3,), ()), ((), (0, 1, 2, 3))])
+    en_texts = ["他来了。", "真的吗？", "（见下图。）", "图片：新华社"]
+    f = bead_features(beads, en, ko, en_texts, ["하나다.", "둘이다.", "셋이다.", "넷이다."])
+    assert f.unlinked_beads[:4] == (0, 1, 2, 3)
+    # a Chinese sentence ends with a full-width mark (also inside a closing bracket);
+    # a caption without one is still caught
+    assert _column(f, "unlinked", "no_stop")[:4] == [0.0, 0.0, 0.0, 1.0]
+
+
 def test_the_final_step_rescales_the_logit_and_keeps_the_ranking():
     base = LogisticModel(("a",), (0.0,), (1.0,), (2.0,), 1.0)
     squeezed = LogisticModel(("a",), (0.0,), (1.0,), (2.0,), 1.0, slope=0.5, shift=0.3)
@@ -159,6 +172,46 @@ def test_the_final_step_rescales_the_logit_and_keeps_the_ranking():
     assert squeezed.predict(x) == pytest.approx(1 / (1 + np.exp(-(0.5 * logit + 0.3))))
     assert np.argsort(squeezed.predict(x)).tolist() == np.argsort(base.predict(x)).tolist()
     assert squeezed.predict(x).max() < base.predict(x).max()
+
+
+def test_mutual_share_tells_a_literal_document_from_a_loose_one():
+    en, ko = _doc(10, noise=0.3)
+    assert mutual_share(en, ko) == 1.0  # every sentence is its partner's best match
+    # a loose version: half its sentences are the other half's, or about something else
+    loose_ko = np.vstack([ko[:5], _unit_rows(5, 32, seed=9)])
+    loose_en = np.vstack([en[:4], en[3:4] + 0.01, _unit_rows(5, 32, seed=7)])
+    share = mutual_share(loose_en, loose_ko)
+    assert share < 0.7
+    assert mutual_share(en[:0], ko) == 0.0
+
+
+def test_a_gated_final_step_leaves_literal_documents_to_the_plain_model(tmp_path):
+    plain = LogisticModel(("a",), (0.0,), (1.0,), (2.0,), 1.0)
+    gated = LogisticModel(("a",), (0.0,), (1.0,), (2.0,), 1.0, slope=0.5, shift=0.3, gate=0.7)
+    stepped = LogisticModel(("a",), (0.0,), (1.0,), (2.0,), 1.0, slope=0.5, shift=0.3)
+    x = np.array([[-1.0], [0.5], [2.0]])
+    assert gated.predict(x, 0.9) == pytest.approx(plain.predict(x))
+    assert gated.predict(x, 0.5) == pytest.approx(stepped.predict(x))
+    per_row = gated.predict(x, np.array([0.9, 0.5, 0.9]))
+    assert per_row[1] == pytest.approx(stepped.predict(x)[1])
+    assert per_row[[0, 2]] == pytest.approx(plain.predict(x)[[0, 2]])
+    assert gated.predict(x) == pytest.approx(stepped.predict(x))  # no share: stepped
+    shipped = default_calibrator()
+    assert shipped is not None
+    lin = shipped.linked
+    cal = Calibrator("t", replace(lin, gate=0.7), replace(shipped.unlinked, gate=None))
+    cal.save(tmp_path / "c.json")
+    back = Calibrator.load(tmp_path / "c.json")
+    assert back == cal and back.linked.gate == 0.7 and back.unlinked.gate is None
+    # the aligner's probabilities: a literal document gets the plain model's
+    en, ko = _doc(6, noise=0.2)
+    beads = _beads_for(en, ko, [((i,), (i,)) for i in range(6)])
+    texts = _texts(6)
+    with_gate = Calibrator("g", replace(lin, slope=0.4, shift=1.3, gate=0.7), shipped.unlinked)
+    without = Calibrator("p", replace(lin, slope=1.0, shift=0.0), shipped.unlinked)
+    a = bead_probabilities(beads, en, ko, texts, texts, with_gate)
+    b = bead_probabilities(beads, en, ko, texts, texts, without)
+    assert [x.prob for x in a] == [x.prob for x in b]
 
 
 def test_a_calibration_file_without_the_final_step_or_with_unknown_features(tmp_path):
@@ -244,7 +297,7 @@ def test_the_aligner_writes_prob_into_the_corpus(tmp_path, use_encoder):
     from aligner import Aligner
 
     al = Aligner(use_encoder)
-    assert "|cal:lr2" in al.signature()
+    assert "|cal:lr3" in al.signature()
     result = al.align_texts(
         "The train has not moved. It is snowing in Seoul.\n\nRead in Korean",
         "열차는 움직이지 않았다. 서울에는 눈이 내리고 있다.",
@@ -302,3 +355,65 @@ def test_the_refit_is_deterministic_and_its_final_step_fits_the_loose_set():
     assert plain.predict(x_news).mean() - rate > 0.05  # too sure without the step
     oof = recipe.out_of_fold(x, y, groups, ("score",), 0.1, w, news)
     assert oof.shape == y.shape and np.all((oof > 0) & (oof < 1))
+
+
+def _calibrate_data():
+    import sys
+    from pathlib import Path
+
+    scripts = str(Path(__file__).resolve().parents[1] / "scripts")
+    if scripts not in sys.path:
+        sys.path.insert(0, scripts)
+    import calibrate_data
+
+    return calibrate_data
+
+
+class _Signed:
+    """An aligner as the cache key sees it: its signature."""
+
+    def __init__(self, sig: str) -> None:
+        self.sig = sig
+
+    def signature(self) -> str:
+        return self.sig
+
+
+def test_the_refit_cache_is_keyed_by_the_aligner_and_the_data():
+    data = _calibrate_data()
+    BenchDoc = data.benchdata.BenchDoc
+    docs = [BenchDoc("a", ("One.",), ("하나.",), (((0,), (0,)),))]
+    key = data.cache_key("flores", docs, False, _Signed("v1"))
+    assert key == data.cache_key("flores", list(docs), False, _Signed("v1"))
+    assert key != data.cache_key("flores", docs, False, _Signed("v2"))  # another engine
+    changed = [BenchDoc("a", ("One!",), ("하나.",), (((0,), (0,)),))]
+    assert key != data.cache_key("flores", changed, False, _Signed("v1"))  # other data
+    assert key != data.cache_key("flores", docs, True, _Signed("v1"))
+
+
+@pytest.mark.data
+def test_real_news_training_documents_are_cleaned_as_the_cli_cleans_them():
+    """A Daily NK-style pair where only one side calls for a site recipe: the refit's
+    text is the CLI's (the partner's recipe applied), with offsets into the raw text."""
+    data = _calibrate_data()
+    import realnews
+
+    entry = next(
+        (e for e in realnews.read_manifest() if e["id"] == "usemb-2022-0611-austin-lee-readout"),
+        None,
+    )
+    texts = realnews.load_texts(entry) if entry else "absent"
+    if isinstance(texts, str):
+        pytest.skip("real-news texts absent")
+    from aligner.clean import clean_text
+    from aligner.documents import article_rules
+
+    en, ko = data.cleaned_like_cli(texts, entry["id"])
+    own = clean_text(texts[0], "en", article_rules(texts[0], "en"))
+    assert en.text != own.text  # its own rules alone clean it otherwise
+    for cleaned, raw in ((en, texts[0]), (ko, texts[1])):
+        assert all(
+            raw[o] == c
+            for o, c in zip(cleaned.offsets[: len(cleaned.text)], cleaned.text, strict=True)
+            if o >= 0
+        )
