@@ -24,9 +24,8 @@ class GainWeights(NamedTuple):
     pairs), ``threshold`` (``AlignParams.threshold`` times the typical best score),
     ``member_floor`` (``AlignParams.member_floor`` times the typical best cosine),
     ``loose_drop`` (the looseness allowance per sentence, 0 in a literal or an
-    unrelated pairing), ``loose_delta`` (2, i.e. off, unless the document is loose),
-    ``min_cosine`` (raised to ``loose_min`` in an unrelated pairing) and
-    ``member_min`` (``AlignParams.loose_member_min`` in a loose document, else 0).
+    unrelated pairing), ``loose_delta`` (2, i.e. off, unless the document is loose)
+    and ``min_cosine`` (raised to ``loose_min`` in an unrelated pairing).
     """
 
     rho: float
@@ -41,7 +40,6 @@ class GainWeights(NamedTuple):
     loose_drop: float
     loose_delta: float
     min_cosine: float
-    member_min: float
 
 
 @njit(cache=True)
@@ -173,13 +171,6 @@ def all_gains(
                 cos = dot / (group_norm(self_en, i - k, k) * group_norm(self_ko, j - el, el))
                 if cos < w.min_cosine:
                     continue  # the two sides do not match at all: never linked
-                if w.member_min > 0.0:
-                    stray = member_shortfall(
-                        sims, lo, hi, off, i, j, k, el, self_en, self_ko,
-                        floor=w.member_min, weight=1.0,
-                    )  # fmt: skip
-                    if stray > 0.0:
-                        continue  # a member matches nothing on the other side
                 r_en = 0.0
                 for a in range(i - k, i):
                     r_en += re[a]

@@ -66,7 +66,6 @@ class AlignParams:
     loose_share: float = _sig(0.7, "lsh")
     min_cosine: float = _sig(0.15, "minc")
     loose_min: float = _sig(0.4, "lmin")
-    loose_member_min: float = _sig(0.075, "lmm")
     band_radius: int = _sig(8, "band")
     full_cells: int = 250_000  # search budget: not in the signature
     max_rounds: int = 6  # search budget: not in the signature
@@ -251,13 +250,6 @@ class Problem:
             loose_drop=self.loose_drop,
             loose_delta=self.loose_delta,
             min_cosine=self.min_cosine,
-            # In a loose document a sentence that matches the other side of a bead not
-            # at all (under ``loose_member_min``) is never merged into it: there the
-            # looseness allowance and the low threshold pay every member, and the member
-            # term alone let headline furniture, bylines and asides join a neighbour's
-            # bead. A literal document keeps its fragments (a short clause matches little
-            # on its own): Text+Berg test fell .9101 -> .8912 with the rule everywhere.
-            member_min=params.loose_member_min if self.keeps_member_estimate else 0.0,
         )
         self.gains = all_gains(
             self.sims, band.lo, band.hi, band.off, self.n, self.m, self.tk, self.tl,

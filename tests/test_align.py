@@ -798,8 +798,7 @@ def test_a_verified_merge_pays_more_the_more_the_contribution_test_weighs(loose:
     va, vb = en[qe], unit(ko[j0] + ko[j0 + 1])
 
     def gain(**weights: float) -> float:
-        # loose_member_min 0: the unrelated member would keep the bead out altogether
-        params = AlignParams(loose_member_min=0.0, **weights)
+        params = AlignParams(**weights)
         zeros_n, zeros_m = np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64)
         problem = Problem(
             en, ko, full_band(n, m), np.full(n, 100), np.full(m, 45), zeros_n, zeros_m, params
@@ -815,38 +814,6 @@ def test_a_verified_merge_pays_more_the_more_the_contribution_test_weighs(loose:
     assert all(a >= b for a, b in pairwise(gains)), gains
     assert gains[0] - gains[1] < 0.01 * (gains[0] - gains[3]), gains
     assert gains[0] > gains[3]  # the unrelated member does cost something at 16
-
-
-def test_a_sentence_that_matches_nothing_joins_no_bead_in_a_loose_document() -> None:
-    """Real news: a byline or an aside ("... 기자가 보도합니다.") beside a loosely
-    translated sentence. Its vector matches no English sentence, but in a loose document
-    the lowered threshold and the looseness allowance pay every member of a bead, and
-    the member term alone let it join its neighbour's bead as a 1-3. Under
-    ``loose_member_min`` a member is never merged; a literal document keeps the rule off
-    (a short fragment there matches little on its own and still belongs to its bead)."""
-    from aligner.align import Problem
-    from aligner.band import full_band
-
-    en, ko, _, _ = _loose_quote_split()
-    noise = unit(np.random.default_rng(0).standard_normal(ko.shape[1]))
-    ko = np.vstack([ko[:8], noise[None], ko[8:]]).astype(np.float32)  # Korean 8: a byline
-    without = align(en, ko, params=AlignParams(loose_member_min=0.0))
-    assert [b.en for b in without if 8 in b.ko] == [(7,)]  # absorbed into a 1-3
-    beads = align(en, ko)
-    assert_well_formed(beads, len(en), len(ko), AlignParams().max_bead)
-    assert ((), (8,)) in pairs(beads)
-
-    def member_min(a: np.ndarray, b: np.ndarray) -> float:
-        n, m = len(a), len(b)
-        zeros_n, zeros_m = np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64)
-        problem = Problem(
-            a, b, full_band(n, m), np.full(n, 100), np.full(m, 45), zeros_n, zeros_m,
-            AlignParams(),
-        )  # fmt: skip
-        return problem.weights.member_min
-
-    assert member_min(en, ko) == AlignParams().loose_member_min
-    assert member_min(*_pairs_with_cosines([0.55] * 12, dim=256, seed=3)) == 0.0
 
 
 def test_a_verbatim_quote_does_not_count_as_the_partner_of_its_english_sentence() -> None:
