@@ -42,11 +42,13 @@ How it works, in four steps:
    also judged by what it adds: if dropping it would raise the bead's cosine, the merge
    pays ``contribution_weight`` times the difference. A fragment of a longer translation
    unit passes this test even though it matches little on its own; an unrelated
-   sentence fails it. In a loose document (the ``loose_share`` gate) the test weighs
-   ``loose_contribution_weight`` (0 by default): there the English often keeps only
-   part of a second Korean clause it renders (a quote split in two), so the merged
-   cosine can fall a little although the bead is right, and the single-vector member
-   term alone keeps unrelated sentences out. Sentences are encoded about once (1.06 to
+   sentence fails it. A loose document (the ``loose_share`` gate) keeps the
+   single-vector member term and adds the test to it with
+   ``loose_contribution_weight`` (0 by default; the penalty never falls as a weight
+   rises): there the English often keeps only part of a second Korean clause it
+   renders (a quote split in two), so the merged cosine can fall a little although
+   the bead is right, and the single-vector member term alone keeps unrelated
+   sentences out. Sentences are encoded about once (1.06 to
    1.16 encoder calls per sentence on the benchmarks).
 """
 

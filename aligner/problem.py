@@ -228,10 +228,13 @@ class Problem:
         # sentence that renders two Korean ones (a quote split in two, a clause made a
         # sentence) often keeps less of the second, so adding it lowers the merged
         # cosine a little although it belongs there. Under the same gate as
-        # ``loose_delta`` the test weighs ``loose_contribution_weight``.
+        # ``loose_delta`` the single-vector member term stays the judge of a verified
+        # merge, and the test is added to it with ``loose_contribution_weight`` (0 by
+        # default): the penalty only grows with either weight, never jumps at 0.
+        self.keeps_member_estimate = share < params.loose_share
         self.contribution_weight = (
             params.loose_contribution_weight
-            if share < params.loose_share
+            if self.keeps_member_estimate
             else params.contribution_weight
         )
         self.weights = GainWeights(
@@ -473,8 +476,13 @@ class Problem:
     def set_exact(
         self, t: int, c: int, i0: int, i1: int, j0: int, j1: int, va: np.ndarray, vb: np.ndarray
     ) -> None:
-        """Replace a bead's estimated cosine by the real one (and, with
-        ``contribution_weight``, the member term by the contribution test)."""
+        """Replace a bead's estimated cosine by the real one, and judge its members.
+
+        A literal document replaces the single-vector member term by the contribution
+        test (weight ``contribution_weight``); a loose one keeps the member term and adds
+        the test (weight ``loose_contribution_weight``). Either way the penalty is
+        continuous and non-decreasing in the weight: 0 and a small weight differ little.
+        """
         cos = float(va @ vb)
         self.exact[(t, c)] = cos
         if cos < self.min_cosine:
@@ -482,8 +490,9 @@ class Problem:
             return
         estimate = summed_cosine(self.en[i0:i1], self.ko[j0:j1])
         change = self._base_gain(cos, i0, i1, j0, j1) - self._base_gain(estimate, i0, i1, j0, j1)
-        if self.contribution_weight:
+        if not self.keeps_member_estimate:
             change += self._member_estimate(i0, i1, j0, j1)
+        if self.contribution_weight:
             change -= self._member_contribution(va, vb, i0, i1, j0, j1)
         self.gains[t, c] += change
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -771,6 +772,48 @@ def test_the_contribution_test_keeps_its_weight_in_a_literal_document() -> None:
     assert weight(*literal) == 16.0
     en, ko, _, _ = _loose_quote_split()
     assert weight(en, ko) == 2.0
+
+
+@pytest.mark.parametrize("loose", [True, False])
+def test_a_verified_merge_pays_more_the_more_the_contribution_test_weighs(loose: bool) -> None:
+    """The member penalty of a verified merge is continuous and never falls as the
+    contribution test's weight rises (in a loose document ``loose_contribution_weight``,
+    in a literal one ``contribution_weight``): a small weight judges a merge with an
+    unrelated member about as strictly as 0, never more leniently. (Before, a loose
+    document kept the single-vector member term at 0 and dropped it at any positive
+    weight, so .01 let in what 0 kept out.)"""
+    from aligner.align import Problem
+    from aligner.band import full_band
+
+    # The bead [qe]:[j0, j0+1]: Korean j0 has no counterpart, Korean j0+1 renders qe.
+    if loose:
+        en, ko, qe, qk = _loose_quote_split()  # Korean 6 is one of its unpaired sentences
+        j0 = qk - 1
+    else:
+        en, ko = _pairs_with_cosines([0.6] * 12, dim=256, seed=3)
+        noise = unit(np.random.default_rng(9).standard_normal(256)).astype(np.float32)
+        ko = np.vstack([ko[:5], noise[None], ko[5:]])
+        qe, j0 = 5, 5
+    n, m = len(en), len(ko)
+    va, vb = en[qe], unit(ko[j0] + ko[j0 + 1])
+
+    def gain(**weights: float) -> float:
+        params = AlignParams(**weights)
+        zeros_n, zeros_m = np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64)
+        problem = Problem(
+            en, ko, full_band(n, m), np.full(n, 100), np.full(m, 45), zeros_n, zeros_m, params
+        )
+        assert problem.keeps_member_estimate == loose
+        bead = problem.bead_at(qe, qe + 1, j0, j0 + 2)
+        assert bead[4] >= 0
+        problem.set_exact(bead[4], bead[5], qe, qe + 1, j0, j0 + 2, va, vb)
+        return float(problem.gains[bead[4], bead[5]])
+
+    name = "loose_contribution_weight" if loose else "contribution_weight"
+    gains = [gain(**{name: w}) for w in (0.0, 0.01, 1.0, 16.0)]
+    assert all(a >= b for a, b in pairwise(gains)), gains
+    assert gains[0] - gains[1] < 0.01 * (gains[0] - gains[3]), gains
+    assert gains[0] > gains[3]  # the unrelated member does cost something at 16
 
 
 def test_a_verbatim_quote_does_not_count_as_the_partner_of_its_english_sentence() -> None:
