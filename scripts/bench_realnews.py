@@ -394,8 +394,28 @@ def logger_warn(msg: str) -> None:
 # --------------------------------------------------------------------------- scoring
 
 
-def scores(pairs: Sequence[Pair], preds: dict[str, Prediction]) -> Scores:
-    return evaluate([list(p.gold.links) for p in pairs], [preds[p.id].links for p in pairs])
+def scored_links(pred: Prediction, *, removed_unaligned: bool = True) -> list[Link]:
+    """The predicted links as scored: a unit cleaning removed counts as left unaligned.
+
+    A removed line is not in the corpus, which is what a 1-0 / 0-1 link says. Scored as
+    absent instead, the scorer (precision over every predicted link, recall over the
+    two-sided gold links) makes removing a caption worse than leaving it unaligned,
+    since the correct 1-0 link it would have been drops out of precision.
+    """
+    if not removed_unaligned:
+        return list(pred.links)
+    extra: list[Link] = [((u,), ()) for u in sorted(pred.removed_en)]
+    extra += [((), (u,)) for u in sorted(pred.removed_ko)]
+    return list(pred.links) + extra
+
+
+def scores(
+    pairs: Sequence[Pair], preds: dict[str, Prediction], *, removed_unaligned: bool = True
+) -> Scores:
+    return evaluate(
+        [list(p.gold.links) for p in pairs],
+        [scored_links(preds[p.id], removed_unaligned=removed_unaligned) for p in pairs],
+    )
 
 
 def diagnostics(pairs: Sequence[Pair], preds: dict[str, Prediction]) -> dict[str, Any]:
@@ -451,17 +471,22 @@ def fmt_scores(s: Scores) -> str:
 
 
 def report(
-    split: str, mode: str, pairs: Sequence[Pair], preds: dict[str, Prediction], show_pairs: bool
+    split: str,
+    mode: str,
+    pairs: Sequence[Pair],
+    preds: dict[str, Prediction],
+    show_pairs: bool,
+    removed_unaligned: bool = True,
 ) -> dict[str, Any]:
     n_en = sum(len(p.gold.en_units) for p in pairs)
     n_ko = sum(len(p.gold.ko_units) for p in pairs)
-    overall = scores(pairs, preds)
+    overall = scores(pairs, preds, removed_unaligned=removed_unaligned)
     print(f"\n== {split} / {mode}: {len(pairs)} pairs, {n_en} en / {n_ko} ko units")
     print(f"  all           {fmt_scores(overall)}")
     by_source: dict[str, Any] = {}
     for source in sorted({p.entry["source"] for p in pairs}):
         sub = [p for p in pairs if p.entry["source"] == source]
-        s = scores(sub, preds)
+        s = scores(sub, preds, removed_unaligned=removed_unaligned)
         by_source[source] = asdict(s)
         print(f"  {source:13s} {fmt_scores(s)}  ({len(sub)} pairs)")
     diag = diagnostics(pairs, preds)
@@ -488,7 +513,7 @@ def report(
     print(f"  predicted kinds: {', '.join(f'{k} {n}' for k, n in diag['pred_kinds'].items())}")
     per_pair = {}
     for p in pairs:
-        s = scores([p], preds)
+        s = scores([p], preds, removed_unaligned=removed_unaligned)
         per_pair[p.id] = {"strict_f1": s.strict_f1, "lax_f1": s.lax_f1}
         if show_pairs:
             print(f"    {p.id:45s} strict F1 {s.strict_f1:.3f}  lax F1 {s.lax_f1:.3f}")
@@ -554,6 +579,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--json", type=Path, default=None, help="write the figures as JSON")
     ap.add_argument("--ids", default="", help="comma-separated pair ids (default: all)")
     ap.add_argument(
+        "--removed-absent",
+        action="store_true",
+        help="score units cleaning removed as absent (no link), not as left unaligned "
+        "(the convention before this option; it scores removing a caption below leaving it)",
+    )
+    ap.add_argument(
         "--explain", action="store_true", help="print each pair's gold and predicted links"
     )
     return ap.parse_args(argv)
@@ -583,7 +614,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         results[split] = {"skipped": skipped}
         for mode in modes:
             preds, seconds, fallbacks = predict(pairs, mode, args.model)
-            results[split][mode] = report(split, mode, pairs, preds, args.pairs)
+            results[split][mode] = report(
+                split, mode, pairs, preds, args.pairs, not args.removed_absent
+            )
             results[split][mode]["cli_seconds"] = seconds
             results[split][mode]["bead_level_documents"] = fallbacks
             print(f"  aligner align took {seconds:.1f} s")

@@ -193,3 +193,27 @@ def test_harness_runs_end_to_end_on_the_texts_present(tmp_path: Path, tiny_st_mo
         assert r["scores"]["n_pred"] > 0
         kinds = r["diagnostics"]["gold_kinds"]
         assert sum(kinds.values()) == len(realnews.read_gold(entry["id"]).links)
+
+
+def test_a_removed_unit_scores_as_left_unaligned() -> None:
+    entry, gold = next(
+        (e, g)
+        for e in ENTRIES
+        if (g := realnews.read_gold(e["id"])).furniture_en and len(g.links) > 3
+    )
+    pair = bench_realnews.Pair(entry, gold, "", "")
+    furniture = next(lk for lk in gold.links if not lk[1] and lk[0][0] in gold.furniture_en)
+    (unit,), _ = furniture
+    # the furniture line is removed by cleaning, and one Korean unit is wrongly left out
+    wrong = next(lk for lk in gold.links if lk[0] and lk[1])
+    kept = [lk for lk in gold.links if lk not in (furniture, wrong)]
+    kept += [(wrong[0], ()), ((), wrong[1])]
+    preds = {pair.id: bench_realnews.Prediction(kept, {unit}, set())}
+    as_unaligned = bench_realnews.scores([pair], preds)
+    as_absent = bench_realnews.scores([pair], preds, removed_unaligned=False)
+    # removing the caption is as right as leaving it unaligned: one right link more among
+    # the predicted ones; scored as absent, removing it would cost precision
+    n = len(kept)
+    assert as_absent.strict_precision == pytest.approx((n - 2) / n)
+    assert as_unaligned.strict_precision == pytest.approx((n - 1) / (n + 1))
+    assert as_unaligned.strict_recall == as_absent.strict_recall < 1.0
