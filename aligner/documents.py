@@ -19,20 +19,17 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from aligner.clean import (
+from aligner.clean import Cleaned, clean, clean_text, normalise
+from aligner.errors import InputError
+from aligner.furniture import (
     ENGLISH_LINKS,
     KOREAN_LINKS,
-    Cleaned,
     CleanRules,
-    clean,
-    clean_text,
     english_link,
     korean_link,
-    normalise,
     page_link,
     rules_for,
 )
-from aligner.errors import InputError
 from aligner.languages import normalise_code
 from aligner.recipes import Recipe, find_recipe, recipe_for, rules_for_article, shared_recipe
 from aligner.segment import check_language, segment

@@ -1,6 +1,6 @@
 """Site recipes: furniture and link patterns for one news site, in a TOML file.
 
-A recipe adds its patterns to the generic rules of :mod:`aligner.clean`; it never takes
+A recipe adds its patterns to the generic rules of :mod:`aligner.furniture`; it never takes
 a generic rule away. The recipes shipped with aligner live in ``corpora/recipes/``
 (``dailynk.toml``); ``--recipe PATH`` reads any other. A recipe is chosen for an article
 
@@ -42,8 +42,8 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
-from aligner.clean import CleanRules, Rule, rules_for
 from aligner.errors import InputError
+from aligner.furniture import CleanRules, Rule, rules_for
 
 log = logging.getLogger(__name__)
 
