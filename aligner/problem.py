@@ -222,7 +222,8 @@ class Problem:
         # low (literary German-French), pairs most sentences mutually and keeps the
         # allowance for every sentence (a delta of 2: every cosine is within it).
         share = len(self.anchors) / max(1, min(self.n, self.m))
-        self.loose_delta = params.loose_delta if share < params.loose_share else 2.0
+        self.loose = share < params.loose_share
+        self.loose_delta = params.loose_delta if self.loose else 2.0
         # The contribution test (see ``_member_contribution``) holds where a translation
         # renders its source sentence by sentence. A loose one condenses: the English
         # sentence that renders two Korean ones (a quote split in two, a clause made a
@@ -231,11 +232,8 @@ class Problem:
         # ``loose_delta`` the single-vector member term stays the judge of a verified
         # merge, and the test is added to it with ``loose_contribution_weight`` (0 by
         # default): the penalty only grows with either weight, never jumps at 0.
-        self.keeps_member_estimate = share < params.loose_share
         self.contribution_weight = (
-            params.loose_contribution_weight
-            if self.keeps_member_estimate
-            else params.contribution_weight
+            params.loose_contribution_weight if self.loose else params.contribution_weight
         )
         self.weights = GainWeights(
             rho=self.rho,
@@ -490,7 +488,7 @@ class Problem:
             return
         estimate = summed_cosine(self.en[i0:i1], self.ko[j0:j1])
         change = self._base_gain(cos, i0, i1, j0, j1) - self._base_gain(estimate, i0, i1, j0, j1)
-        if not self.keeps_member_estimate:
+        if not self.loose:
             change += self._member_estimate(i0, i1, j0, j1)
         if self.contribution_weight:
             change -= self._member_contribution(va, vb, i0, i1, j0, j1)

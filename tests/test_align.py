@@ -803,7 +803,7 @@ def test_a_verified_merge_pays_more_the_more_the_contribution_test_weighs(loose:
         problem = Problem(
             en, ko, full_band(n, m), np.full(n, 100), np.full(m, 45), zeros_n, zeros_m, params
         )
-        assert problem.keeps_member_estimate == loose
+        assert problem.loose == loose
         bead = problem.bead_at(qe, qe + 1, j0, j0 + 2)
         assert bead[4] >= 0
         problem.set_exact(bead[4], bead[5], qe, qe + 1, j0, j0 + 2, va, vb)
