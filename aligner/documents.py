@@ -58,6 +58,7 @@ __all__ = [
     "read_parquet",
     "read_raw",
     "read_text",
+    "recipe_of",
     "rules_for",
 ]
 
@@ -464,7 +465,7 @@ def load_inputs(
     return en_docs, ko_docs
 
 
-def _recipe_of(doc: Document) -> Recipe | None:
+def recipe_of(doc: Document) -> Recipe | None:
     """The recipe a cleaned article called for: by its URLs, else by its text as read
     (the kept text and the lines removed, credit lines included)."""
     urls = (doc.url, doc.original_url, doc.translation_url)
@@ -490,7 +491,7 @@ def share_recipes(
     cleaning (the recipe fits the partner's page, not this one)."""
     from aligner.pairing import pair_by_link
 
-    recipes = {id(d): _recipe_of(d) for d in (*en_docs, *ko_docs)}
+    recipes = {id(d): recipe_of(d) for d in (*en_docs, *ko_docs)}
     again: dict[int, tuple[Document, Recipe]] = {}
     for _, en, ko in pair_by_link(en_docs, ko_docs).pairs:
         en_recipe, ko_recipe = recipes[id(en)], recipes[id(ko)]

@@ -177,7 +177,7 @@ def cleaned_like_cli(raws: tuple[str, str], name: str) -> tuple[Any, Any]:
     from bench_realnews import load_like_cli
 
     from aligner.clean import clean_text
-    from aligner.documents import _recipe_of, article_rules
+    from aligner.documents import article_rules, recipe_of
 
     with tempfile.TemporaryDirectory(prefix="calibrate-") as tmp:
         docs = {}
@@ -186,7 +186,7 @@ def cleaned_like_cli(raws: tuple[str, str], name: str) -> tuple[Any, Any]:
             (Path(tmp) / lang / f"{name}.{lang}.txt").write_text(raw, encoding="utf-8")
         for lang in ("en", "ko"):
             docs[lang] = load_like_cli(Path(tmp) / lang / f"{name}.{lang}.txt", lang, False)
-    recipes = [r for r in (_recipe_of(docs["en"]), _recipe_of(docs["ko"])) if r is not None]
+    recipes = [r for r in (recipe_of(docs["en"]), recipe_of(docs["ko"])) if r is not None]
     out = []
     for lang, raw in zip(("en", "ko"), raws, strict=True):
         options = [article_rules(raw, lang)]
