@@ -27,9 +27,9 @@ How it works, in four steps:
    counterpart does not shift every later link by one. The expected length ratio is
    read from the sure pairs too, so an abridged translation is not pushed to merge.
    A sentence written in the other side's script (a verbatim quote of the source,
-   :func:`foreign_marks`) is never linked, nor counted as any sentence's partner in
-   the statistics above. Mutual nearest neighbours earn a bonus. Two terms keep
-   unaligned sentences apart:
+   :func:`foreign_marks`) is never linked, nor counted in the statistics above (as a
+   sentence's partner, or with a best cosine of its own). Mutual nearest neighbours
+   earn a bonus. Two terms keep unaligned sentences apart:
    leaving a sentence out costs in proportion to how well it matches its best partner
    (so a sentence with no good partner is cheap to leave as 1-0/0-1, one with a strong
    partner is not), and every member of a merged side must match the other side on its

@@ -170,6 +170,8 @@ class Problem:
         self.tl = np.array([el for _, el in types], dtype=np.int64)
         span = max(params.max_bead - 1, 1)
         self.sims = band_sims(en, ko, band.lo, band.hi, band.off)
+        self.foreign_en = np.zeros(self.n, bool) if foreign_en is None else foreign_en.astype(bool)
+        self.foreign_ko = np.zeros(self.m, bool) if foreign_ko is None else foreign_ko.astype(bool)
         self._mask_foreign(foreign_en, foreign_ko)
         k = min(params.knn, max(1, min(self.n, self.m)))
         self.re, self.rk = neighbourhoods(self.sims, band.lo, band.hi, band.off, self.n, self.m, k)
@@ -304,7 +306,8 @@ class Problem:
         and it must not count as that sentence's partner either: as its best match it
         would make leaving the English sentence out look dear (the skip price), raise its
         neighbourhood, and stand as a sure pair in the document's statistics. -1 is below
-        every floor and is left out of the neighbourhood means.
+        every floor and is left out of the neighbourhood means; the marked sentence's own
+        best cosine (-1) is left out of the typical cosines (:meth:`_typical_best`).
         """
         if en is None or ko is None or not (en.any() or ko.any()):
             return
@@ -362,7 +365,15 @@ class Problem:
         cosine = self.sims[ok].astype(np.float64)
         best_cos = _best_per_sentence(cosine, rows, cols, self.n, self.m)
         adjusted = _best_per_sentence(cosine - hood, rows, cols, self.n, self.m)
-        return _median(*adjusted), _median(*best_cos), best_cos
+        # A marked sentence's best cosine is the mask's -1: it says nothing of how well
+        # this document's sentences match, and would drag the medians (and with them the
+        # skip floor and the member floor) down for every other sentence.
+        keep = (~self.foreign_en, ~self.foreign_ko)
+        typical = [
+            _median(*(b[k] for b, k in zip(pair, keep, strict=True)))
+            for pair in (adjusted, best_cos)
+        ]
+        return typical[0], typical[1], best_cos
 
     def search(self) -> list[tuple[int, int]]:
         b = self.band

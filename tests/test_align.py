@@ -845,3 +845,33 @@ def test_a_verbatim_quote_does_not_count_as_the_partner_of_its_english_sentence(
     )  # fmt: skip
     assert problem.skip_en[4] > -0.1  # its best partner is no one, not the quote at 1.0
     assert len(problem.anchors) == 8  # the quote is no sure pair
+
+
+def test_verbatim_quotes_leave_the_documents_typical_cosine_alone() -> None:
+    """A VOA report quotes much of the English statement word for word. A marked quote's
+    cells hold the mask's -1, so its best cosine is -1: counted in the document's typical
+    best cosine, three quotes among eight Korean sentences pulled the median down, and
+    with it the floors that price leaving a sentence out and keep an unrelated sentence
+    out of a merge. An English sentence with no Korean rendering then looked dear to
+    leave out and was merged into the bead beside it."""
+    from aligner.align import Problem
+    from aligner.band import full_band
+
+    en, ko = _pairs_with_cosines([0.3, 0.4, 0.5, 0.6, 0.7, 0.8], dim=256, seed=9)
+    rng = np.random.default_rng(99)
+    quotes = np.stack([unit(rng.standard_normal(256)) for _ in range(6)]).astype(np.float32)
+    n = len(en)
+
+    def problem(ko_vecs: np.ndarray, ko_foreign: np.ndarray) -> Problem:
+        m = len(ko_vecs)
+        return Problem(
+            en, ko_vecs, full_band(n, m), np.full(n, 100), np.full(m, 45),
+            np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64), AlignParams(),
+            foreign_en=np.zeros(n, dtype=bool), foreign_ko=ko_foreign,
+        )  # fmt: skip
+
+    plain = problem(ko, np.zeros(len(ko), dtype=bool))
+    marks = np.r_[np.zeros(len(ko), dtype=bool), np.ones(len(quotes), dtype=bool)]
+    quoted = problem(np.vstack([ko, quotes]), marks)
+    assert np.allclose(quoted.skip_en, plain.skip_en)
+    assert quoted.weights.member_floor == pytest.approx(plain.weights.member_floor)
