@@ -64,7 +64,7 @@ import numpy as np
 
 from aligner.band import Band, band_around, full_band, halve_sums, halve_vectors
 from aligner.errors import AlignmentError
-from aligner.languages import SCRIPTS
+from aligner.languages import DENSE_WEIGHT, SCRIPTS
 from aligner.problem import MAX_BEAD, MIN_BEAD, AlignParams, Problem, summed_cosine
 from aligner.types import Bead
 
@@ -137,7 +137,6 @@ FOREIGN_MIN_LETTERS = 12
 FOREIGN_SHARE = 0.6
 # A Hangul syllable or a Han character carries about as much as three Latin letters.
 _DENSE_SCRIPTS = frozenset({"Hangul", "Han", "Kana"})
-DENSE_WEIGHT = 3
 
 
 def _dominant_script(text: str) -> tuple[str, int, int]:

@@ -16,8 +16,11 @@ The script check judges letters only (``str.isalpha`` minus digits), and only wh
 has at least 20 of them:
 
 * a language written in a dense script (Hangul, Han, Kana: one character per syllable or
-  word) needs at least 30% of its letters in its own scripts; a Korean text with many
-  English words still passes, since each English word counts many letters;
+  word) needs at least 30% of its letters in its own scripts, each of its characters
+  counting ``DENSE_WEIGHT`` (3) letters, since one carries about as much as three Latin
+  letters: a Korean report that quotes an English statement verbatim (a Voice of America
+  report holds as many English letters as Hangul, or more) still passes, and an English
+  text given in its place (no Hangul at all) still fails;
 * a language written in an alphabet (Latin, Cyrillic, Greek, ...) fails when one other
   script holds more than half the letters.
 
@@ -33,10 +36,12 @@ from pathlib import Path
 from aligner.errors import InputError
 
 __all__ = [
+    "DENSE_WEIGHT",
     "LANGUAGES",
     "SCRIPTS",
     "Language",
     "check_script",
+    "dense_share",
     "language",
     "language_name",
     "normalise_code",
@@ -60,8 +65,19 @@ _SCRIPT_RE = {name: re.compile(f"[{chars}]") for name, (_, chars) in SCRIPTS.ite
 _DENSE = frozenset({"Hangul", "Han", "Kana"})
 _LETTER = re.compile(r"[^\W\d_]")
 _MIN_LETTERS = 20
-_MIN_OWN_SHARE = 0.3  # dense scripts: at least this share of the letters
+_MIN_OWN_SHARE = 0.3  # dense scripts: at least this share of the letters, weighted
 _MAX_FOREIGN_SHARE = 0.5  # alphabets: no other script above this share
+# A character of a dense script carries about as much as three Latin letters (a Hangul
+# syllable, a Han character); aligner.align.foreign_marks weighs them the same way.
+DENSE_WEIGHT = 3
+
+
+def dense_share(own: int, letters: int) -> float:
+    """The share of ``letters`` that ``own`` characters of a dense script hold, each
+    counting ``DENSE_WEIGHT`` letters."""
+    weighted = DENSE_WEIGHT * own
+    return weighted / max(1, weighted + letters - own)
+
 
 _CODE = re.compile(r"[a-z]{2,3}(?:[-_][a-z0-9]+)*")
 
@@ -178,12 +194,13 @@ def check_script(
     letters, counts = _script_counts(text)
     if letters < _MIN_LETTERS:
         return
-    own = sum(counts[s] for s in info.scripts) / letters
+    own_count = sum(counts[s] for s in info.scripts)
+    own = own_count / letters
     foreign = [(n, s) for s, n in counts.items() if s not in info.scripts]
     top_count, top = max(foreign) if foreign else (0, "")
     fix = argument_order_fix(info.code, pair)
     if set(info.scripts) <= _DENSE:
-        if own < _MIN_OWN_SHARE:
+        if dense_share(own_count, letters) < _MIN_OWN_SHARE:
             found = (
                 f"mostly {SCRIPTS[top][0]}"
                 if top_count > letters / 2

@@ -44,7 +44,13 @@ from itertools import pairwise
 
 from aligner.cjk import cjk_starts
 from aligner.errors import InputError
-from aligner.languages import DEFAULT_PAIR, check_script, language, normalise_code
+from aligner.languages import (
+    DEFAULT_PAIR,
+    check_script,
+    dense_share,
+    language,
+    normalise_code,
+)
 from aligner.languages import LANGUAGES as _KNOWN
 from aligner.splitters import (
     HANGUL,
@@ -171,7 +177,8 @@ def check_language(
     """Raise ``InputError`` when ``text`` is clearly not in ``lang``.
 
     Judged on letters only, and only when there are at least 20 of them: Korean text
-    needs at least 30% Hangul among its letters; English text must not be mostly Hangul.
+    needs at least 30% Hangul among its letters, a Hangul syllable counting three
+    (:func:`aligner.languages.dense_share`); English text must not be mostly Hangul.
     Other languages follow the same two rules by their scripts (see
     ``aligner.languages``); a language without a known script is not checked.
     ``pair`` (source, target) only shapes the fix the message suggests.
@@ -187,7 +194,7 @@ def check_language(
     hangul = len(HANGUL.findall(text))
     share = hangul / letters
     other = _other_script(text, letters)
-    if lang == "ko" and share < _MIN_HANGUL_SHARE:
+    if lang == "ko" and dense_share(hangul, letters) < _MIN_HANGUL_SHARE:
         if other:
             raise InputError(
                 f"expected Korean text but found {other}; {share:.0%} of letters are Hangul",

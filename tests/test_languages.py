@@ -270,3 +270,20 @@ def test_english_korean_signature_is_unchanged(tiny_st_model: Path, tmp_path: Pa
     assert again.exit_code == 0, again.output
     assert parse_signature(read_metadata(explicit)["aligner.signature"]) == fields
     assert read_documents(out).select("lang").to_series().to_list() == ["en", "ko"]
+
+
+def test_a_korean_report_quoting_english_at_length_is_korean() -> None:
+    """A Voice of America report quotes the English statement verbatim, often at more
+    length than its own Korean: counted letter for letter its Hangul falls under 30%,
+    though a Hangul syllable carries about as much as three Latin letters. Weighed so, it
+    passes; English given as Korean or Chinese (next to no Hangul or Han) still fails."""
+    quote = (
+        '[대변인] "The Secretary and the Foreign Minister reaffirmed the ironclad alliance '
+        'and discussed close cooperation on the wide range of regional and global issues."'
+    )
+    report = "국무부는 두 장관이 동맹을 재확인했다고 밝혔습니다.\n\n" + quote + "\n"
+    letters = len(re.findall(r"[^\W\d_]", report))
+    assert len(re.findall(r"[가-힣]", report)) / letters < 0.3  # under the bar unweighted
+    check_language(report, "ko")
+    assert "expected Korean text" in _message(ENGLISH + " " + ENGLISH, "ko")
+    assert "expected Chinese text" in _message(ENGLISH * 3 + "北京", "zh")
