@@ -424,6 +424,47 @@ def test_us_government_and_voa_recipes() -> None:
     assert clean_text(twice, "ko", find_recipe("voa").rules("ko")).removed == ()
 
 
+# A radio report as VOA's Korean service prints it (written for this test): the anchor's
+# lead sums the story up and hands over to the reporter, and the report tells it again.
+VOA_RADIO = (
+    "국무부 부장관, 일본 외무차관과 회담…“3국 공조 강화”\n\n"
+    "미국 국무부 부장관이 일본 외무차관과 만나 3국 공조를 강화하기로 했습니다. "
+    "두 사람은 북한의 잇단 도발도 규탄했습니다. 김민수 기자가 보도합니다.\n\n"
+    "국무부는 부장관이 10일 워싱턴에서 일본 외무차관과 회담했다고 밝혔습니다.\n\n"
+    '[국무부 보도자료] "The Deputy Secretary met with the Vice Foreign Minister today."\n'
+)
+
+
+def test_voa_anchor_lead_goes_with_its_reporter_line() -> None:
+    voa = find_recipe("voa")
+    done = clean_text(VOA_RADIO, "ko", voa.rules("ko"))
+    assert [r for r, _ in rules_of(done.removed)] == ["voa:anchor_lead"]
+    assert done.removed[0].text.endswith("김민수 기자가 보도합니다.")
+    assert "3국 공조를 강화하기로" not in done.text
+    assert done.text.startswith("국무부 부장관, 일본 외무차관과 회담")
+    assert "10일 워싱턴에서" in done.text
+    # the reporter line alone on its line goes too (the generic byline rule names it)
+    alone = "김민수 기자가 보도합니다.\n\n국무부는 이날 회담했다고 밝혔습니다.\n"
+    assert clean_text(alone, "ko", voa.rules("ko")).text == "국무부는 이날 회담했다고 밝혔습니다."
+    # a body line that only mentions a broadcast's reporter line stays
+    body = "방송은 “김민수 기자가 보도합니다”라는 말로 시작됐습니다.\n"
+    assert clean_text(body, "ko", voa.rules("ko")).removed == ()
+    # no other recipe takes the lead away
+    for other in (None, "dailynk", "usgov"):
+        rules = find_recipe(other).rules("ko") if other else None
+        assert clean_text(VOA_RADIO, "ko", rules).removed == ()
+
+
+def test_voa_is_known_by_the_reporter_line_when_the_page_signs_are_gone() -> None:
+    """An AMP page or a copied report keeps neither the skip link nor the sign-off; its
+    reporter line is a weaker sign, after every recipe's page signs."""
+    assert recipe_for([], VOA_RADIO).name == "voa"
+    # a Daily NK page that quotes a broadcast's reporter line is still Daily NK's
+    dnk = "북한 방송은 김민수 기자가 보도합니다.\n\n시장 쌀값이 올랐다.\n/사진=데일리NK\n"
+    assert recipe_for([], dnk).name == "dailynk"
+    assert recipe_for([], "방송은 “김민수 기자가 보도합니다”라고 했다.\n") is None
+
+
 def test_collections_clean_both_sides_of_a_pair_with_one_recipe(tmp_path: Path) -> None:
     from aligner.documents import load_inputs
 
