@@ -28,8 +28,11 @@ How it works, in four steps:
    read from the sure pairs too, so an abridged translation is not pushed to merge.
    A sentence written in the other side's script (a verbatim quote of the source,
    :func:`foreign_marks`) is never linked, nor counted in the statistics above (as a
-   sentence's partner, or with a best cosine of its own). Mutual nearest neighbours
-   earn a bonus. Two terms keep unaligned sentences apart:
+   sentence's partner, or with a best cosine of its own). Where a side stops
+   mid-sentence (a page excerpt cut short, :func:`cut_off`), the other side's sentences
+   past its end are left out for free and its cut last sentence counts as at least a
+   median sentence in the length terms. Mutual nearest neighbours earn a bonus. Two
+   terms keep unaligned sentences apart:
    leaving a sentence out costs in proportion to how well it matches its best partner
    (so a sentence with no good partner is cheap to leave as 1-0/0-1, one with a strong
    partner is not), and every member of a merged side must match the other side on its
@@ -75,6 +78,7 @@ __all__ = [
     "GroupEmbedder",
     "Problem",
     "align",
+    "cut_off",
     "find_band",
     "foreign_marks",
     "number_marks",
@@ -189,6 +193,25 @@ def foreign_marks(en: Sequence[str], ko: Sequence[str]) -> tuple[np.ndarray, np.
     return out[0], out[1]
 
 
+# What a finished sentence (or a headline quoted whole) ends with.
+_TERMINAL = frozenset(".?!。？！…\"”’'»」』)]")
+
+
+def cut_off(texts: Sequence[str]) -> bool:
+    """Does the document stop in the middle of a sentence?
+
+    A page excerpt cut after so many bytes (a search tool's stored page, a paste that
+    stopped short) ends in the middle of a word or clause: ``"…지난 1일보다 80원,"``,
+    ``"Brokers are be"``. The Korean side of such a pair covers less than the English
+    one (a Hangul syllable takes three bytes), so the English runs on past the cut.
+    :class:`aligner.problem.Problem` then leaves what follows the cut out for free.
+    """
+    if not texts:
+        return False
+    last = texts[-1].rstrip()
+    return bool(last) and last[-1] not in _TERMINAL
+
+
 def _per_sentence(values, size: int, default: int, name: str) -> np.ndarray:
     if values is None:
         return np.full(size, default, dtype=np.int64)
@@ -260,6 +283,8 @@ def align(
     ko_numbers: Sequence[int] | np.ndarray | None = None,
     en_foreign: Sequence[bool] | np.ndarray | None = None,
     ko_foreign: Sequence[bool] | np.ndarray | None = None,
+    en_cut: bool = False,
+    ko_cut: bool = False,
     embed_groups: GroupEmbedder | None = None,
     params: AlignParams | None = None,
 ) -> list[Bead]:
@@ -269,7 +294,9 @@ def align(
     ones when absent). Beads never join sentences of different ``*_paragraphs``.
     ``en_numbers``/``ko_numbers`` are the sentences' :func:`number_marks`;
     ``en_foreign``/``ko_foreign`` (:func:`foreign_marks`) are sentences in the other
-    side's script, which are never linked.
+    side's script, which are never linked. ``en_cut``/``ko_cut`` (:func:`cut_off`) say
+    that a side stops mid-sentence: the other side's sentences past its end are left
+    out for free.
     ``embed_groups(side, spans)`` embeds runs of consecutive sentences (``side`` is
     ``"en"`` or ``"ko"``, spans are ``(start, end)``); without it, merged groups are
     scored from the summed sentence vectors. Beads cover both sides exactly once, in order.
@@ -301,6 +328,7 @@ def align(
         _per_sentence(ko_numbers, m, 0, "ko_numbers"),
         _per_sentence(en_foreign, n, 0, "en_foreign").astype(bool),
         _per_sentence(ko_foreign, m, 0, "ko_foreign").astype(bool),
+        en_cut, ko_cut,
     )  # fmt: skip
     spans = search_verified(problem, embed_groups)
 

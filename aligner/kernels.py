@@ -286,8 +286,12 @@ def member_shortfall(
 
 
 @njit(cache=True)
-def search(gains, lo, hi, off, n: int, m: int, tk, tl, skip_en, skip_ko):
+def search(gains, lo, hi, off, n: int, m: int, tk, tl, skip_en, skip_ko, tail_en, tail_ko):
     """Best path through the band; back[c] is -1 for 1-0, -2 for 0-1, else a type index.
+
+    ``skip_en[i]`` is the price of leaving English sentence ``i`` out; ``tail_en[i]`` is
+    that price once every Korean sentence is placed (the last column), and ``tail_ko``
+    the same for Korean sentences in the last row.
 
     ``back`` is int16: there are ``b * (b - 1) / 2`` bead types for beads of up to ``b``
     sentences, more than int8 holds from ``b = 17`` on (a type index stored there wrapped
@@ -307,13 +311,15 @@ def search(gains, lo, hi, off, n: int, m: int, tk, tl, skip_en, skip_ko):
             arg = -3
             if i > 0:
                 p = cell(lo, hi, off, i - 1, j)
-                if p >= 0 and score[p] + skip_en[i - 1] > best:
-                    best = score[p] + skip_en[i - 1]
+                cost = tail_en[i - 1] if j == m else skip_en[i - 1]
+                if p >= 0 and score[p] + cost > best:
+                    best = score[p] + cost
                     arg = -1
             if j > 0:
                 p = cell(lo, hi, off, i, j - 1)
-                if p >= 0 and score[p] + skip_ko[j - 1] > best:
-                    best = score[p] + skip_ko[j - 1]
+                cost = tail_ko[j - 1] if i == n else skip_ko[j - 1]
+                if p >= 0 and score[p] + cost > best:
+                    best = score[p] + cost
                     arg = -2
             for t in range(ntypes):
                 g = gains[t, c]

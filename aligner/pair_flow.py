@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aligner.align import AlignParams, align, foreign_marks, number_marks
+from aligner.align import AlignParams, align, cut_off, foreign_marks, number_marks
 from aligner.cache import CachedEncoder
 from aligner.calibrate import Calibrator, bead_probabilities, default_calibrator
 from aligner.clean import clean_text
@@ -96,6 +96,8 @@ def align_sentence_texts(
         ko_numbers=ko_marks,
         en_foreign=en_foreign,
         ko_foreign=ko_foreign,
+        en_cut=cut_off(en),
+        ko_cut=cut_off(ko),
         en_paragraphs=en_paragraphs,
         ko_paragraphs=ko_paragraphs,
         embed_groups=group_encoder(en, ko, encode),

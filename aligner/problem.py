@@ -160,6 +160,8 @@ class Problem:
         num_ko: np.ndarray | None = None,
         foreign_en: np.ndarray | None = None,
         foreign_ko: np.ndarray | None = None,
+        cut_en: bool = False,
+        cut_ko: bool = False,
     ) -> None:
         self.en, self.ko, self.band, self.params = en, ko, band, params
         num_en = np.zeros(len(en), dtype=np.int64) if num_en is None else num_en
@@ -182,7 +184,9 @@ class Problem:
         # an untranslated stretch (an abridged translation) does not bend them.
         rows, cols = self._cell_coords()
         self.anchors = self._mutual_cells(rows, cols)
+        self.cut_en, self.cut_ko = cut_en, cut_ko
         self.rho = self._length_ratio(rows, cols)
+        self._lengthen_cut_sentences()
         typical_adjusted, typical_cosine, best_cos = self._typical_best(rows, cols)
         # Leaving a sentence out costs in proportion to how well it matches its best partner.
         floor = params.skip_floor * typical_cosine
@@ -268,6 +272,33 @@ class Problem:
                     self.gains[t] = NEG
         self.exact: dict[tuple[int, int], float] = {}
 
+    def _lengthen_cut_sentences(self) -> None:
+        """A side that stops mid-sentence (a page excerpt cut short,
+        :func:`aligner.align.cut_off`) shows only the beginning of its last sentence:
+        the length terms count it at least as long as the side's median sentence, so
+        its counterpart is not refused for being too long. (The length ratio ``rho`` is
+        read before, without it.)"""
+        for cut, lengths in ((self.cut_en, self.len_en), (self.cut_ko, self.len_ko)):
+            if cut and len(lengths) > 1:
+                lengths[-1] = max(lengths[-1], float(np.median(lengths)))
+
+    def tail_skips(self) -> tuple[np.ndarray, np.ndarray]:
+        """The price of leaving a sentence out once the other side is used up.
+
+        Where the other side stops mid-sentence, nothing this side says after the cut
+        has a counterpart there, however well it matches a sentence before the cut (it
+        is on the same subject): leaving it out costs nothing. Without that, sentences
+        past the cut were merged into the last beads or shifted the last links. A
+        side's own cut last sentence keeps its price: both sides of a pair are often
+        cut, and only one of them runs past the other.
+        """
+        tail_en, tail_ko = self.skip_en.copy(), self.skip_ko.copy()
+        if self.cut_ko:
+            tail_en[: self.n - 1 if self.cut_en else self.n] = 0.0
+        if self.cut_en:
+            tail_ko[: self.m - 1 if self.cut_ko else self.m] = 0.0
+        return tail_en, tail_ko
+
     def _cell_coords(self) -> tuple[np.ndarray, np.ndarray]:
         b = self.band
         rows = np.repeat(np.arange(self.n + 1), b.hi - b.lo)
@@ -290,10 +321,13 @@ class Problem:
         """English length over Korean length, as the sure pairs show it (the median of
         their log ratios); the ratio of the document totals when there is none. Totals
         count untranslated text too, and an English version that covers half the
-        original would then ask every bead for Korean twice as long."""
-        en = self.len_en[rows[self.anchors] - 1]
-        ko = self.len_ko[cols[self.anchors] - 1]
+        original would then ask every bead for Korean twice as long. A sentence cut
+        short by the end of its side (``cut_en``/``cut_ko``) says nothing of the ratio."""
+        rows, cols = rows[self.anchors], cols[self.anchors]
+        en = self.len_en[rows - 1]
+        ko = self.len_ko[cols - 1]
         both = (en > 0) & (ko > 0)
+        both &= ~((rows == self.n) & self.cut_en) & ~((cols == self.m) & self.cut_ko)
         if both.any():
             return float(np.exp(np.median(np.log(en[both] / ko[both]))))
         total_ko = float(self.len_ko.sum())
@@ -379,7 +413,7 @@ class Problem:
         b = self.band
         back = search(
             self.gains, b.lo, b.hi, b.off, self.n, self.m, self.tk, self.tl,
-            self.skip_en, self.skip_ko,
+            self.skip_en, self.skip_ko, *self.tail_skips(),
         )  # fmt: skip
         return _traceback(back, b, self.n, self.m, self.tk, self.tl)
 

@@ -875,3 +875,97 @@ def test_verbatim_quotes_leave_the_documents_typical_cosine_alone() -> None:
     quoted = problem(np.vstack([ko, quotes]), marks)
     assert np.allclose(quoted.skip_en, plain.skip_en)
     assert quoted.weights.member_floor == pytest.approx(plain.weights.member_floor)
+
+
+@pytest.mark.parametrize(
+    ("texts", "cut"),
+    [
+        (["A sentence.", "Brokers are be"], True),
+        (
+            ["첫 문장이다.", "13일 기준 옥수수 가격은 각각 3120원, 3200원으로 지난 1일보다 80원,"],
+            True,
+        ),
+        (["소식통은 “일부 무역회사들은 밀수 차단이 풀린다는"], True),
+        (["A sentence.", "He said, “It is over.”"], False),
+        (["첫 문장이다.", "가격이 올랐다."], False),
+        (["Is it over?"], False),
+        ([], False),
+    ],
+)
+def test_a_document_that_stops_mid_sentence_is_cut_off(texts: list[str], cut: bool) -> None:
+    from aligner.align import cut_off
+
+    assert cut_off(texts) is cut
+
+
+def _english_past_the_korean_end(seed: int = 1, w: float = 0.6):
+    """Six pairs, then three English sentences on the subject of the last pair (cosine
+    .2 to .5 with its Korean) that the Korean excerpt, cut short, never reaches."""
+    en, ko = _pairs_with_cosines([0.6] * 6, seed=seed)
+    rng = np.random.default_rng(seed)
+    extra = [unit(w * en[-1] + np.sqrt(1 - w * w) * unit(rng.normal(size=64))) for _ in range(3)]
+    en = np.vstack([en, np.array(extra)]).astype(np.float32)
+
+    def embed_groups(side: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        vecs = en if side == "en" else ko
+        return np.array([unit(vecs[a:b].sum(axis=0)) for a, b in spans], dtype=np.float32)
+
+    lengths = {"en_lengths": [60] * len(en), "ko_lengths": [30] * len(ko)}
+    return en, ko, {**lengths, "embed_groups": embed_groups}
+
+
+def test_english_past_a_cut_korean_end_is_left_out() -> None:
+    """Korean stops mid-sentence after the sixth pair (a page excerpt cut short); the
+    English runs on. Leaving out what follows the cut costs nothing, so the last pair
+    is no longer a 4-1 that swallows three sentences with no Korean."""
+    en, ko, kwargs = _english_past_the_korean_end()
+    assert ((5, 6, 7, 8), (5,)) in pairs(align(en, ko, **kwargs))  # not known to be cut
+    beads = align(en, ko, ko_cut=True, **kwargs)
+    assert pairs(beads)[-4:] == [((5,), (5,)), ((6,), ()), ((7,), ()), ((8,), ())]
+    # an English side cut short says nothing about the Korean sentences: unchanged
+    assert pairs(align(en, ko, en_cut=True, **kwargs)) == pairs(align(en, ko, **kwargs))
+
+
+def test_a_cut_side_frees_the_other_sides_tail_but_not_its_own_last_sentence() -> None:
+    from aligner.align import Problem
+    from aligner.band import full_band
+
+    en, ko = _pairs_with_cosines([0.6] * 8, seed=2)
+    n, m = len(en), len(ko)
+    zeros_n, zeros_m = np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64)
+
+    def problem(cut_en: bool, cut_ko: bool) -> Problem:
+        return Problem(en, ko, full_band(n, m), np.full(n, 60), np.full(m, 30),
+                       zeros_n, zeros_m, AlignParams(), cut_en=cut_en, cut_ko=cut_ko)  # fmt: skip
+
+    plain = problem(False, False)
+    assert all(
+        np.array_equal(a, b)
+        for a, b in zip(plain.tail_skips(), (plain.skip_en, plain.skip_ko), strict=True)
+    )
+    tail_en, tail_ko = problem(False, True).tail_skips()
+    assert not tail_en.any() and np.array_equal(tail_ko, plain.skip_ko)
+    tail_en, tail_ko = problem(True, True).tail_skips()  # both cut: each keeps its last
+    assert not tail_en[:-1].any() and tail_en[-1] == plain.skip_en[-1] < 0
+    assert not tail_ko[:-1].any() and tail_ko[-1] == plain.skip_ko[-1] < 0
+
+
+def test_a_cut_last_sentence_is_not_charged_for_being_short() -> None:
+    """The Korean excerpt stops two words into its last sentence: its length says
+    nothing about its counterpart's, and the 1-1 bead is not charged for the English
+    being long. The length ratio is read from the whole sentences."""
+    from aligner.align import Problem
+    from aligner.band import full_band
+    from aligner.kernels import cell
+
+    en, ko = _pairs_with_cosines([0.6] * 8, seed=3)
+    n, m = len(en), len(ko)
+    len_en, len_ko = np.full(n, 60), np.array([30] * 7 + [4])
+    zeros_n, zeros_m = np.zeros(n, dtype=np.int64), np.zeros(m, dtype=np.int64)
+    plain, cut = (Problem(en, ko, full_band(n, m), len_en, len_ko, zeros_n, zeros_m,
+                          AlignParams(), cut_ko=c) for c in (False, True))  # fmt: skip
+    assert cut.rho == pytest.approx(2.0) and cut.len_ko[-1] == 30
+    t11 = int(np.flatnonzero((cut.tk == 1) & (cut.tl == 1))[0])
+    last = cell(cut.band.lo, cut.band.hi, cut.band.off, n, m)
+    expected = 0.6 * abs(np.log((60 + 8) / (2.0 * 4 + 8)))  # the length term it no longer pays
+    assert cut.gains[t11, last] - plain.gains[t11, last] == pytest.approx(expected, abs=1e-6)

@@ -71,7 +71,9 @@ def test_search_follows_bead_types_beyond_what_int8_holds() -> None:
     gains = np.full((len(types), band.cells), NEG, dtype=np.float64)
     gains[target, band.off[n] + m - band.lo[n]] = 10.0  # one 9-8 bead covers everything
     skip_en, skip_ko = np.full(n, -1.0), np.full(m, -1.0)
-    back = search(gains, band.lo, band.hi, band.off, n, m, tk, tl, skip_en, skip_ko)
+    back = search(
+        gains, band.lo, band.hi, band.off, n, m, tk, tl, skip_en, skip_ko, skip_en, skip_ko
+    )
     assert int(back[band.off[n] + m - band.lo[n]]) == target
 
 
