@@ -24,8 +24,11 @@ from benchmark import gold_unit_of
 
 from aligner.align import number_marks
 from aligner.lexical import default_lexicon, evidence_marks
-from aligner.pair_flow import Aligner
+from aligner.pair_flow import Aligner, align_sentence_texts
 from aligner.types import Bead
+
+# What an :class:`AlignedDoc` holds: a cache written before a change to it is not read.
+CACHE_FORMAT = "aligned-doc-2"  # 2: the engine's looseness decision
 
 
 class RecordingEncoder:
@@ -94,6 +97,7 @@ class AlignedDoc:
     ko_vecs: np.ndarray
     en_marks: np.ndarray  # the numbers and anchors the search scored
     ko_marks: np.ndarray
+    loose: bool  # the engine's looseness decision, which gates the final step
 
 
 def collect(
@@ -105,7 +109,7 @@ def collect(
             res = al.align_texts(
                 doc.en_text, doc.ko_text, en_id=f"{doc.name}.en", ko_id="ko", clean=False
             )
-            beads = list(res.beads)
+            beads, loose = list(res.beads), bool(res.loose)
             en = [s.text for s in res.en_sents]
             ko = [s.text for s in res.ko_sents]
             labels = _labels_units(
@@ -116,7 +120,11 @@ def collect(
             )
         else:
             en, ko = list(doc.en), list(doc.ko)
-            beads = al.align_sentences(en, ko)
+            # as Aligner.align_sentences aligns them, keeping the looseness decision
+            aligned = align_sentence_texts(
+                en, ko, al.encoder.encode, params=al.params, lexical=al.lexical
+            )
+            beads, loose = list(aligned.beads), aligned.loose
             labels = _labels_sentences(beads, doc.gold)
         # as the aligner computed them (aligner.pair_flow.align_sentence_texts)
         marks = (
@@ -136,6 +144,7 @@ def collect(
                 ko_vecs=rec.encode(ko),
                 en_marks=marks[0],
                 ko_marks=marks[1],
+                loose=loose,
             )
         )
     return out
@@ -235,6 +244,7 @@ def cache_key(name: str, docs: Sequence[Any], e2e: bool, al: Aligner) -> str:
     """What a set's aligned documents depend on: the aligner's signature (engine,
     encoder, segmenter, lexicon), the set's loaded texts and gold, and how it is run."""
     digest = hashlib.sha256()
+    digest.update(CACHE_FORMAT.encode())
     digest.update(al.signature().encode())
     digest.update(pickle.dumps((name, e2e, list(docs))))
     return digest.hexdigest()[:16]
