@@ -336,11 +336,13 @@ class Aligner:
         *,
         mode: str = "auto",
         presegmented_input: bool = False,
+        linked: Pairing | None = None,
     ) -> Pairing:
         """Find each English article's Korean original with this aligner's encoder and
         content thresholds (see :func:`aligner.pairing.pair_documents`). The returned
         :class:`Pairing` carries the sentences and lead vectors of the articles paired by
-        content: pass it to :meth:`align_many` to reuse them."""
+        content: pass it to :meth:`align_many` to reuse them. ``linked``: their pairing by
+        link when made already (:class:`aligner.documents.Inputs`)."""
 
         def sentences(doc: Document) -> list[Sentence]:
             return self.segment(doc.text, doc.lang, presegmented_input=presegmented_input)
@@ -354,6 +356,7 @@ class Aligner:
             encode=self._encode,
             dim=self.encoder.dim,
             presegmented_input=presegmented_input,
+            linked=linked,
         )
 
     def _align_chunk(

@@ -174,18 +174,18 @@ def load_like_cli(path: Path, lang: str, presegmented: bool) -> Any:
     """The document as the CLI read it from a collection folder (cleaned text, with the
     site recipe its partner calls for when it calls for none itself, as
     ``documents.share_recipes`` does for two collections)."""
-    from aligner.documents import read_collection, share_recipes
+    from aligner.documents import read_side, share_recipes
 
-    (doc,) = read_collection(path, lang)
+    (read,) = read_side(path, lang)
     del presegmented  # the collection reader cleans either way, as the CLI does
     other = "ko" if lang == "en" else "en"
     partner = path.parent.parent / other / path.name.replace(f".{lang}.txt", f".{other}.txt")
     if partner.is_file():
-        (mate,) = read_collection(partner, other)
-        en, ko = ([doc], [mate]) if lang == "en" else ([mate], [doc])
+        (mate,) = read_side(partner, other)
+        en, ko = ([read], [mate]) if lang == "en" else ([mate], [read])
         shared = share_recipes(en, ko)
-        (doc,) = shared[0] if lang == "en" else shared[1]
-    return doc
+        (read,) = shared[0] if lang == "en" else shared[1]
+    return read.doc
 
 
 def char_map(cleaned: str, raw: str) -> list[int]:
