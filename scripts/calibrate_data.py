@@ -4,15 +4,14 @@ vectors and marks its features are computed from; cached by the aligner's signat
 and the data itself (``--cache``).
 
 Real-news articles are read as ``aligner align`` reads two collections
-(``scripts/bench_realnews.load_like_cli``: each side cleaned with its site's recipe, or
-its partner's when only the partner calls for one), so training rows are those the CLI
+(``aligner.documents.share_recipes``: each side cleaned with its site's recipe, or its
+partner's when only the partner calls for one), so training rows are those the CLI
 scores."""
 
 from __future__ import annotations
 
 import hashlib
 import pickle
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,34 +178,21 @@ def _cleaned_spans(cleaned: Any, spans: Sequence[tuple[int, int]]) -> tuple[tupl
 
 
 def cleaned_like_cli(raws: tuple[str, str], name: str) -> tuple[Any, Any]:
-    """Both sides of one pair cleaned as ``aligner align`` cleans two collections
-    (``bench_realnews.load_like_cli``), with each cleaned character's raw offset: the
-    CLI's text is the reference, and the cleaning (own rules, or a recipe one side
-    calls for) that gives that very text supplies the offsets."""
-    from bench_realnews import load_like_cli
-
+    """Both sides of one pair cleaned as ``aligner align`` cleans two collections, with
+    each cleaned character's raw offset: each side read as a text file ``name.LANG.txt``
+    of a collection is read (:func:`aligner.documents.read_article`), the pair sharing
+    recipes (:func:`aligner.documents.share_recipes`), and the rules each side ends with
+    applied again by :func:`aligner.clean.clean_text` for the offsets."""
     from aligner.clean import clean_text
-    from aligner.documents import article_rules, recipe_of
+    from aligner.documents import read_article, share_recipes
 
-    with tempfile.TemporaryDirectory(prefix="calibrate-") as tmp:
-        docs = {}
-        for lang, raw in zip(("en", "ko"), raws, strict=True):
-            (Path(tmp) / lang).mkdir()
-            (Path(tmp) / lang / f"{name}.{lang}.txt").write_text(raw, encoding="utf-8")
-        for lang in ("en", "ko"):
-            docs[lang] = load_like_cli(Path(tmp) / lang / f"{name}.{lang}.txt", lang, False)
-    recipes = [r for r in (recipe_of(docs["en"]), recipe_of(docs["ko"])) if r is not None]
-    out = []
-    for lang, raw in zip(("en", "ko"), raws, strict=True):
-        options = [article_rules(raw, lang)]
-        options += [article_rules(raw, lang, recipe=str(r.path)) for r in recipes]
-        for rules in options:
-            cleaned = clean_text(raw, lang, rules)
-            if cleaned.text == docs[lang].text:
-                out.append(cleaned)
-                break
-        else:
-            raise SystemExit(f"{name}.{lang}: no cleaning here gives the CLI's text")
+    en, ko = (
+        read_article(raw, lang, name, source=f"{name}.{lang}.txt", allow_empty=True)
+        for raw, lang in zip(raws, ("en", "ko"), strict=True)
+    )
+    (en,), (ko,), _ = share_recipes([en], [ko])
+    out = tuple(clean_text(r.raw, r.doc.lang, r.rules) for r in (en, ko))
+    assert all(c.text == r.doc.text for c, r in zip(out, (en, ko), strict=True))
     return out[0], out[1]
 
 

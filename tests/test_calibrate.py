@@ -448,9 +448,10 @@ def test_the_refit_cache_is_keyed_by_the_aligner_and_the_data():
 
 
 @pytest.mark.data
-def test_real_news_training_documents_are_cleaned_as_the_cli_cleans_them():
+def test_real_news_training_documents_are_cleaned_as_the_cli_cleans_them(tmp_path):
     """A Daily NK-style pair where only one side calls for a site recipe: the refit's
-    text is the CLI's (the partner's recipe applied), with offsets into the raw text."""
+    text is the CLI's (the partner's recipe applied; the run's reader on two collection
+    folders gives the same), with offsets into the raw text."""
     data = _calibrate_data()
     import realnews
 
@@ -462,11 +463,16 @@ def test_real_news_training_documents_are_cleaned_as_the_cli_cleans_them():
     if isinstance(texts, str):
         pytest.skip("real-news texts absent")
     from aligner.clean import clean_text
-    from aligner.documents import article_rules
+    from aligner.documents import article_rules, read_inputs
 
     en, ko = data.cleaned_like_cli(texts, entry["id"])
     own = clean_text(texts[0], "en", article_rules(texts[0], "en"))
     assert en.text != own.text  # its own rules alone clean it otherwise
+    for lang, raw in zip(("en", "ko"), texts, strict=True):
+        (tmp_path / lang).mkdir()
+        (tmp_path / lang / f"{entry['id']}.{lang}.txt").write_text(raw, encoding="utf-8")
+    run = read_inputs(tmp_path / "en", tmp_path / "ko")
+    assert (en.text, ko.text) == (run.en[0].text, run.ko[0].text)
     for cleaned, raw in ((en, texts[0]), (ko, texts[1])):
         assert all(
             raw[o] == c
