@@ -62,6 +62,7 @@ import re
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -69,7 +70,7 @@ from aligner.band import Band, band_around, full_band, halve_sums, halve_vectors
 from aligner.errors import AlignmentError
 from aligner.languages import DENSE_WEIGHT, SCRIPTS
 from aligner.problem import MAX_BEAD, MIN_BEAD, AlignParams, Problem, summed_cosine
-from aligner.types import Bead
+from aligner.types import Alignment, Bead
 
 __all__ = [
     "MAX_BEAD",
@@ -78,6 +79,7 @@ __all__ = [
     "GroupEmbedder",
     "Problem",
     "align",
+    "align_document",
     "cut_off",
     "find_band",
     "foreign_marks",
@@ -271,7 +273,12 @@ def search_verified(
     return spans
 
 
-def align(
+def align(en_vecs: np.ndarray, ko_vecs: np.ndarray, **options: Any) -> list[Bead]:
+    """The beads of :func:`align_document` (the same arguments)."""
+    return list(align_document(en_vecs, ko_vecs, **options).beads)
+
+
+def align_document(
     en_vecs: np.ndarray,
     ko_vecs: np.ndarray,
     *,
@@ -287,7 +294,7 @@ def align(
     ko_cut: bool = False,
     embed_groups: GroupEmbedder | None = None,
     params: AlignParams | None = None,
-) -> list[Bead]:
+) -> Alignment:
     """Align two documents given one L2-normalised vector per sentence.
 
     ``en_lengths``/``ko_lengths`` are sentence lengths in characters (a weak signal; all
@@ -300,6 +307,8 @@ def align(
     ``embed_groups(side, spans)`` embeds runs of consecutive sentences (``side`` is
     ``"en"`` or ``"ko"``, spans are ``(start, end)``); without it, merged groups are
     scored from the summed sentence vectors. Beads cover both sides exactly once, in order.
+    The result also carries whether the document is loose (:class:`Problem`), the
+    decision the bead probability follows.
     """
     params = params or AlignParams()
     en = _check_vectors("English", en_vecs)
@@ -311,7 +320,9 @@ def align(
             "use the same encoder for both sides"
         )
     if n == 0 or m == 0:
-        return [Bead((i,), ()) for i in range(n)] + [Bead((), (j,)) for j in range(m)]
+        # no sentence pairs mutually: loose, as :class:`Problem` would find it
+        unlinked = [Bead((i,), ()) for i in range(n)] + [Bead((), (j,)) for j in range(m)]
+        return Alignment(tuple(unlinked), loose=True)
 
     len_en = _per_sentence(en_lengths, n, 1, "en_lengths")
     len_ko = _per_sentence(ko_lengths, m, 1, "ko_lengths")
@@ -342,4 +353,4 @@ def align(
             cos = summed_cosine(en[i0:i1], ko[j0:j1])
         hood = 0.5 * (float(problem.re[i0:i1].mean()) + float(problem.rk[j0:j1].mean()))
         beads.append(Bead(tuple(range(i0, i1)), tuple(range(j0, j1)), score=cos, margin=cos - hood))
-    return beads
+    return Alignment(tuple(beads), loose=problem.loose)

@@ -87,9 +87,9 @@ class LogisticModel:
     ``slope`` and ``shift`` are the final monotone step (Platt scaling), fitted on
     out-of-fold logits of real news: the logistic model alone, trained mostly on literal
     translations, is too sure of itself on loose ones. It keeps the ranking. With
-    ``gate`` it applies only to a loose document, one where fewer than ``gate`` of the
-    sentences pair mutually (:func:`mutual_share`, the engine's ``loose_share`` test); a
-    literal document keeps the plain model.
+    ``gate`` it applies only to a document the engine found loose (fewer than
+    ``AlignParams.loose_share`` of the sentences pairing mutually,
+    :class:`aligner.types.Alignment`); a literal document keeps the plain model.
     """
 
     features: tuple[str, ...]
@@ -99,7 +99,7 @@ class LogisticModel:
     intercept: float
     slope: float = 1.0
     shift: float = 0.0
-    gate: float | None = None
+    gate: bool = False
 
     def logit(self, x: np.ndarray) -> np.ndarray:
         """The logistic model's logit, before the final step."""
@@ -108,16 +108,16 @@ class LogisticModel:
         z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
         return self.intercept + z @ np.asarray(self.coef)
 
-    def predict(self, x: np.ndarray, share: float | np.ndarray | None = None) -> np.ndarray:
-        """Probabilities of rows ``x``; ``share`` is the mutual share of their document
-        (one per row, or one for all; None: the final step applies, as to a loose
-        document)."""
+    def predict(self, x: np.ndarray, loose: bool | np.ndarray | None = None) -> np.ndarray:
+        """Probabilities of rows ``x``; ``loose`` is the engine's looseness decision for
+        their document (one per row, or one for all; None: the final step applies, as to
+        a loose document)."""
         logit = self.logit(x)
         stepped = self.slope * logit + self.shift
-        if self.gate is None or share is None:
+        if not self.gate or loose is None:
             logit = stepped
         else:
-            logit = np.where(np.asarray(share) < self.gate, stepped, logit)
+            logit = np.where(np.asarray(loose, dtype=bool), stepped, logit)
         return 1.0 / (1.0 + np.exp(-np.clip(logit, -40.0, 40.0)))
 
     def as_dict(self) -> dict[str, object]:
@@ -129,7 +129,7 @@ class LogisticModel:
             "intercept": self.intercept,
             "slope": self.slope,
             "shift": self.shift,
-            **({"gate": self.gate} if self.gate is not None else {}),
+            **({"gate": True} if self.gate else {}),
         }
 
     @classmethod
@@ -143,7 +143,9 @@ class LogisticModel:
             intercept=float(data["intercept"]),  # type: ignore[arg-type]
             slope=float(data.get("slope", 1.0)),  # type: ignore[arg-type]
             shift=float(data.get("shift", 0.0)),  # type: ignore[arg-type]
-            gate=None if data.get("gate") is None else float(data["gate"]),  # type: ignore[arg-type]
+            # a file from before the engine's decision was carried out held the share
+            # under which a document counted as loose (always the engine's loose_share)
+            gate=bool(data.get("gate") or False),
         )
         if not len(model.mean) == len(model.scale) == len(model.coef) == len(features):
             raise ValueError("features, mean, scale and coef differ in length")
@@ -417,19 +419,6 @@ def bead_features(
     )
 
 
-def mutual_share(en_vecs: np.ndarray, ko_vecs: np.ndarray) -> float:
-    """The share of the sentences (of the shorter side) that have a mutual best partner
-    on the other side, by cosine: the engine's looseness test (``Params.loose_share``;
-    the engine counts within its search band, this over the whole document)."""
-    if len(en_vecs) == 0 or len(ko_vecs) == 0:
-        return 0.0
-    sims = np.asarray(en_vecs, dtype=np.float64) @ np.asarray(ko_vecs, dtype=np.float64).T
-    best_ko = sims.argmax(axis=1)
-    best_en = sims.argmax(axis=0)
-    mutual = int(np.sum(best_en[best_ko] == np.arange(len(en_vecs))))
-    return mutual / min(len(en_vecs), len(ko_vecs))
-
-
 def bead_probabilities(
     beads: Sequence[Bead],
     en_vecs: np.ndarray,
@@ -438,21 +427,22 @@ def bead_probabilities(
     ko_texts: Sequence[str],
     calibrator: Calibrator,
     *,
+    loose: bool,
     en_marks: np.ndarray | None = None,
     ko_marks: np.ndarray | None = None,
 ) -> list[Bead]:
-    """The beads with ``prob`` set by ``calibrator``."""
+    """The beads with ``prob`` set by ``calibrator``; ``loose`` is the engine's looseness
+    decision for the document (:class:`aligner.types.Alignment`)."""
     feats = bead_features(
         beads, en_vecs, ko_vecs, en_texts, ko_texts, en_marks=en_marks, ko_marks=ko_marks
     )
-    share = mutual_share(en_vecs, ko_vecs)
     probs: dict[int, float] = {}
     for rows, idx, model, names in (
         (feats.linked, feats.linked_beads, calibrator.linked, LINKED_FEATURES),
         (feats.unlinked, feats.unlinked_beads, calibrator.unlinked, UNLINKED_FEATURES),
     ):
         cols = [names.index(f) for f in model.features]
-        for k, p in zip(idx, model.predict(rows[:, cols], share), strict=True):
+        for k, p in zip(idx, model.predict(rows[:, cols], loose), strict=True):
             probs[k] = round(float(p), PROB_DECIMALS)
     return [replace(b, prob=probs.get(k)) for k, b in enumerate(beads)]
 

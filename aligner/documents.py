@@ -1,8 +1,9 @@
 """Read articles into ``Document``s: decode, normalise, and strip page furniture.
 
-Inputs are plain-text files (one article each), JSONL or Parquet collections.
-Every problem with an input is an ``InputError`` whose message is one line that
-names the file (and the line or row when it applies) and says how to fix it.
+Inputs are plain-text files (one article each, :mod:`aligner.articles`), JSONL or
+Parquet collections. Every problem with an input is an ``InputError`` whose message is
+one line that names the file (and the line or row when it applies) and says how to fix
+it. Two collections share site recipes over their pairs by link (:func:`share_recipes`).
 
 Cleaning (normalisation and page furniture: credits, captions, related-article lines,
 re-post headers ...) is :mod:`aligner.clean`, with site recipes from
@@ -15,10 +16,24 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
-from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from aligner.articles import (
+    NO_CLEAN_FIX,
+    Read,
+    article_rules,
+    clean_article,
+    furniture_only,
+    load_document,
+    no_text_left,
+    read_article,
+    read_file_article,
+    read_raw,
+    read_text,
+    stem_lang,
+)
 from aligner.clean import Cleaned, clean, clean_text, normalise
 from aligner.errors import InputError
 from aligner.furniture import (
@@ -31,10 +46,10 @@ from aligner.furniture import (
     rules_for,
 )
 from aligner.languages import normalise_code
-from aligner.recipes import Recipe, find_recipe, recipe_for, rules_for_article, shared_recipe
+from aligner.recipes import Recipe, find_recipe, recipe_for, shared_recipe
 from aligner.segment import check_language, segment
 from aligner.textfile import HTML_FIX, check_file, decode_file, html_found
-from aligner.types import Document, Removed
+from aligner.types import Document, Pairing
 
 __all__ = [
     "ENGLISH_LINKS",
@@ -42,6 +57,8 @@ __all__ = [
     "NO_CLEAN_FIX",
     "CleanRules",
     "Cleaned",
+    "Inputs",
+    "Read",
     "article_rules",
     "clean",
     "clean_text",
@@ -53,141 +70,20 @@ __all__ = [
     "load_inputs",
     "normalise",
     "page_link",
+    "read_article",
     "read_collection",
+    "read_inputs",
     "read_jsonl",
     "read_parquet",
     "read_raw",
+    "read_side",
     "read_text",
     "recipe_of",
     "rules_for",
+    "share_recipes",
 ]
 
 logger = logging.getLogger(__name__)
-
-
-def read_raw(path: str | Path) -> str:
-    """A UTF-8 text file as read (BOM dropped), checked to hold some text and no HTML."""
-    raw = decode_file(path)
-    html = html_found(raw)
-    if html:
-        raise InputError(html, path=path, fix=HTML_FIX)
-    if not raw:
-        raise InputError("file is empty", path=path, fix="pass article text")
-    if not normalise(raw).strip():
-        raise InputError("file contains only whitespace", path=path, fix="pass article text")
-    return raw
-
-
-def read_text(path: str | Path) -> str:
-    """Read a UTF-8 text file (BOM accepted) and return it normalised. HTML is refused."""
-    return normalise(read_raw(path))
-
-
-# ---------------------------------------------------------------- documents
-
-_LANG_SUFFIX = re.compile(r"\.([a-z]{2})$")
-
-
-def _stem_lang(path: Path) -> tuple[str, str | None]:
-    """``x.en.txt`` -> (``x``, ``en``); ``x.txt`` -> (``x``, None)."""
-    m = _LANG_SUFFIX.search(path.stem)
-    return (path.stem[: m.start()], m.group(1)) if m else (path.stem, None)
-
-
-NO_CLEAN_FIX = "keep the furniture with --no-clean (clean_furniture=False in Python)"
-
-
-def furniture_only(removed: tuple[Removed, ...] | tuple[str, ...]) -> str:
-    """Why an article has no text left after cleaning, with an example of what went."""
-    first = removed[0] if removed else ""
-    example = first.text if isinstance(first, Removed) else str(first)
-    if len(example) > 60:
-        example = example[:57] + "..."
-    return (
-        f"nothing but page furniture: all {len(removed)} line(s) were removed as credits, "
-        f"captions, contact or link lines (e.g. {example!r})"
-    )
-
-
-def article_rules(
-    raw: str, lang: str, urls: tuple[str, ...] = (), recipe: str | None = None
-) -> CleanRules:
-    """The cleaning rules for one article as read: the recipe named by ``recipe``, else
-    the one its URLs (given, or from its own link lines) or its text call for, else the
-    generic rules."""
-    return rules_for_article(lang, urls + page_link(normalise(raw), lang), raw, recipe)
-
-
-def _finish(
-    raw: str,
-    lang: str,
-    clean_furniture: bool,
-    err: InputError,
-    urls: tuple[str, ...] = (),
-    recipe: str | None = None,
-    *,
-    allow_empty: bool = False,
-) -> tuple[str, tuple[Removed, ...], tuple[str, str]]:
-    """Clean ``raw`` with its site's rules; raise ``err`` when nothing is left (unless
-    ``allow_empty``: an article of a collection is then kept with no text, and fails
-    alone later). Returns the text, the lines removed and the (original_url,
-    translation_url) its link lines give."""
-    removed: tuple[Removed, ...] = ()
-    text = normalise(raw)
-    rules = None
-    if clean_furniture:
-        rules = article_rules(raw, lang, urls, recipe)
-        done = clean_text(raw, lang, rules)
-        text, removed = done.text, done.removed
-    links = page_link(normalise(raw), lang, rules)
-    if not text.strip():
-        if allow_empty and removed:
-            logger.info("%s: %s", err.path, furniture_only(removed))
-            return "", removed, links
-        raise err
-    return text, removed, links
-
-
-def load_document(
-    path: str | Path,
-    lang: str,
-    *,
-    doc_id: str | None = None,
-    clean_furniture: bool = True,
-    recipe: str | None = None,
-    allow_empty: bool = False,
-    raw: str | None = None,
-) -> Document:
-    """One article from a text file; ``doc_id`` defaults to the stem without ``.en``/``.ko``.
-    ``recipe`` forces a site recipe (a name, a path, or ``generic`` for none). ``raw`` is
-    the file as :func:`read_raw` read it, when the caller read it already.
-
-    An article that is nothing but page furniture is an error, or with ``allow_empty``
-    (an article of a collection) a document with no text, which fails alone when its
-    pair is aligned and is recorded as ``failed`` with the reason."""
-    p = Path(path)
-    lang = normalise_code(lang, p)
-    stem, suffix_lang = _stem_lang(p)
-    if suffix_lang and suffix_lang != lang:
-        logger.info("%s: file name says %r but lang=%r was given", p, suffix_lang, lang)
-    err = InputError(
-        "no text left after removing page furniture",
-        path=p,
-        fix=f"check the file, or {NO_CLEAN_FIX}",
-    )
-    raw = read_raw(p) if raw is None else raw
-    text, removed, (original, translation) = _finish(
-        raw, lang, clean_furniture, err, recipe=recipe, allow_empty=allow_empty
-    )
-    return Document(
-        doc_id or stem,
-        lang,
-        text,
-        source=str(path),
-        removed=removed,
-        original_url=original,
-        translation_url=translation,
-    )
 
 
 _OPTIONAL = ("title", "url", "original_url", "translation_url", "date")
@@ -201,8 +97,8 @@ def _record(
     lang: str | None,
     clean_furniture: bool,
     recipe: str | None = None,
-) -> Document | None:
-    """A JSONL (``line``) or Parquet (``row``) record to a Document, or None when it is
+) -> Read | None:
+    """A JSONL (``line``) or Parquet (``row``) record to a document, or None when it is
     in another language than ``lang``."""
     where = "" if row is None else f"row {row}: "
 
@@ -228,24 +124,27 @@ def _record(
         raise bad(f"field 'text' {html}", HTML_FIX)
     err = bad("no text left after removing page furniture", NO_CLEAN_FIX)
     extra = {k: "" if rec.get(k) is None else str(rec[k]) for k in _OPTIONAL}
-    urls = (extra["url"], extra["original_url"], extra["translation_url"])
-    text, removed, found = _finish(
+    given = (extra["original_url"], extra["translation_url"])
+    urls = (extra["url"], *given)
+    text, removed, found, rules = clean_article(
         rec["text"], code, clean_furniture, err, urls, recipe, allow_empty=True
     )
     links = dict(zip(("original_url", "translation_url"), found, strict=True))
     for key, link in links.items():
         extra[key] = extra[key] or link  # the record's own field wins
     source = f"{path}:{line}" if row is None else f"{path}#{row}"
-    return Document(str(rec["id"]), code, text, source=source, removed=removed, **extra)
+    doc = Document(str(rec["id"]), code, text, source=source, removed=removed, **extra)
+    return Read(doc, rec["text"], given, rules)
 
 
-def _dedupe(docs: list[tuple[Document, str]], path: Path) -> list[Document]:
+def _dedupe(reads: list[tuple[Read, str]], path: Path) -> list[Read]:
     """Ids must be unique per language (``x.en.txt`` and ``x.ko.txt`` share the id ``x``)."""
-    if not docs:
+    if not reads:
         raise InputError("no articles found", path=path, fix="check the file and the lang filter")
-    logger.info("%s: read %d article(s)", path, len(docs))
+    logger.info("%s: read %d article(s)", path, len(reads))
     seen: dict[tuple[str, str], str] = {}
-    for doc, where in docs:
+    for read, where in reads:
+        doc = read.doc
         key = (doc.lang, doc.doc_id)
         if key in seen:
             raise InputError(
@@ -254,7 +153,11 @@ def _dedupe(docs: list[tuple[Document, str]], path: Path) -> list[Document]:
                 fix="ids must be unique per language within a collection",
             )
         seen[key] = where
-    return [d for d, _ in docs]
+    return [r for r, _ in reads]
+
+
+def _docs(reads: Sequence[Read]) -> list[Document]:
+    return [r.doc for r in reads]
 
 
 def read_jsonl(
@@ -263,18 +166,21 @@ def read_jsonl(
     *,
     clean_furniture: bool = True,
     recipe: str | None = None,
-    only: Mapping[int, str] | None = None,
 ) -> list[Document]:
     """Articles from JSONL: one object per line with ``id``, ``lang``, ``text`` and
     optionally ``title``, ``url``, ``original_url``, ``translation_url``, ``date``. With
-    ``lang``, records may omit ``lang`` and records in other languages are skipped.
-    ``only`` reads just the lines it names (numbered from 1), each with its recipe."""
-    p = Path(path)
+    ``lang``, records may omit ``lang`` and records in other languages are skipped."""
+    return _docs(_jsonl_reads(Path(path), lang, clean_furniture, recipe))
+
+
+def _jsonl_reads(
+    p: Path, lang: str | None, clean_furniture: bool, recipe: str | None
+) -> list[Read]:
     lang = normalise_code(lang, p) if lang else None
     raw = decode_file(p)
-    out: list[tuple[Document, str]] = []
+    out: list[tuple[Read, str]] = []
     for n, line in enumerate(raw.split("\n"), start=1):
-        if not line.strip() or (only is not None and n not in only):
+        if not line.strip():
             continue
         try:
             rec = json.loads(line)
@@ -283,9 +189,9 @@ def read_jsonl(
         except ValueError as e:  # json.JSONDecodeError is a ValueError
             msg = f"invalid JSON at column {e.colno}: {e.msg}" if hasattr(e, "colno") else str(e)
             raise InputError(msg, path=p, line=n, fix="write one JSON object per line") from None
-        doc = _record(rec, p, n, None, lang, clean_furniture, only[n] if only else recipe)
-        if doc is not None:
-            out.append((doc, f"line {n}"))
+        read = _record(rec, p, n, None, lang, clean_furniture, recipe)
+        if read is not None:
+            out.append((read, f"line {n}"))
     return _dedupe(out, p)
 
 
@@ -295,15 +201,19 @@ def read_parquet(
     *,
     clean_furniture: bool = True,
     recipe: str | None = None,
-    only: Mapping[int, str] | None = None,
 ) -> list[Document]:
     """Articles from a Parquet file with columns ``id``, ``lang``, ``text`` (and optional
-    ``title``, ``url``, ``original_url``, ``translation_url``, ``date``); ``lang`` and
-    ``only`` (rows numbered from 0) as in ``read_jsonl``."""
+    ``title``, ``url``, ``original_url``, ``translation_url``, ``date``); ``lang`` as in
+    ``read_jsonl``."""
+    return _docs(_parquet_reads(Path(path), lang, clean_furniture, recipe))
+
+
+def _parquet_reads(
+    p: Path, lang: str | None, clean_furniture: bool, recipe: str | None
+) -> list[Read]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    p = Path(path)
     lang = normalise_code(lang, p) if lang else None
     check_file(p)
     try:
@@ -323,14 +233,11 @@ def read_parquet(
             )
     wanted = [c for c in ("id", "lang", "text", *_OPTIONAL) if c in names]
     table = pq.read_table(p, columns=wanted)
-    numbers = sorted(only) if only is not None else range(table.num_rows)
-    if only is not None:
-        table = table.take(numbers)
-    out: list[tuple[Document, str]] = []
-    for i, rec in zip(numbers, table.to_pylist(), strict=True):
-        doc = _record(rec, p, None, i, lang, clean_furniture, only[i] if only else recipe)
-        if doc is not None:
-            out.append((doc, f"row {i}"))
+    out: list[tuple[Read, str]] = []
+    for i, rec in enumerate(table.to_pylist()):
+        read = _record(rec, p, None, i, lang, clean_furniture, recipe)
+        if read is not None:
+            out.append((read, f"row {i}"))
     return _dedupe(out, p)
 
 
@@ -367,16 +274,21 @@ def read_collection(
 
     An article that is nothing but page furniture is kept with no text (and a warning):
     its pair fails alone, recorded as ``failed``, and the batch goes on."""
-    p = Path(path)
+    return _docs(_collection_reads(Path(path), lang, clean_furniture, recipe))
+
+
+def _collection_reads(
+    p: Path, lang: str | None, clean_furniture: bool, recipe: str | None
+) -> list[Read]:
     if lang:
         lang = normalise_code(lang, p)
     if not p.exists():
         raise InputError("not found", path=p, fix="check the path")
     suffix = p.suffix.lower()
     if p.is_file() and suffix in (".jsonl", ".ndjson"):
-        return read_jsonl(p, lang, clean_furniture=clean_furniture, recipe=recipe)
+        return _jsonl_reads(p, lang, clean_furniture, recipe)
     if p.is_file() and suffix in (".parquet", ".pq"):
-        return read_parquet(p, lang, clean_furniture=clean_furniture, recipe=recipe)
+        return _parquet_reads(p, lang, clean_furniture, recipe)
     if p.is_file() and suffix != ".txt":
         raise InputError(
             f"unsupported file type {suffix or '(none)'!r}",
@@ -384,9 +296,9 @@ def read_collection(
             fix="pass a directory of .txt files, a .txt, a .jsonl or a .parquet file",
         )
     files = [p] if p.is_file() else _text_files(p)
-    out: list[tuple[Document, str]] = []
+    out: list[tuple[Read, str]] = []
     for f in files:
-        _, file_lang = _stem_lang(f)
+        _, file_lang = stem_lang(f)
         if lang and file_lang and file_lang != lang:
             continue
         if not (file_lang or lang):
@@ -395,10 +307,10 @@ def read_collection(
                 path=f,
                 fix="name it <id>.en.txt / <id>.ko.txt, or pass lang",
             )
-        doc = load_document(
+        read = read_file_article(
             f, file_lang or lang, clean_furniture=clean_furniture, recipe=recipe, allow_empty=True
         )
-        out.append((doc, str(f)))
+        out.append((read, str(f)))
     if not out:
         raise InputError(
             f"no {'.' + lang + ' ' if lang else ''}.txt files found",
@@ -425,6 +337,18 @@ def _checked(docs: list[Document], lang: str, pair: tuple[str, str]) -> list[Doc
     return docs
 
 
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """The articles of both sides of a run, each checked to be in its language, and
+    their pairing by link (:func:`aligner.pairing.pair_by_link`) when reading made it to
+    share recipes (:func:`share_recipes`; None otherwise), for pairing to use rather
+    than make again."""
+
+    en: tuple[Document, ...]
+    ko: tuple[Document, ...]
+    linked: Pairing | None = None
+
+
 def load_inputs(
     en: Path,
     ko: Path,
@@ -434,13 +358,30 @@ def load_inputs(
     presegmented: bool = False,
     recipe: str | None = None,
 ) -> tuple[list[Document], list[Document]]:
+    """The articles of both sides of a run (:func:`read_inputs`), as two lists."""
+    inputs = read_inputs(
+        en, ko, langs, clean_furniture=clean_furniture, presegmented=presegmented, recipe=recipe
+    )
+    return list(inputs.en), list(inputs.ko)
+
+
+def read_inputs(
+    en: Path,
+    ko: Path,
+    langs: tuple[str, str] = ("en", "ko"),
+    *,
+    clean_furniture: bool = True,
+    presegmented: bool = False,
+    recipe: str | None = None,
+) -> Inputs:
     """The articles of both sides of a run, each checked to be in its language.
 
     A single text file is one article; a directory, .jsonl or .parquet is a collection.
     Lines given one sentence per line (``presegmented``) are taken as given, never
     cleaned. Two text files are one pair: each is read once, and a site recipe either of
     them calls for cleans both (unless ``recipe`` names one, checked before anything is
-    read).
+    read). Two collections share recipes over their pairs by link (:func:`share_recipes`)
+    unless ``recipe`` names one.
     """
     langs = (normalise_code(langs[0]), normalise_code(langs[1]))
     if recipe:
@@ -455,14 +396,15 @@ def load_inputs(
                                     recipe=recipe, raw=raw)], lang, langs)
             for path, lang, raw in zip((en, ko), langs, raws, strict=True)
         )  # fmt: skip
-        return en_doc, ko_doc
-    en_docs, ko_docs = (
-        load_side(path, lang, clean_furniture=clean_furniture, pair=langs, recipe=recipe)
+        return Inputs(tuple(en_doc), tuple(ko_doc))
+    en_reads, ko_reads = (
+        read_side(path, lang, clean_furniture=clean_furniture, pair=langs, recipe=recipe)
         for path, lang in zip((en, ko), langs, strict=True)
     )
     if clean_furniture and not recipe:
-        en_docs, ko_docs = share_recipes(en_docs, ko_docs, langs)
-    return en_docs, ko_docs
+        en_reads, ko_reads, linked = share_recipes(en_reads, ko_reads, langs)
+        return Inputs(tuple(_docs(en_reads)), tuple(_docs(ko_reads)), linked)
+    return Inputs(tuple(_docs(en_reads)), tuple(_docs(ko_reads)))
 
 
 def recipe_of(doc: Document) -> Recipe | None:
@@ -474,79 +416,87 @@ def recipe_of(doc: Document) -> Recipe | None:
 
 
 def share_recipes(
-    en_docs: list[Document], ko_docs: list[Document], pair: tuple[str, str] = ("en", "ko")
-) -> tuple[list[Document], list[Document]]:
+    en: Sequence[Read], ko: Sequence[Read], pair: tuple[str, str] = ("en", "ko")
+) -> tuple[list[Read], list[Read], Pairing]:
     """Two collections, each article cleaned with the recipe its own page calls for:
     where only one article of a pair calls for a site recipe, its partner is cleaned
     again with it, so that both sides of a pair lose the same kinds of lines (a Daily NK
     English page often carries no credit line, its Korean original "/사진=데일리NK"; left
     to the generic rules one caption would be dropped and the other kept, with nothing
-    to match).
+    to match). Returns the articles and their pairing by link.
 
     The partners are those :func:`aligner.pairing.pair_by_link` gives (a link, then a
     shared id), as the pipeline pairs by link first. Articles that only content can pair
-    keep their own recipes: content pairing needs the cleaned texts. The articles read
-    again are read with the collection's own reader, once per file, and checked as on
-    first reading; one that the partner's recipe would leave empty keeps its own
-    cleaning (the recipe fits the partner's page, not this one)."""
+    keep their own recipes: content pairing needs the cleaned texts. An article is
+    cleaned again from the text it was read from (nothing is read twice) and checked as
+    on first reading; one that the partner's recipe would leave empty keeps its own
+    cleaning (the recipe fits the partner's page, not this one). The pairing is made
+    once: again only if the partner's recipe found another link line in an article."""
     from aligner.pairing import pair_by_link
 
-    recipes = {id(d): recipe_of(d) for d in (*en_docs, *ko_docs)}
-    again: dict[int, tuple[Document, Recipe]] = {}
-    for _, en, ko in pair_by_link(en_docs, ko_docs).pairs:
-        en_recipe, ko_recipe = recipes[id(en)], recipes[id(ko)]
+    linked = pair_by_link(_docs(en), _docs(ko))
+    recipes = {id(r.doc): recipe_of(r.doc) for r in (*en, *ko)}
+    again: dict[int, Recipe] = {}
+    for _, en_doc, ko_doc in linked.pairs:
+        en_recipe, ko_recipe = recipes[id(en_doc)], recipes[id(ko_doc)]
         if en_recipe is None and ko_recipe is not None:
-            again.setdefault(id(en), (en, ko_recipe))
+            again.setdefault(id(en_doc), ko_recipe)
         elif ko_recipe is None and en_recipe is not None:
-            again.setdefault(id(ko), (ko, en_recipe))
-    if not again:
-        return en_docs, ko_docs
-    redone = _reread(list(again.values()), pair)
-    return [redone.get(id(d), d) for d in en_docs], [redone.get(id(d), d) for d in ko_docs]
+            again.setdefault(id(ko_doc), en_recipe)
+    redone = {id(r.doc): _clean_again(r, again[id(r.doc)], pair) for r in (*en, *ko)
+              if id(r.doc) in again}  # fmt: skip
+    redone = {key: read for key, read in redone.items() if read is not None}
+    if not redone:
+        return list(en), list(ko), linked
+    new_en = [redone.get(id(r.doc), r) for r in en]
+    new_ko = [redone.get(id(r.doc), r) for r in ko]
+    old = {id(r.doc): r.doc for r in (*en, *ko)}
+    moved = any(_links(old[key]) != _links(read.doc) for key, read in redone.items())
+    if moved:
+        return new_en, new_ko, pair_by_link(_docs(new_en), _docs(new_ko))
+    swap = {key: read.doc for key, read in redone.items()}
+
+    def new(doc: Document) -> Document:
+        return swap.get(id(doc), doc)
+
+    return (
+        new_en,
+        new_ko,
+        Pairing(
+            tuple((pid, new(e), new(k)) for pid, e, k in linked.pairs),
+            tuple((new(d), why) for d, why in linked.unpaired_en),
+            tuple((new(d), why) for d, why in linked.unpaired_ko),
+        ),
+    )
 
 
-_JSONL_SOURCE = re.compile(r"(.+\.(?:jsonl|ndjson)):(\d+)", re.IGNORECASE)
-_PARQUET_SOURCE = re.compile(r"(.+\.(?:parquet|pq))#(\d+)", re.IGNORECASE)
+def _links(doc: Document) -> tuple[str, str]:
+    """What :func:`aligner.pairing.pair_by_link` reads of an article besides its id and
+    its url, which cleaning never changes."""
+    return doc.original_url, doc.translation_url
 
 
-def _reread(wanted: list[tuple[Document, Recipe]], pair: tuple[str, str]) -> dict[int, Document]:
-    """Each document of ``wanted`` read again from its source with its recipe, keyed by
-    ``id()`` of the document it replaces; a JSONL or Parquet collection is read once
-    for all its records (:func:`read_jsonl`, :func:`read_parquet`), a text file as
-    :func:`read_collection` reads it. Documents whose source is gone are left out."""
-    by_file: dict[tuple[str, Path, str], dict[int, tuple[Document, Recipe]]] = {}
-    found: list[tuple[Document, Document]] = []
-    for doc, recipe in wanted:
-        src = doc.source or ""
-        jsonl, parquet = _JSONL_SOURCE.fullmatch(src), _PARQUET_SOURCE.fullmatch(src)
-        m = jsonl or parquet
-        if m:
-            kind = "jsonl" if jsonl else "parquet"
-            at = by_file.setdefault((kind, Path(m.group(1)), doc.lang), {})
-            at[int(m.group(2))] = (doc, recipe)
-        elif src and Path(src).is_file():
-            new = load_document(
-                src, doc.lang, doc_id=doc.doc_id, recipe=recipe.path, allow_empty=True
-            )
-            found.append((doc, new))
-    for (kind, path, lang), at in by_file.items():
-        if not path.is_file():
-            continue
-        only = {n: recipe.path for n, (_, recipe) in at.items()}
-        read = read_jsonl if kind == "jsonl" else read_parquet
-        docs = read(path, lang, only=only)
-        sep = ":" if kind == "jsonl" else "#"
-        found.extend((at[int((d.source or "").rsplit(sep, 1)[1])][0], d) for d in docs)
-    out: dict[int, Document] = {}
-    for old, new in found:
-        if not new.text.strip() and old.text.strip():
-            logger.warning(
-                "%s: the recipe its partner calls for leaves no text; kept as first cleaned",
-                old.source,
-            )
-            continue
-        out[id(old)] = _checked([new], old.lang, pair)[0]
-    return out
+def _clean_again(read: Read, recipe: Recipe, pair: tuple[str, str]) -> Read | None:
+    """``read`` cleaned with ``recipe`` from the text it was read from, as reading it
+    with that recipe cleans it (the record's own links winning over its link lines'),
+    checked to be in its language; None when the recipe leaves no text."""
+    doc = read.doc
+    text, removed, found, rules = clean_article(
+        read.raw, doc.lang, True, no_text_left(doc.source or None),
+        (doc.url, *read.given), recipe.path, allow_empty=True,
+    )  # fmt: skip
+    if not text.strip() and doc.text.strip():
+        logger.warning(
+            "%s: the recipe its partner calls for leaves no text; kept as first cleaned",
+            doc.source,
+        )
+        return None
+    original, translation = (own or link for own, link in zip(read.given, found, strict=True))
+    new = replace(
+        doc, text=text, removed=removed, original_url=original, translation_url=translation
+    )
+    _checked([new], doc.lang, pair)
+    return replace(read, doc=new, rules=rules)
 
 
 def load_side(
@@ -561,12 +511,32 @@ def load_side(
     """The articles of one side, each checked to be in ``lang``: a single text file is
     one article; a directory, .jsonl or .parquet is a collection. Lines given one
     sentence per line (``presegmented``) are taken as given, never cleaned."""
+    return _docs(
+        read_side(
+            path, lang, clean_furniture=clean_furniture, presegmented=presegmented,
+            pair=pair, recipe=recipe,
+        )
+    )  # fmt: skip
+
+
+def read_side(
+    path: Path,
+    lang: str,
+    *,
+    clean_furniture: bool = True,
+    presegmented: bool = False,
+    pair: tuple[str, str] = ("en", "ko"),
+    recipe: str | None = None,
+) -> list[Read]:
+    """:func:`load_side`, with what cleaning each article again takes
+    (:func:`share_recipes`)."""
     clean_furniture = clean_furniture and not presegmented
     if is_collection(path) and path.exists():
-        docs = read_collection(path, lang, clean_furniture=clean_furniture, recipe=recipe)
+        reads = _collection_reads(path, lang, clean_furniture, recipe)
     else:
-        docs = [load_document(path, lang, clean_furniture=clean_furniture, recipe=recipe)]
-    return _checked(docs, lang, pair)
+        reads = [read_file_article(path, lang, clean_furniture=clean_furniture, recipe=recipe)]
+    _checked(_docs(reads), lang, pair)
+    return reads
 
 
 SEGMENT_FORMATS = ("text", "tsv", "jsonl")

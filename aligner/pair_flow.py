@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aligner.align import AlignParams, align, cut_off, foreign_marks, number_marks
+from aligner.align import AlignParams, align_document, cut_off, foreign_marks, number_marks
 from aligner.cache import CachedEncoder
 from aligner.calibrate import Calibrator, bead_probabilities, default_calibrator
 from aligner.clean import clean_text
@@ -35,7 +35,16 @@ from aligner.errors import AlignmentError
 from aligner.lexical import default_lexicon, evidence_marks, lexical_signature
 from aligner.pairing import ContentParams, mean_vectors, pair_documents
 from aligner.segment import presegmented, segment, segmenter_signature
-from aligner.types import Bead, Document, PairFailure, Pairing, PairResult, PairTask, Sentence
+from aligner.types import (
+    Alignment,
+    Bead,
+    Document,
+    PairFailure,
+    Pairing,
+    PairResult,
+    PairTask,
+    Sentence,
+)
 from aligner.version import __version__
 
 log = logging.getLogger(__name__)
@@ -68,12 +77,13 @@ def align_sentence_texts(
     vectors: dict[str, np.ndarray] | None = None,
     calibrator: Calibrator | None = None,
     lexical: bool = True,
-) -> list[Bead]:
+) -> Alignment:
     """Align two lists of sentence texts: encode them (or take their vectors from
     ``vectors``, keyed by text), search with ``params``, and add each bead's probability
-    with ``calibrator`` when given. ``encode`` also embeds the merged sentences that the
-    search tries. ``lexical`` adds names and lexicon words found on both sides
-    (:mod:`aligner.lexical`) to the numbers the search rewards."""
+    with ``calibrator`` when given (its final step going by the search's looseness
+    decision). ``encode`` also embeds the merged sentences that the search tries.
+    ``lexical`` adds names and lexicon words found on both sides (:mod:`aligner.lexical`)
+    to the numbers the search rewards."""
     en, ko = list(en), list(ko)
     if vectors is None:
         en_vecs, ko_vecs = encode(en), encode(ko)
@@ -87,7 +97,7 @@ def align_sentence_texts(
         if lexical
         else (number_marks(en), number_marks(ko))
     )
-    beads = align(
+    aligned = align_document(
         en_vecs,
         ko_vecs,
         en_lengths=en_lengths,
@@ -103,11 +113,20 @@ def align_sentence_texts(
         embed_groups=group_encoder(en, ko, encode),
         params=params,
     )
-    if calibrator is not None:
-        beads = bead_probabilities(
-            beads, en_vecs, ko_vecs, en, ko, calibrator, en_marks=en_marks, ko_marks=ko_marks
-        )
-    return beads
+    if calibrator is None:
+        return aligned
+    beads = bead_probabilities(
+        aligned.beads,
+        en_vecs,
+        ko_vecs,
+        en,
+        ko,
+        calibrator,
+        loose=aligned.loose,
+        en_marks=en_marks,
+        ko_marks=ko_marks,
+    )
+    return replace(aligned, beads=tuple(beads))
 
 
 class Prepared:
@@ -222,10 +241,10 @@ class Aligner:
         en_paragraphs: Sequence[int] | None = None,
         ko_paragraphs: Sequence[int] | None = None,
         vectors: dict[str, np.ndarray] | None = None,
-    ) -> list[Bead]:
+    ) -> Alignment:
         start = time.perf_counter()
         encode_before = self.timings["encode"]
-        beads = align_sentence_texts(
+        aligned = align_sentence_texts(
             en,
             ko,
             self._encode,
@@ -238,13 +257,13 @@ class Aligner:
         )
         spent_encoding = self.timings["encode"] - encode_before
         self.timings["align"] += time.perf_counter() - start - spent_encoding
-        return beads
+        return aligned
 
     # ------------------------------------------------------------------ public
 
     def align_sentences(self, en: Sequence[str], ko: Sequence[str]) -> list[Bead]:
         """Align two lists of sentences; returns beads of 0-based indices with scores."""
-        return self._align(list(en), list(ko))
+        return list(self._align(list(en), list(ko)).beads)
 
     def segment(self, text: str, lang: str, *, presegmented_input: bool = False) -> list[Sentence]:
         start = time.perf_counter()
@@ -319,11 +338,13 @@ class Aligner:
         *,
         mode: str = "auto",
         presegmented_input: bool = False,
+        linked: Pairing | None = None,
     ) -> Pairing:
         """Find each English article's Korean original with this aligner's encoder and
         content thresholds (see :func:`aligner.pairing.pair_documents`). The returned
         :class:`Pairing` carries the sentences and lead vectors of the articles paired by
-        content: pass it to :meth:`align_many` to reuse them."""
+        content: pass it to :meth:`align_many` to reuse them. ``linked``: their pairing by
+        link when made already (:class:`aligner.documents.Inputs`)."""
 
         def sentences(doc: Document) -> list[Sentence]:
             return self.segment(doc.text, doc.lang, presegmented_input=presegmented_input)
@@ -337,6 +358,7 @@ class Aligner:
             encode=self._encode,
             dim=self.encoder.dim,
             presegmented_input=presegmented_input,
+            linked=linked,
         )
 
     def _align_chunk(
@@ -393,22 +415,23 @@ class Aligner:
                     f"({NO_CLEAN_FIX})"
                 )
             raise AlignmentError(f"{empty.source or empty.doc_id}: no sentences found")
-        beads = self._align(
+        aligned = self._align(
             [s.text for s in en_sents],
             [s.text for s in ko_sents],
             [s.paragraph for s in en_sents],
             [s.paragraph for s in ko_sents],
             vectors,
         )
-        scored = [b.score for b in beads if b.score is not None]
+        scored = [b.score for b in aligned.beads if b.score is not None]
         return PairResult(
             pair_id=pair_id or f"{en_doc.doc_id}__{ko_doc.doc_id}",
             en_doc=en_doc,
             ko_doc=ko_doc,
             en_sents=en_sents,
             ko_sents=ko_sents,
-            beads=tuple(beads),
+            beads=aligned.beads,
             doc_score=float(np.mean(scored)) if scored else None,
+            loose=aligned.loose,
         )
 
     def align_texts(

@@ -335,6 +335,7 @@ def pair_documents(
     encode: Callable[[list[str]], np.ndarray],
     dim: int,
     presegmented_input: bool = False,
+    linked: Pairing | None = None,
 ) -> Pairing:
     """Find each English article's Korean original.
 
@@ -344,17 +345,20 @@ def pair_documents(
     encoded by ``encode``); ``auto`` by link first, then by content among the articles
     left over. The sentences and lead vectors of the articles paired by content travel
     in the returned :class:`Pairing` (keyed as its fields say, with
-    ``presegmented_input``), for their alignment to reuse.
+    ``presegmented_input``), for their alignment to reuse. ``linked`` is the pairing by
+    link of these very articles when it was made already (reading two collections makes
+    it to share recipes, :class:`aligner.documents.Inputs`), used rather than made again.
     """
     if mode not in PAIRING_MODES:
         raise InputError(
             f"unknown pairing mode {mode!r}", fix=f"use one of: {', '.join(PAIRING_MODES)}"
         )
     if mode == "link":
-        return pair_by_link(en_docs, ko_docs)
-    linked = Pairing((), tuple((d, "") for d in en_docs), tuple((d, "") for d in ko_docs))
+        return linked if linked is not None else pair_by_link(en_docs, ko_docs)
     if mode == "auto":
-        linked = pair_by_link(en_docs, ko_docs)
+        linked = linked if linked is not None else pair_by_link(en_docs, ko_docs)
+    else:
+        linked = Pairing((), tuple((d, "") for d in en_docs), tuple((d, "") for d in ko_docs))
     rest = {"en": [d for d, _ in linked.unpaired_en], "ko": [d for d, _ in linked.unpaired_ko]}
     if not rest["en"] or not rest["ko"]:
         return linked

@@ -375,7 +375,7 @@ def run(
     stage: Callable[[str], None] | None = None,
 ) -> RunSummary:
     """One run, as ``aligner align EN KO -o OUTPUT`` does it: load and check the inputs
-    (:func:`aligner.documents.load_inputs`), pair them (two files are one pair; two
+    (:func:`aligner.documents.read_inputs`), pair them (two files are one pair; two
     collections are paired as ``options.pair`` says), align every pair (in this process
     or on a backend) and write the corpus file or a new version of the corpus folder;
     returns what it did.
@@ -387,7 +387,7 @@ def run(
     import time
 
     from aligner.cache import CachedEncoder
-    from aligner.documents import is_collection, load_inputs
+    from aligner.documents import is_collection, read_inputs
     from aligner.pairing import ContentParams
     from aligner.segment import language_fields
     from aligner.table import wants_table
@@ -403,10 +403,11 @@ def run(
     aligner = None
     try:
         tell("reading")
-        en_docs, ko_docs = load_inputs(
+        inputs = read_inputs(
             en, ko, (options.src_lang, options.tgt_lang), clean_furniture=options.clean,
             presegmented=options.presegmented, recipe=options.recipe,
         )  # fmt: skip
+        en_docs, ko_docs = list(inputs.en), list(inputs.ko)
         langs = (options.src_lang, options.tgt_lang)
         aligner = Aligner(
             options.model, device=options.device, batch_size=options.batch_size,
@@ -422,8 +423,9 @@ def run(
         else:
             tell("pairing")
             pairing = aligner.pair(
-                en_docs, ko_docs, mode=options.pair, presegmented_input=options.presegmented
-            )
+                en_docs, ko_docs, mode=options.pair, presegmented_input=options.presegmented,
+                linked=inputs.linked,
+            )  # fmt: skip
             fields["pair"] = options.pair
             if options.max_days is not None and options.pair != "link":
                 fields["days"] = options.max_days

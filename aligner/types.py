@@ -65,11 +65,23 @@ class Bead:
 
 
 @dataclass(frozen=True, slots=True)
+class Alignment:
+    """The beads of one document pair, and whether the engine found the translation
+    loose (fewer than ``AlignParams.loose_share`` of the sentences pairing mutually,
+    :class:`aligner.problem.Problem`): the search and the bead probability's final step
+    both go by this one decision."""
+
+    beads: tuple[Bead, ...]
+    loose: bool
+
+
+@dataclass(frozen=True, slots=True)
 class PairResult:
     """Everything about one aligned document pair.
 
     ``status`` is ``"aligned"``, ``"unpaired"`` (no original found; ``ko_doc`` is
-    None) or ``"failed"``; ``reason`` says why when it is not ``"aligned"``.
+    None) or ``"failed"``; ``reason`` says why when it is not ``"aligned"``. ``loose`` is
+    the engine's looseness decision (:class:`Alignment`), None when nothing was aligned.
     """
 
     pair_id: str
@@ -81,6 +93,7 @@ class PairResult:
     status: str = "aligned"
     doc_score: float | None = None
     reason: str = ""
+    loose: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

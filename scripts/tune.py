@@ -31,7 +31,7 @@ CACHE = Path(__file__).resolve().parents[1] / "bench" / "tune-cache"
 
 def align_doc(d, cache: CachedEncoder, params: AlignParams | None = None):
     """Align one benchmark document with cached embeddings."""
-    return align_sentence_texts(d.en, d.ko, cache.encode, params=params)
+    return align_sentence_texts(d.en, d.ko, cache.encode, params=params).beads
 
 
 def run(docs, cache: CachedEncoder, params: AlignParams):

@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from aligner.align import align, align_document
 from aligner.calibrate import (
     LINKED_FEATURES,
     UNLINKED_FEATURES,
@@ -17,11 +18,11 @@ from aligner.calibrate import (
     bead_probabilities,
     default_calibrator,
     expected_calibration_error,
-    mutual_share,
     reliability_table,
 )
 from aligner.errors import AlignerError
 from aligner.types import Bead
+from aligner.vectors import unit_sum
 
 
 def _unit_rows(n: int, dim: int, seed: int) -> np.ndarray:
@@ -174,44 +175,99 @@ def test_the_final_step_rescales_the_logit_and_keeps_the_ranking():
     assert squeezed.predict(x).max() < base.predict(x).max()
 
 
-def test_mutual_share_tells_a_literal_document_from_a_loose_one():
+def test_the_engine_decides_looseness_once_for_the_search_and_the_probability():
+    """align_document carries out the engine's looseness decision (Problem.loose): a
+    literal document is not loose, one whose sentences mostly find no mutual partner is;
+    a verbatim quote of the other side (a foreign mark) counts as no partner, as in the
+    search."""
     en, ko = _doc(10, noise=0.3)
-    assert mutual_share(en, ko) == 1.0  # every sentence is its partner's best match
-    # a loose version: half its sentences are the other half's, or about something else
+    assert align_document(en, ko).loose is False  # every sentence is its partner's best
     loose_ko = np.vstack([ko[:5], _unit_rows(5, 32, seed=9)])
     loose_en = np.vstack([en[:4], en[3:4] + 0.01, _unit_rows(5, 32, seed=7)])
-    share = mutual_share(loose_en, loose_ko)
-    assert share < 0.7
-    assert mutual_share(en[:0], ko) == 0.0
+    aligned = align_document(loose_en, loose_ko)
+    assert aligned.loose is True
+    assert list(aligned.beads) == align(loose_en, loose_ko)
+    # the same literal document with 4 of its 10 Korean sentences marked foreign: they
+    # pair with nothing, so 6 of 10 pair mutually, under loose_share .7
+    foreign = np.array([True] * 4 + [False] * 6)
+    assert align_document(en, ko, ko_foreign=foreign).loose is True
+    assert align_document(en, ko[:0]).loose is True  # nothing pairs at all
+
+
+class _FixedEncoder:
+    """Each line of a test document has its vector; a merged group, their unit sum."""
+
+    name, dim = "fixed@1", 32
+
+    def __init__(self, vectors: dict[str, np.ndarray]) -> None:
+        self.vectors = vectors
+
+    def encode(self, texts):
+        out = [unit_sum(np.stack([self.vectors[t] for t in text.split(" ")])) for text in texts]
+        return np.asarray(out, dtype=np.float32).reshape(len(texts), self.dim)
+
+
+def test_a_pair_result_carries_the_looseness_its_probabilities_went_by():
+    from aligner.pair_flow import Aligner
+
+    en, ko = _doc(8, noise=0.2)
+    strangers = _unit_rows(5, 32, seed=11)  # Korean sentences the English never renders
+    ko_loose = np.vstack([ko[:3], strangers])
+    vectors = {f"e{i}": v for i, v in enumerate(en)}
+    vectors |= {f"k{i}": v for i, v in enumerate(ko)}
+    vectors |= {f"s{i}": v for i, v in enumerate(strangers)}
+    cal = default_calibrator()
+    al = Aligner(_FixedEncoder(vectors), calibrator=cal, lexical=False)
+    en_text = "\n".join(f"e{i}" for i in range(8))
+    for ko_lines, ko_vecs, loose in (
+        ([f"k{i}" for i in range(8)], ko, False),
+        ([f"k{i}" for i in range(3)] + [f"s{i}" for i in range(5)], ko_loose, True),
+    ):
+        res = al.align_texts(en_text, "\n".join(ko_lines), presegmented_input=True)
+        assert res.loose is loose
+        assert res.loose == align_document(en, ko_vecs).loose
+        bare = [replace(b, prob=None) for b in res.beads]
+        texts = [s.text for s in res.en_sents], [s.text for s in res.ko_sents]
+        again = bead_probabilities(bare, en, ko_vecs, *texts, cal, loose=loose)
+        assert [b.prob for b in again] == [b.prob for b in res.beads]
 
 
 def test_a_gated_final_step_leaves_literal_documents_to_the_plain_model(tmp_path):
     plain = LogisticModel(("a",), (0.0,), (1.0,), (2.0,), 1.0)
-    gated = LogisticModel(("a",), (0.0,), (1.0,), (2.0,), 1.0, slope=0.5, shift=0.3, gate=0.7)
+    gated = LogisticModel(("a",), (0.0,), (1.0,), (2.0,), 1.0, slope=0.5, shift=0.3, gate=True)
     stepped = LogisticModel(("a",), (0.0,), (1.0,), (2.0,), 1.0, slope=0.5, shift=0.3)
     x = np.array([[-1.0], [0.5], [2.0]])
-    assert gated.predict(x, 0.9) == pytest.approx(plain.predict(x))
-    assert gated.predict(x, 0.5) == pytest.approx(stepped.predict(x))
-    per_row = gated.predict(x, np.array([0.9, 0.5, 0.9]))
+    assert gated.predict(x, False) == pytest.approx(plain.predict(x))
+    assert gated.predict(x, True) == pytest.approx(stepped.predict(x))
+    per_row = gated.predict(x, np.array([False, True, False]))
     assert per_row[1] == pytest.approx(stepped.predict(x)[1])
     assert per_row[[0, 2]] == pytest.approx(plain.predict(x)[[0, 2]])
-    assert gated.predict(x) == pytest.approx(stepped.predict(x))  # no share: stepped
+    assert gated.predict(x) == pytest.approx(stepped.predict(x))  # no decision: stepped
+    assert stepped.predict(x, False) == pytest.approx(stepped.predict(x))  # no gate
     shipped = default_calibrator()
     assert shipped is not None
+    assert shipped.linked.gate and shipped.unlinked.gate
     lin = shipped.linked
-    cal = Calibrator("t", replace(lin, gate=0.7), replace(shipped.unlinked, gate=None))
+    cal = Calibrator("t", replace(lin, gate=True), replace(shipped.unlinked, gate=False))
     cal.save(tmp_path / "c.json")
     back = Calibrator.load(tmp_path / "c.json")
-    assert back == cal and back.linked.gate == 0.7 and back.unlinked.gate is None
+    assert back == cal and back.linked.gate is True and back.unlinked.gate is False
+    # a file from before the decision was carried out held the engine's loose_share
+    old = cal.as_dict()
+    old["linked"]["gate"] = 0.7  # type: ignore[index]
+    (tmp_path / "old.json").write_text(json.dumps(old), encoding="utf-8")
+    assert Calibrator.load(tmp_path / "old.json") == cal
     # the aligner's probabilities: a literal document gets the plain model's
     en, ko = _doc(6, noise=0.2)
     beads = _beads_for(en, ko, [((i,), (i,)) for i in range(6)])
     texts = _texts(6)
-    with_gate = Calibrator("g", replace(lin, slope=0.4, shift=1.3, gate=0.7), shipped.unlinked)
+    with_gate = Calibrator("g", replace(lin, slope=0.4, shift=1.3, gate=True), shipped.unlinked)
     without = Calibrator("p", replace(lin, slope=1.0, shift=0.0), shipped.unlinked)
-    a = bead_probabilities(beads, en, ko, texts, texts, with_gate)
-    b = bead_probabilities(beads, en, ko, texts, texts, without)
+    a = bead_probabilities(beads, en, ko, texts, texts, with_gate, loose=False)
+    b = bead_probabilities(beads, en, ko, texts, texts, without, loose=False)
     assert [x.prob for x in a] == [x.prob for x in b]
+    c = bead_probabilities(beads, en, ko, texts, texts, with_gate, loose=True)
+    assert [x.prob for x in c] != [x.prob for x in a]
 
 
 def test_a_calibration_file_without_the_final_step_or_with_unknown_features(tmp_path):
@@ -239,7 +295,7 @@ def test_a_model_over_some_of_the_features_reads_just_those():
         linked=LogisticModel(("score",), (0.0,), (1.0,), (10.0,), -5.0),
         unlinked=zero,
     )
-    out = bead_probabilities(beads, en, ko, _texts(5), _texts(4), cal)
+    out = bead_probabilities(beads, en, ko, _texts(5), _texts(4), cal, loose=False)
     for b in out[:4]:
         assert b.prob == pytest.approx(1 / (1 + np.exp(-(10 * b.score - 5))), abs=1e-4)
     assert out[4].prob == pytest.approx(0.5)
@@ -251,11 +307,11 @@ def test_probabilities_follow_the_model_and_rank_right_links_above_shifted_ones(
     en, ko = _doc(10, noise=0.2, seed=3)
     right = bead_probabilities(
         _beads_for(en, ko, [((i,), (i,)) for i in range(10)], margin=0.3),
-        en, ko, _texts(10), _texts(10), cal,
+        en, ko, _texts(10), _texts(10), cal, loose=False,
     )  # fmt: skip
     shifted = bead_probabilities(
         _beads_for(en, ko, [((i,), (i + 1,)) for i in range(9)], margin=-0.1),
-        en, ko, _texts(10), _texts(10), cal,
+        en, ko, _texts(10), _texts(10), cal, loose=False,
     )  # fmt: skip
     assert all(b.prob is not None and 0 <= b.prob <= 1 for b in right + shifted)
     assert min(b.prob for b in right) > max(b.prob for b in shifted)
@@ -392,9 +448,10 @@ def test_the_refit_cache_is_keyed_by_the_aligner_and_the_data():
 
 
 @pytest.mark.data
-def test_real_news_training_documents_are_cleaned_as_the_cli_cleans_them():
+def test_real_news_training_documents_are_cleaned_as_the_cli_cleans_them(tmp_path):
     """A Daily NK-style pair where only one side calls for a site recipe: the refit's
-    text is the CLI's (the partner's recipe applied), with offsets into the raw text."""
+    text is the CLI's (the partner's recipe applied; the run's reader on two collection
+    folders gives the same), with offsets into the raw text."""
     data = _calibrate_data()
     import realnews
 
@@ -406,11 +463,16 @@ def test_real_news_training_documents_are_cleaned_as_the_cli_cleans_them():
     if isinstance(texts, str):
         pytest.skip("real-news texts absent")
     from aligner.clean import clean_text
-    from aligner.documents import article_rules
+    from aligner.documents import article_rules, read_inputs
 
     en, ko = data.cleaned_like_cli(texts, entry["id"])
     own = clean_text(texts[0], "en", article_rules(texts[0], "en"))
     assert en.text != own.text  # its own rules alone clean it otherwise
+    for lang, raw in zip(("en", "ko"), texts, strict=True):
+        (tmp_path / lang).mkdir()
+        (tmp_path / lang / f"{entry['id']}.{lang}.txt").write_text(raw, encoding="utf-8")
+    run = read_inputs(tmp_path / "en", tmp_path / "ko")
+    assert (en.text, ko.text) == (run.en[0].text, run.ko[0].text)
     for cleaned, raw in ((en, texts[0]), (ko, texts[1])):
         assert all(
             raw[o] == c

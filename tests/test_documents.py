@@ -581,13 +581,14 @@ def test_a_pair_shares_the_recipe_one_side_calls_for(
     kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import aligner.documents as documents
+    import aligner.pairing as pairing
 
     en, ko = _share_inputs(kind, tmp_path)
     alone = read_collection(en, "en")
     assert "Rodong Sinmun" in next(d for d in alone if d.doc_id == "rice-en").text
     ko_alone = [d.text for d in read_collection(ko, "ko")]
     reads: list[tuple[str, object]] = []
-    for name in ("read_jsonl", "read_parquet", "load_document"):
+    for name in ("_jsonl_reads", "_parquet_reads", "read_file_article"):
         real = getattr(documents, name)
 
         def counted(path, *args, _real=real, _name=name, **kwargs):
@@ -595,7 +596,16 @@ def test_a_pair_shares_the_recipe_one_side_calls_for(
             return _real(path, *args, **kwargs)
 
         monkeypatch.setattr(documents, name, counted)
-    en_docs, ko_docs = documents.load_inputs(en, ko, ("en", "ko"))
+    linkings = []
+    real_link = pairing.pair_by_link
+
+    def linking(*args, **kwargs):
+        linkings.append(real_link(*args, **kwargs))
+        return linkings[-1]
+
+    monkeypatch.setattr(pairing, "pair_by_link", linking)
+    inputs = documents.read_inputs(en, ko, ("en", "ko"))
+    en_docs, ko_docs = inputs.en, inputs.ko
     rice = next(d for d in en_docs if d.doc_id == "rice-en")
     assert rice.text == (
         "The dollar has been rising more sharply than the yuan in the markets of North Korea."
@@ -606,36 +616,40 @@ def test_a_pair_shares_the_recipe_one_side_calls_for(
     # the Korean side and the plain pair are as first read
     assert [d.text for d in ko_docs] == ko_alone
     assert next(d for d in en_docs if d.doc_id == "plain").text == PLAIN_EN
-    # every file read once per side, and the English one once more (all its re-reads)
+    # every file read once, and paired by link once: the pairing holds the articles as
+    # cleaned again, and pairing them by link now gives it
     if kind == "folder":
-        assert sorted(n for k, n in reads if k == "load_document") == [
-            "plain.en.txt", "plain.ko.txt", "rice-en.en.txt", "rice-en.en.txt", "rice-en.ko.txt",
+        assert sorted(n for _, n in reads) == [
+            "plain.en.txt", "plain.ko.txt", "rice-en.en.txt", "rice-en.ko.txt",
         ]  # fmt: skip
     else:
-        reader = "read_jsonl" if kind == "jsonl" else "read_parquet"
-        assert sorted(reads) == [(reader, f"en.{kind}")] * 2 + [(reader, f"ko.{kind}")]
+        reader = "_jsonl_reads" if kind == "jsonl" else "_parquet_reads"
+        assert sorted(reads) == [(reader, f"en.{kind}"), (reader, f"ko.{kind}")]
+    assert len(linkings) == 1 and inputs.linked is not None
+    assert any(e is rice for _, e, _ in inputs.linked.pairs)
+    assert real_link(list(en_docs), list(ko_docs)) == inputs.linked
+    assert documents.load_inputs(en, ko, ("en", "ko")) == (list(en_docs), list(ko_docs))
 
 
 def test_shared_recipes_read_each_collection_file_once(tmp_path: Path, monkeypatch) -> None:
     import aligner.documents as documents
 
-    # three English articles of one JSONL file to read again: one read for all three
+    # three English articles of one JSONL file cleaned again: from the text first read
     en_recs, ko_recs = [], []
     for i in range(3):
         en_recs.append({"id": f"a{i}", "text": SHARE_EN})
         ko_recs.append({"id": f"a{i}", "text": SHARE_KO})
     en, ko = _jsonl(tmp_path / "en.jsonl", en_recs), _jsonl(tmp_path / "ko.jsonl", ko_recs)
-    calls: list[dict | None] = []
-    real = documents.read_jsonl
+    calls: list[str] = []
+    real = documents.decode_file
 
     def counted(path, *args, **kwargs):
-        calls.append(kwargs.get("only"))
+        calls.append(Path(path).name)
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(documents, "read_jsonl", counted)
+    monkeypatch.setattr(documents, "decode_file", counted)
     en_docs, _ = documents.load_inputs(en, ko, ("en", "ko"))
-    assert len(calls) == 3  # each side once, then the English file once for its re-reads
-    assert calls[2] is not None and sorted(calls[2]) == [1, 2, 3]
+    assert calls == ["en.jsonl", "ko.jsonl"]  # each side once
     assert all("Rodong Sinmun" not in d.text for d in en_docs)
 
 
@@ -653,3 +667,36 @@ def test_a_partner_recipe_that_would_empty_an_article_is_not_applied(tmp_path: P
     ko = _jsonl(tmp_path / "ko.jsonl", [{"id": "a", "text": SHARE_KO}])
     en_docs, _ = load_inputs(en, ko, ("en", "ko"))
     assert "Rodong Sinmun" in en_docs[0].text
+
+
+def test_a_link_line_only_the_partners_recipe_knows_pairs_again(tmp_path: Path, monkeypatch):
+    """The one case where recipe sharing pairs by link twice: cleaned again with its
+    partner's recipe, an article gives a link its own rules did not see, and the
+    pairing follows it, as pairing the articles read now gives."""
+    import aligner.recipes as recipes
+    from aligner.documents import read_inputs
+    from aligner.pairing import pair_by_link
+
+    site = tmp_path / "site.toml"
+    site.write_text(
+        "name = \"site\"\ndetect = ['SITE-SIGN']\n"
+        "[en.links]\noriginal = ['Original at:\\s*(\\S+)']\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(recipes, "shipped_recipes", lambda: (recipes.load_recipe(site),))
+    en = _jsonl(
+        tmp_path / "en.jsonl",
+        [{"id": "a", "text": "Rice prices rose again.\nOriginal at: https://k.example/b"}],
+    )
+    ko = _jsonl(
+        tmp_path / "ko.jsonl",
+        [
+            {"id": "a", "text": "쌀값이 올랐다.\nSITE-SIGN"},
+            {"id": "b", "text": "쌀값이 또 올랐다.", "url": "https://k.example/b"},
+        ],
+    )
+    inputs = read_inputs(en, ko)
+    (en_doc,) = inputs.en
+    assert en_doc.original_url == "https://k.example/b"
+    assert inputs.linked == pair_by_link(list(inputs.en), list(inputs.ko))
+    assert [(e.doc_id, k.doc_id) for _, e, k in inputs.linked.pairs] == [("a", "b")]

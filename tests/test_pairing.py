@@ -32,6 +32,30 @@ def test_shared_id_pairs_and_missing_originals_are_reported() -> None:
     assert p.unpaired_ko == ()
 
 
+def test_a_pairing_by_link_made_already_is_used_not_made_again(monkeypatch) -> None:
+    """Reading two collections pairs them by link to share recipes
+    (documents.read_inputs); pair_documents takes that pairing rather than pair again."""
+    en = [doc("x", "en"), doc("y", "en")]
+    ko = [doc("x", "ko"), doc("z", "ko")]
+    linked = pair_by_link(en, ko)
+    monkeypatch.setattr(pairing, "pair_by_link", lambda *a: pytest.fail("paired again"))
+
+    def encode(texts: list[str]) -> np.ndarray:
+        return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+    options = {
+        "params": ContentParams(),
+        "sentences": lambda d: [],
+        "encode": encode,
+        "dim": 4,
+        "linked": linked,
+    }
+    assert pairing.pair_documents(en, ko, mode="link", **options) is linked
+    auto = pairing.pair_documents(en, ko, mode="auto", **options)
+    assert [pid for pid, _, _ in auto.pairs] == ["x"]
+    assert [d.doc_id for d, _ in auto.unpaired_en] == ["y"]
+
+
 def _unit(rows: np.ndarray) -> np.ndarray:
     return rows / np.linalg.norm(rows, axis=1, keepdims=True)
 
