@@ -217,3 +217,29 @@ def test_a_removed_unit_scores_as_left_unaligned() -> None:
     assert as_absent.strict_precision == pytest.approx((n - 2) / n)
     assert as_unaligned.strict_precision == pytest.approx((n - 1) / (n + 1))
     assert as_unaligned.strict_recall == as_absent.strict_recall < 1.0
+
+
+def test_nm_causes_are_told_apart() -> None:
+    """``scripts/realnews_nm.py``: a gold n-m link is a hit, out of reach (paragraph,
+    size), or missed by the search (the gold reading scores higher) or by the scoring."""
+    import realnews_nm
+
+    gold = [((0,), (0,)), ((1, 2), (1,)), ((3,), ())]
+    para = [0, 0, 0, 0]
+    link = ((1, 2), (1,))
+    assert realnews_nm.is_nm(link) and not realnews_nm.is_nm(((1,), (1,)))
+    assert realnews_nm.is_nm(((1, 2), (1, 2))) and not realnews_nm.is_nm(((1, 2), ()))
+
+    def cause(pred, score, para_en=para, max_bead=5):
+        return realnews_nm.cause_of(link, gold, pred, para_en, para, max_bead, score)
+
+    absorbed = [((0,), (0,)), ((1, 2, 3), (1,))]
+    assert realnews_nm.stretch(link, gold, absorbed) == (gold[1:], absorbed[1:])
+    assert cause(gold, lambda links: 0.0) == "hit"
+    assert cause(absorbed, lambda links: 0.0, para_en=[0, 0, 1, 1]) == "paragraph"
+    assert cause(absorbed, lambda links: 0.0, max_bead=2) == "size"
+    assert cause(absorbed, lambda links: None) == "floor"
+    gold_wins = lambda links: float(len(links))  # noqa: E731  (the gold reading has two)
+    pred_wins = lambda links: -float(len(links))  # noqa: E731
+    assert cause(absorbed, gold_wins) == "search"
+    assert cause(absorbed, pred_wins) == "scoring"
