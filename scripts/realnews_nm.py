@@ -142,7 +142,7 @@ def pair_causes(pair: Any, aligner: Aligner, verbose: bool) -> Counter[str]:
 
     align_module.search_verified = keep
     try:
-        beads = aligner._align(en, ko, para_en, para_ko)
+        beads = aligner._align(en, ko, para_en, para_ko).beads
     finally:
         align_module.search_verified = verified
     pred = [(tuple(b.en), tuple(b.ko)) for b in beads]
