@@ -292,12 +292,69 @@ _CLOSING_QUOTES = "”’\"'」』"
 
 def _ko_goes_on(chunk: str, cut: int) -> bool:
     """True when the Hangul word at ``cut`` carries on the sentence before it (a
-    quotative, a copula: :data:`_QUOTATIVE`). After a space a lone ``이란`` is taken
-    for the country (``... today.” 이란 외무부는``), not the quotative."""
+    quotative, a copula: :data:`_QUOTATIVE`). Two words read either way after a space,
+    where standard spacing would have glued the particle to the quote: a lone ``고`` is
+    also 故 "the late" before a name (``말했다.” 고 김정일 위원장은``), and ``이란`` is
+    also the country (``today.” 이란 외무부는``). Kiwi decides those from the words
+    around them (:func:`_kiwi_reads_late`, :func:`_kiwi_reads_quotative`)."""
     m = _QUOTATIVE.match(chunk, cut)
     if not m:
         return False
-    return not (cut > 0 and chunk[cut - 1].isspace() and m.group() == "이란")
+    if cut == 0 or not chunk[cut - 1].isspace():
+        return True
+    word = m.group()
+    if word == "고":
+        return not _kiwi_reads_late(chunk, cut)
+    if word.startswith("이란"):
+        return _kiwi_reads_quotative(chunk, cut)
+    return True
+
+
+def _kiwi_window(chunk: str, cut: int, words: int) -> tuple[str, int]:
+    """The text Kiwi reads to settle the word at ``cut``: the word before it with its
+    quote marks (whether the quotation ends in a full stop sways the reading of ``고``)
+    and ``words`` words from ``cut`` on, each side at most :data:`_WINDOW` characters;
+    and ``cut``'s offset in that text."""
+    before = _WORD_BEFORE.search(chunk, max(0, cut - _WINDOW), cut)
+    lo = before.start() if before else cut
+    hi = cut
+    for n, word in enumerate(_NONSPACE.finditer(chunk, cut, cut + _WINDOW)):
+        if n == words:
+            break
+        hi = word.end()
+    return chunk[lo:hi], cut - lo
+
+
+_WINDOW = 40
+_NONSPACE = re.compile(r"\S+")
+_WORD_BEFORE = re.compile(r"\S+\s+$")
+
+
+def _kiwi_reads_late(chunk: str, cut: int) -> bool:
+    """True when the ``고`` at ``cut`` is 故 "the late": Kiwi reads it as a determiner
+    (``MM``) before a proper noun, and the sentence goes on past the next three words. A
+    short clause that ends there is the reporting clause of an inverted quotation
+    (``” 고 김 위원장은 말했다``), so it keeps the quotative reading, as does anything
+    else Kiwi says (``JKQ``, an ending)."""
+    text, at = _kiwi_window(chunk, cut, 4)
+    tokens = kiwi().tokenize(text)
+    i = next((i for i, t in enumerate(tokens) if t.start == at), None)
+    if i is None or i + 1 >= len(tokens):
+        return False
+    if (tokens[i].form, tokens[i].tag) != ("고", "MM") or tokens[i + 1].tag != "NNP":
+        return False
+    return not any(t.tag in ("EF", "SF") for t in tokens[i + 1 :])
+
+
+def _kiwi_reads_quotative(chunk: str, cut: int) -> bool:
+    """True when the ``이란`` at ``cut`` is the copula and its ending (``“…” 이란 말이``:
+    Kiwi's ``이/VCP 란/ETM``); a proper noun, or any other reading, is the country."""
+    text, at = _kiwi_window(chunk, cut, 2)
+    tokens = kiwi().tokenize(text)
+    i = next((i for i, t in enumerate(tokens) if t.start == at), None)
+    if i is None:
+        return False
+    return [(t.form, t.tag) for t in tokens[i : i + 2]] == [("이", "VCP"), ("란", "ETM")]
 
 
 def _after_closing_quote(chunk: str, cut: int) -> bool:

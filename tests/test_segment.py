@@ -628,6 +628,78 @@ def test_korean_sentence_after_a_quote_still_starts_anew() -> None:
     ]
 
 
+def test_korean_go_after_a_quote_is_the_late_before_a_name() -> None:
+    # after a closing quote and a space, 고 is the quotative (standard spacing glues it,
+    # but ” 고 말했다 is common) or 故 "the late" before a name, which starts a sentence:
+    # Kiwi reads 고 as a determiner before a proper noun only in the second case
+    cases = {
+        "“그해 여름에는 모두가 울었습니다.” 고 김일성 주석이 사망한 1994년 7월, 평양의 "
+        "한 공장 노동자였던 탈북민 이모 씨는 이렇게 회고했다.": [
+            "“그해 여름에는 모두가 울었습니다.”",
+            "고 김일성 주석이 사망한 1994년 7월, 평양의 한 공장 노동자였던 탈북민 이모 씨는 "
+            "이렇게 회고했다.",
+        ],
+        "“장군님의 유훈을 끝까지 관철하자.” 고 김정일 위원장의 10주기를 맞아 노동신문은 "
+        "이런 구호를 1면에 실었다.": [
+            "“장군님의 유훈을 끝까지 관철하자.”",
+            "고 김정일 위원장의 10주기를 맞아 노동신문은 이런 구호를 1면에 실었다.",
+        ],
+        "한 주민은 “그 시절에는 다들 배급만 기다렸다고 어머니가 말했다.” 고 김정일 위원장이 "
+        "집권한 1990년대 후반에는 배급이 사실상 끊겼다.": [
+            "한 주민은 “그 시절에는 다들 배급만 기다렸다고 어머니가 말했다.”",
+            "고 김정일 위원장이 집권한 1990년대 후반에는 배급이 사실상 끊겼다.",
+        ],
+        # the quotative reading, with a verb or with an inverted reporting clause
+        "소식통은 “장마당 쌀값이 지난달보다 크게 올랐다.” 고 전했다. 당국은 침묵했다.": [
+            "소식통은 “장마당 쌀값이 지난달보다 크게 올랐다.” 고 전했다.",
+            "당국은 침묵했다.",
+        ],
+        "그는 “국경 경비가 한층 강화됐다.” 고 덧붙였다. 회의는 끝났다.": [
+            "그는 “국경 경비가 한층 강화됐다.” 고 덧붙였다.",
+            "회의는 끝났다.",
+        ],
+        "“핵 무력 강화는 계속될 것이다.” 고 김 위원장은 말했다. 회의는 끝났다.": [
+            "“핵 무력 강화는 계속될 것이다.” 고 김 위원장은 말했다.",
+            "회의는 끝났다.",
+        ],
+        "“허리띠를 조이지 않게 하겠다” 고 김정은 위원장은 2012년 첫 공개 연설에서 약속했다.": [
+            "“허리띠를 조이지 않게 하겠다” 고 김정은 위원장은 2012년 첫 공개 연설에서 약속했다."
+        ],
+        # glued to the quote, 고 is the quotative whatever follows
+        "소식통은 “국경 단속이 강화됐다”고 김 위원장의 지시를 전했다.": [
+            "소식통은 “국경 단속이 강화됐다”고 김 위원장의 지시를 전했다."
+        ],
+    }
+    for text, want in cases.items():
+        assert texts(text, "ko") == want
+
+
+def test_korean_iran_after_a_quote_is_the_country_or_the_copula() -> None:
+    # after a closing quote and a space, 이란 is the copula with its ending (“...” 이란
+    # 말: "the words '...'") or the country starting a sentence; Kiwi tells them apart
+    cases = {
+        "당국은 “자력갱생만이 살길!” 이란 구호를 내걸고 주민들을 건설장에 동원했다.": [
+            "당국은 “자력갱생만이 살길!” 이란 구호를 내걸고 주민들을 건설장에 동원했다."
+        ],
+        "바이든 대통령은 “America is back.” 이란 말로 연설을 시작했다.": [
+            "바이든 대통령은 “America is back.” 이란 말로 연설을 시작했다."
+        ],
+        "국무부는 “우리는 대북 제재를 유지할 것이다.” 이란 외무부는 즉각 반발했다.": [
+            "국무부는 “우리는 대북 제재를 유지할 것이다.”",
+            "이란 외무부는 즉각 반발했다.",
+        ],
+        "국무부는 “우리는 제재를 유지할 것이다.” 이란도 성명을 냈다.": [
+            "국무부는 “우리는 제재를 유지할 것이다.”",
+            "이란도 성명을 냈다.",
+        ],
+        f"그는 “{_STATEMENT}” 이란 말로 회견을 시작했다.": [
+            f"그는 “{_STATEMENT}” 이란 말로 회견을 시작했다."
+        ],
+    }
+    for text, want in cases.items():
+        assert texts(text, "ko") == want
+
+
 _STATEMENT = (
     "The United States strongly condemns the ballistic missile launch conducted by the DPRK today."
 )
