@@ -57,8 +57,9 @@ def choices(*values: str) -> str:
 
 
 RECIPE_HELP = (
-    "Site recipe for cleaning: a name from corpora/recipes (dailynk, usgov, voa), a .toml "
-    "file, or 'generic' for none. Default: chosen by the article's URL host, else by its text."
+    "Site recipe for cleaning: a shipped recipe's name (dailynk, usgov, voa: corpora/recipes, "
+    "installed as aligner/site_recipes), a .toml file, or 'generic' for none. Default: "
+    "chosen by the article's URL host, else by its text."
 )
 
 

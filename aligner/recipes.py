@@ -2,7 +2,8 @@
 
 A recipe adds its patterns to the generic rules of :mod:`aligner.furniture`; it never takes
 a generic rule away. The recipes shipped with aligner live in ``corpora/recipes/``
-(``dailynk.toml``); ``--recipe PATH`` reads any other. A recipe is chosen for an article
+(``dailynk.toml``, ``usgov.toml``, ``voa.toml``), which an installed aligner (a wheel) carries
+as ``aligner/site_recipes/``; ``--recipe PATH`` reads any other. A recipe is chosen for an article
 
 1. by ``--recipe NAME|PATH`` (``generic`` for none), else
 2. by the host of the article's ``url`` (or of the link it gives to its other-language
@@ -47,7 +48,13 @@ from aligner.furniture import CleanRules, Rule, rules_for
 
 log = logging.getLogger(__name__)
 
-RECIPE_DIR = Path(__file__).resolve().parents[1] / "corpora" / "recipes"
+# corpora/recipes/ is the one copy in git; the build puts its files into the package as
+# site_recipes/ (pyproject's package-dir), so an installed aligner reads them there and a
+# checkout (PYTHONPATH or an editable install, where site_recipes/ does not exist) from
+# corpora/recipes/ itself
+_PACKAGE = Path(__file__).resolve().parent
+INSTALLED_RECIPE_DIR = _PACKAGE / "site_recipes"
+CHECKOUT_RECIPE_DIR = _PACKAGE.parent / "corpora" / "recipes"
 GENERIC = "generic"
 _SECTIONS = ("furniture", "captions", "trailing", "links")
 
@@ -160,12 +167,27 @@ def load_recipe(path: str | Path) -> Recipe:
     )
 
 
+def recipe_dir() -> Path | None:
+    """Where the shipped recipes are: the installed package's ``site_recipes/``, else a
+    checkout's ``corpora/recipes/``; None when neither exists."""
+    for folder in (INSTALLED_RECIPE_DIR, CHECKOUT_RECIPE_DIR):
+        if folder.is_dir():
+            return folder
+    return None
+
+
 @cache
 def shipped_recipes() -> tuple[Recipe, ...]:
-    """The recipes in ``corpora/recipes/``, by file name."""
-    if not RECIPE_DIR.is_dir():
+    """The recipes shipped with aligner (:func:`recipe_dir`), by file name."""
+    folder = recipe_dir()
+    if folder is None:
+        log.warning(
+            "no site recipes in %s or %s: articles get the generic rules only",
+            INSTALLED_RECIPE_DIR,
+            CHECKOUT_RECIPE_DIR,
+        )
         return ()
-    return tuple(load_recipe(f) for f in sorted(RECIPE_DIR.glob("*.toml")))
+    return tuple(load_recipe(f) for f in sorted(folder.glob("*.toml")))
 
 
 def find_recipe(choice: str) -> Recipe | None:
