@@ -969,3 +969,38 @@ def test_a_cut_last_sentence_is_not_charged_for_being_short() -> None:
     last = cell(cut.band.lo, cut.band.hi, cut.band.off, n, m)
     expected = 0.6 * abs(np.log((60 + 8) / (2.0 * 4 + 8)))  # the length term it no longer pays
     assert cut.gains[t11, last] - plain.gains[t11, last] == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("cut_en", "cut_ko", "last", "rho"),
+    [
+        # the Korean lost a few syllables: its pair's ratio (1.8) can only be lower
+        # still, below the whole pairs' median (2.0) either way, so it counts
+        (False, True, (54, 30), np.sqrt(1.8 * 2.0)),
+        # the Korean lost most of its sentence (ratio 16): its true ratio is unknown
+        (False, True, (64, 4), 2.0),
+        # an English sentence cut short can only have been longer: a ratio of 4 stands
+        (True, False, (120, 30), np.sqrt(2.0 * 2.5)),
+        # and one of 0.5 says nothing
+        (True, False, (15, 30), 2.0),
+        # both sides cut on the same pair: no bound either way
+        (True, True, (54, 30), 2.0),
+    ],
+)
+def test_a_cut_sentence_counts_in_the_length_ratio_where_its_side_of_the_median_is_known(
+    cut_en: bool, cut_ko: bool, last: tuple[int, int], rho: float
+) -> None:
+    """A short press release: three whole sure pairs (ratios 1.5, 2.0, 2.5) and a fourth
+    whose last sentence is cut. The cut gives a bound on the fourth pair's ratio; it
+    counts where the bound puts it on one side of the others' median."""
+    from aligner.align import Problem
+    from aligner.band import full_band
+
+    en, ko = _pairs_with_cosines([0.6] * 4, seed=4)
+    len_en = np.array([45, 60, 75, last[0]])
+    len_ko = np.array([30, 30, 30, last[1]])
+    zeros = np.zeros(4, dtype=np.int64)
+    problem = Problem(en, ko, full_band(4, 4), len_en, len_ko, zeros, zeros, AlignParams(),
+                      cut_en=cut_en, cut_ko=cut_ko)  # fmt: skip
+    assert len(problem.anchors) == 4
+    assert problem.rho == pytest.approx(rho)
