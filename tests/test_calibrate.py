@@ -353,7 +353,7 @@ def test_the_aligner_writes_prob_into_the_corpus(tmp_path, use_encoder):
     from aligner import Aligner
 
     al = Aligner(use_encoder)
-    assert "|cal:lr3" in al.signature()
+    assert "|cal:lr4" in al.signature()
     result = al.align_texts(
         "The train has not moved. It is snowing in Seoul.\n\nRead in Korean",
         "열차는 움직이지 않았다. 서울에는 눈이 내리고 있다.",
