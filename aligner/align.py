@@ -68,7 +68,7 @@ import numpy as np
 
 from aligner.band import Band, band_around, full_band, halve_sums, halve_vectors
 from aligner.errors import AlignmentError
-from aligner.languages import DENSE_WEIGHT, SCRIPTS
+from aligner.languages import DENSE_SCRIPTS, DENSE_WEIGHT, script_counts
 from aligner.problem import MAX_BEAD, MIN_BEAD, AlignParams, Problem, summed_cosine
 from aligner.types import Alignment, Bead
 
@@ -138,19 +138,16 @@ def number_marks(texts: Sequence[str]) -> np.ndarray:
     return out
 
 
-_SCRIPT_LETTERS = {name: re.compile(f"[{chars}]") for name, (_, chars) in SCRIPTS.items()}
 FOREIGN_MIN_LETTERS = 12
 FOREIGN_SHARE = 0.6
-# A Hangul syllable or a Han character carries about as much as three Latin letters.
-_DENSE_SCRIPTS = frozenset({"Hangul", "Han", "Kana"})
 
 
 def _dominant_script(text: str) -> tuple[str, int, int]:
     """(script holding the most letters, its letter count, all letters counted), a
     letter of a dense script counting ``DENSE_WEIGHT``."""
     counts = {
-        name: len(rx.findall(text)) * (DENSE_WEIGHT if name in _DENSE_SCRIPTS else 1)
-        for name, rx in _SCRIPT_LETTERS.items()
+        name: count * (DENSE_WEIGHT if name in DENSE_SCRIPTS else 1)
+        for name, count in script_counts(text).items()
     }
     top = max(counts, key=counts.__getitem__)
     return top, counts[top], sum(counts.values())

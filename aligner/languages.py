@@ -36,6 +36,7 @@ from pathlib import Path
 from aligner.errors import InputError
 
 __all__ = [
+    "DENSE_SCRIPTS",
     "DENSE_WEIGHT",
     "LANGUAGES",
     "SCRIPTS",
@@ -45,6 +46,7 @@ __all__ = [
     "language",
     "language_name",
     "normalise_code",
+    "script_counts",
 ]
 
 
@@ -62,7 +64,8 @@ SCRIPTS: dict[str, tuple[str, str]] = {
     "Thai": ("Thai script", "\u0e00-\u0e7f"),
 }
 _SCRIPT_RE = {name: re.compile(f"[{chars}]") for name, (_, chars) in SCRIPTS.items()}
-_DENSE = frozenset({"Hangul", "Han", "Kana"})
+# Scripts that write a syllable or a word in one character.
+DENSE_SCRIPTS = frozenset({"Hangul", "Han", "Kana"})
 _LETTER = re.compile(r"[^\W\d_]")
 _MIN_LETTERS = 20
 _MIN_OWN_SHARE = 0.3  # dense scripts: at least this share of the letters, weighted
@@ -158,9 +161,13 @@ def language_name(code: str) -> str:
     return language(code).name
 
 
+def script_counts(text: str) -> dict[str, int]:
+    """How many characters of ``text`` each script of :data:`SCRIPTS` holds."""
+    return {name: len(rx.findall(text)) for name, rx in _SCRIPT_RE.items()}
+
+
 def _script_counts(text: str) -> tuple[int, dict[str, int]]:
-    letters = len(_LETTER.findall(text))
-    return letters, {name: len(rx.findall(text)) for name, rx in _SCRIPT_RE.items()}
+    return len(_LETTER.findall(text)), script_counts(text)
 
 
 def _labels(scripts: tuple[str, ...]) -> str:
@@ -199,7 +206,7 @@ def check_script(
     foreign = [(n, s) for s, n in counts.items() if s not in info.scripts]
     top_count, top = max(foreign) if foreign else (0, "")
     fix = argument_order_fix(info.code, pair)
-    if set(info.scripts) <= _DENSE:
+    if set(info.scripts) <= DENSE_SCRIPTS:
         if dense_share(own_count, letters) < _MIN_OWN_SHARE:
             found = (
                 f"mostly {SCRIPTS[top][0]}"
