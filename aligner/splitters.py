@@ -325,6 +325,14 @@ def _kiwi_window(chunk: str, cut: int, words: int) -> tuple[str, int]:
     return chunk[lo:hi], cut - lo
 
 
+def _kiwi_tokens_at(chunk: str, cut: int, words: int) -> tuple[list, int | None]:
+    """Kiwi's tokens of the window around ``cut`` (:func:`_kiwi_window`), and the index
+    of the token that starts at ``cut`` (None when none does)."""
+    text, at = _kiwi_window(chunk, cut, words)
+    tokens = kiwi().tokenize(text)
+    return tokens, next((i for i, t in enumerate(tokens) if t.start == at), None)
+
+
 _WINDOW = 40
 _NONSPACE = re.compile(r"\S+")
 _WORD_BEFORE = re.compile(r"\S+\s+$")
@@ -336,9 +344,7 @@ def _kiwi_reads_late(chunk: str, cut: int) -> bool:
     short clause that ends there is the reporting clause of an inverted quotation
     (``” 고 김 위원장은 말했다``), so it keeps the quotative reading, as does anything
     else Kiwi says (``JKQ``, an ending)."""
-    text, at = _kiwi_window(chunk, cut, 4)
-    tokens = kiwi().tokenize(text)
-    i = next((i for i, t in enumerate(tokens) if t.start == at), None)
+    tokens, i = _kiwi_tokens_at(chunk, cut, 4)
     if i is None or i + 1 >= len(tokens):
         return False
     if (tokens[i].form, tokens[i].tag) != ("고", "MM") or tokens[i + 1].tag != "NNP":
@@ -349,9 +355,7 @@ def _kiwi_reads_late(chunk: str, cut: int) -> bool:
 def _kiwi_reads_quotative(chunk: str, cut: int) -> bool:
     """True when the ``이란`` at ``cut`` is the copula and its ending (``“…” 이란 말이``:
     Kiwi's ``이/VCP 란/ETM``); a proper noun, or any other reading, is the country."""
-    text, at = _kiwi_window(chunk, cut, 2)
-    tokens = kiwi().tokenize(text)
-    i = next((i for i, t in enumerate(tokens) if t.start == at), None)
+    tokens, i = _kiwi_tokens_at(chunk, cut, 2)
     if i is None:
         return False
     return [(t.form, t.tag) for t in tokens[i : i + 2]] == [("이", "VCP"), ("란", "ETM")]
