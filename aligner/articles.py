@@ -119,13 +119,14 @@ def clean_article(
     alone later). Returns the text, the lines removed, the (original_url,
     translation_url) its link lines give and the rules (None: not cleaned)."""
     removed: tuple[Removed, ...] = ()
-    text = normalise(raw)
+    normal = normalise(raw)
+    text = normal
     rules = None
     if clean_furniture:
         rules = article_rules(raw, lang, urls, recipe)
         done = clean_text(raw, lang, rules)
         text, removed = done.text, done.removed
-    links = page_link(normalise(raw), lang, rules)
+    links = page_link(normal, lang, rules)
     if not text.strip():
         if allow_empty and removed:
             logger.info("%s: %s", err.path, furniture_only(removed))
