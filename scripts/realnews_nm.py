@@ -15,6 +15,9 @@ error; on the 36 devfit pairs the same 16 n-m links are missed end to end. Cause
   final gains with its merges embedded for real: the search never verified it.
 * ``scoring``: the predicted reading scores higher: the gains prefer it.
 
+A unit a reading leaves out past the end of a cut side (``Problem.tail_skips``) is priced
+as the search prices it there: free.
+
 The test split is refused: only dev pairs may be studied (corpora/realnews/SOURCE.md).
 """
 
@@ -45,12 +48,17 @@ def is_nm(link: Link) -> bool:
 
 
 def stretch(link: Link, gold: Sequence[Link], pred: Sequence[Link]) -> tuple[list, list]:
-    """The gold links and predicted beads around ``link`` that overlap it, closed under
-    overlap: the smallest stretch where the two readings cover the same sentences."""
+    """The gold links and predicted beads around ``link`` that reach into its span of
+    units (from its first to its last unit, on either side), closed under that: the
+    smallest stretch where the two readings cover the same sentences. Spans, not unit
+    sets: a link that crosses the stretch (between two of its units on one side) is
+    part of it, or one reading would be scored without units the other prices."""
     en, ko = set(link[0]), set(link[1])
     while True:
-        g = [lk for lk in gold if set(lk[0]) & en or set(lk[1]) & ko]
-        p = [lk for lk in pred if set(lk[0]) & en or set(lk[1]) & ko]
+        en_span = set(range(min(en), max(en) + 1)) if en else set()
+        ko_span = set(range(min(ko), max(ko) + 1)) if ko else set()
+        g = [lk for lk in gold if set(lk[0]) & en_span or set(lk[1]) & ko_span]
+        p = [lk for lk in pred if set(lk[0]) & en_span or set(lk[1]) & ko_span]
         en2 = en | {i for lk in g + p for i in lk[0]}
         ko2 = ko | {j for lk in g + p for j in lk[1]}
         if (en2, ko2) == (en, ko):
@@ -85,11 +93,33 @@ def cause_of(
     return "search" if gold_score > pred_score else "scoring"
 
 
+def tail_units(problem: Any, *readings: Sequence[Link]) -> tuple[set[int], set[int]]:
+    """The units a reading leaves out once the other side is used up, where that side is
+    cut (``Problem.tail_skips``: leaving them out is free there), over the readings given.
+    Links come in document order, so a 1-0 link met after every Korean unit is placed
+    lies in that tail."""
+    tail_en, tail_ko = problem.tail_skips()
+    out: list[set[int]] = [set(), set()]
+    for side, tail, full in ((0, tail_en, problem.m), (1, tail_ko, problem.n)):
+        for reading in readings:
+            placed = 0
+            for link in reading:
+                placed += len(link[1 - side])
+                if link[side] and not link[1 - side] and placed == full:
+                    out[side] |= {u for u in link[side] if tail[u] == 0.0}
+    return out[0], out[1]
+
+
 def reading_scorer(
-    problem: Any, aligner: Aligner, en: Sequence[str], ko: Sequence[str]
+    problem: Any,
+    aligner: Aligner,
+    en: Sequence[str],
+    ko: Sequence[str],
+    tail: tuple[set[int], set[int]] = (set(), set()),
 ) -> Callable[[Sequence[Link]], float | None]:
     """Sums a reading's final gains; merges not yet embedded for real are embedded and
-    scored with ``Problem.set_exact`` first (None when a link can never be linked)."""
+    scored with ``Problem.set_exact`` first (None when a link can never be linked).
+    Units in ``tail`` (:func:`tail_units`) are left out for free."""
 
     def vec(side: str, idx: Sequence[int]) -> np.ndarray:
         texts, single = (en, problem.en) if side == "en" else (ko, problem.ko)
@@ -102,10 +132,10 @@ def reading_scorer(
         total = 0.0
         for a, b in links:
             if not b:
-                total += float(problem.skip_en[list(a)].sum())
+                total += float(sum(problem.skip_en[i] for i in a if i not in tail[0]))
                 continue
             if not a:
-                total += float(problem.skip_ko[list(b)].sum())
+                total += float(sum(problem.skip_ko[j] for j in b if j not in tail[1]))
                 continue
             i0, i1, j0, j1 = a[0], a[-1] + 1, b[0], b[-1] + 1
             _, _, _, _, t, c = problem.bead_at(i0, i1, j0, j1)
@@ -146,7 +176,8 @@ def pair_causes(pair: Any, aligner: Aligner, verbose: bool) -> Counter[str]:
     finally:
         align_module.search_verified = verified
     pred = [(tuple(b.en), tuple(b.ko)) for b in beads]
-    score = reading_scorer(seen["problem"], aligner, en, ko)
+    tail = tail_units(seen["problem"], pair.gold.links, pred)
+    score = reading_scorer(seen["problem"], aligner, en, ko, tail)
     tally: Counter[str] = Counter()
     for link in pair.gold.links:
         if not is_nm(link):

@@ -243,3 +243,37 @@ def test_nm_causes_are_told_apart() -> None:
     pred_wins = lambda links: -float(len(links))  # noqa: E731
     assert cause(absorbed, gold_wins) == "search"
     assert cause(absorbed, pred_wins) == "scoring"
+
+
+def test_an_nm_stretch_takes_in_the_links_that_cross_it() -> None:
+    """``realnews_nm.stretch`` closes over the span of units, not the unit sets: the gold
+    reading links English 2 past Korean 3, so the predicted 1-1 of English 3 and Korean 3
+    lies inside the stretch, and both readings are scored over the same units."""
+    import realnews_nm
+
+    link = ((1,), (1, 2))
+    gold = [((0,), (0,)), link, ((), (3,)), ((2,), (4,)), ((3,), ()), ((4,), ())]
+    pred = [((0,), (0,)), ((1,), (1,)), ((2,), (2,)), ((3,), (3,)), ((4,), (4,))]
+    g, p = realnews_nm.stretch(link, gold, pred)
+    assert g == gold[1:] and p == pred[1:]
+    units = [({i for lk in r for i in lk[0]}, {j for lk in r for j in lk[1]}) for r in (g, p)]
+    assert units[0] == units[1]
+
+
+def test_units_left_out_past_the_other_sides_cut_are_free_in_an_nm_reading() -> None:
+    """``realnews_nm.tail_units``: a 1-0 link after every Korean unit is placed lies in
+    the tail the engine leaves out for free where the Korean is cut
+    (``Problem.tail_skips``); one before it, or a unit whose tail price is not 0, does not."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    import realnews_nm
+
+    problem = SimpleNamespace(
+        n=4,
+        m=2,
+        tail_skips=lambda: (np.array([0.0, 0.0, 0.0, -0.3]), np.array([-0.2, -0.1])),
+    )
+    gold = [((0,), ()), ((1,), (0, 1)), ((2,), ()), ((3,), ())]
+    pred = [((0,), ()), ((1, 2), (0, 1)), ((3,), ())]
+    assert realnews_nm.tail_units(problem, gold, pred) == ({2}, set())
