@@ -37,8 +37,11 @@ How it works, in four steps:
    (so a sentence with no good partner is cheap to leave as 1-0/0-1, one with a strong
    partner is not), and every member of a merged side must match the other side on its
    own (so a sentence with no partner is not absorbed into a neighbour's bead).
-4. **Lazy verification.** Merged groups on the best path, and the merges that would
-   absorb an unaligned sentence into the bead beside it, are embedded for real through
+4. **Lazy verification.** Merged groups on the best path, the merges that would
+   absorb an unaligned sentence into the bead beside it, and the 2-2 merges of two
+   adjacent 1-1 beads whose estimated gain comes within ``cross_margin`` of theirs (a
+   quote or clause the two languages split at different points: the summed vectors
+   understate how well the two halves match as wholes) are embedded for real through
    the ``embed_groups`` callback (only distinct groups, only when needed), their gains
    are replaced by exact ones, and the search runs again until the path uses only
    verified merges. With the real embedding at hand, each member of a merged side is
@@ -239,7 +242,9 @@ def search_verified(
     for round_ in range(params.max_rounds + 1):
         pending = [
             s
-            for s in spans + problem.absorbing_alternatives(spans)
+            for s in spans
+            + problem.absorbing_alternatives(spans)
+            + problem.crossing_alternatives(spans)
             if (s[1] - s[0] > 1 or s[3] - s[2] > 1) and (s[4], s[5]) not in problem.exact
         ]
         pending = list(dict.fromkeys(pending))

@@ -613,6 +613,55 @@ def test_a_merge_that_fails_verification_is_dropped() -> None:
     assert all(b.score is not None and b.score < 0.5 for b in merged)
 
 
+class WholeGroupPair(SyntheticPair):
+    """A pair whose encoder reads a run of sentences as one clean unit: the single
+    sentences carry the noise, a merged group's real embedding none, so the summed
+    single vectors understate how well two merged sides match."""
+
+    def embed_groups(self, side: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        sentences = self.en if side == "en" else self.ko
+        self.requests.extend((side, span) for span in spans)
+        return np.array(
+            [unit(self.meanings[[x for s in sentences[a:b] for x in s]].sum(axis=0))
+             for a, b in spans],
+            dtype=np.float32,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", [1, 2, 4, 5, 8])
+def test_a_clause_moved_across_a_sentence_break_is_verified_as_a_2_2(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """English says meanings 0-2 then 3-4, Korean 0-1 then 2-4: each 1-1 pair matches
+    well enough, and the 2-2's estimate falls short of the two, so the search never
+    verified it. ``cross_margin`` embeds the 2-2 of two adjacent 1-1s whose estimate
+    comes close, and the real embedding wins."""
+    monkeypatch.setitem(KINDS, "2-2 moved", ([[0, 1, 2], [3, 4]], [[0, 1], [2, 3, 4]]))
+    kinds = ["1-1"] * 8 + ["2-2 moved"] + ["1-1"] * 8
+    before = WholeGroupPair(kinds, seed)
+    assert before.gold[8] == ((8, 9), (8, 9))
+    assert before.gold[8] not in pairs(before.align(params=AlignParams(cross_margin=-1.0)))
+    assert ("en", (8, 10)) not in before.requests
+
+    doc = WholeGroupPair(kinds, seed)
+    beads = doc.align()
+    assert ("en", (8, 10)) in doc.requests and ("ko", (8, 10)) in doc.requests
+    assert pairs(beads) == doc.gold
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_verifying_2_2s_keeps_a_literal_translation_1_1(seed: int) -> None:
+    """Every adjacent pair of 1-1s verified as a 2-2 (a margin that admits them all):
+    the real embeddings of unrelated neighbours do not make a 2-2 win, and the default
+    margin embeds none of them."""
+    everything = WholeGroupPair(["1-1"] * 17, seed)
+    assert pairs(everything.align(params=AlignParams(cross_margin=100.0))) == everything.gold
+    assert len(everything.requests) >= 2 * 10  # most of the 16 neighbours were embedded
+    doc = WholeGroupPair(["1-1"] * 17, seed)
+    assert pairs(doc.align()) == doc.gold
+    assert doc.requests == []
+
+
 @pytest.mark.parametrize(("k", "el"), [(2, 1), (1, 2), (2, 2), (3, 1), (1, 3)])
 def test_the_python_member_estimate_equals_the_kernels(k: int, el: int) -> None:
     """``Problem._member_estimate`` (used when a merge is verified) must give the member
