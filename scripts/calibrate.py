@@ -462,7 +462,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"     {lo:.1f}  mean p {mp:.3f}  observed {obs:.3f}  ({cnt})")
         if name == post_on:
             print("     min-prob  kept  precision  recall (linked beads, out of fold)")
-            pr = precision_recall(oof_l[lm], ly[lm], rows.gold_links, (0.5, 0.7, 0.8, 0.9, 0.95))
+            pr = precision_recall(
+                oof_l[lm], ly[lm], rows.gold_links, (0.0, 0.5, 0.7, 0.8, 0.9, 0.95)
+            )
             for t, kept, prec, recall in pr:
                 print(f"     {t:.2f}      {kept:5d}  {prec:.3f}      {recall:.3f}")
             results[f"{name} (out of fold)"] = {
