@@ -154,6 +154,8 @@ def environment() -> dict[str, str]:
     env["PYTHONPATH"] = str(REPO) + (os.pathsep + old if old else "")
     for name in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
         env.pop(name, None)  # under `make test`, a nested make would say where it is
+    for name in ("ALIGNER_CACHE", "RAY_ADDRESS"):
+        env.pop(name, None)  # a developer's own settings would change what the CLI prints
     env.setdefault("HF_HUB_OFFLINE", "1")
     env["COLUMNS"] = "100"
     env["NO_COLOR"] = "1"

@@ -81,11 +81,15 @@ def test_the_harness_compares_lines_with_ellipsis_and_times() -> None:
 
 
 def test_the_examples_run_as_in_a_shell_of_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Under `make test`, make's variables would make `make demo` print where it is."""
+    """Under `make test`, make's variables would make `make demo` print where it is, and
+    a developer's ALIGNER_CACHE would add a cache line to every align."""
     monkeypatch.setenv("MAKELEVEL", "1")
     monkeypatch.setenv("MAKEFLAGS", "w")
+    monkeypatch.setenv("ALIGNER_CACHE", "/somewhere/cache")
+    monkeypatch.setenv("RAY_ADDRESS", "auto")
     env = rx.environment()
     assert "MAKELEVEL" not in env and "MAKEFLAGS" not in env
+    assert "ALIGNER_CACHE" not in env and "RAY_ADDRESS" not in env
     assert env["PATH"].split(":")[0] == str(Path(sys.executable).parent)
     assert env["PYTHONPATH"].split(":")[0] == str(rx.REPO)
 
