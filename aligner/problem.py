@@ -397,7 +397,7 @@ class Problem:
         if bonus == 0.0:
             return
         mutual = self.anchors
-        t11 = int(np.flatnonzero((self.tk == 1) & (self.tl == 1))[0])
+        t11 = self.type_index(1, 1)
         keep = self.gains[t11, mutual] > NEG
         self.gains[t11, mutual[keep]] += bonus
 
@@ -457,15 +457,20 @@ class Problem:
         for (t, c), gain in keep.items():
             self.gains[t, c] = gain
 
+    def type_index(self, k: int, el: int) -> int:
+        """The index of the ``k``-``el`` bead type; -1 when ``max_bead`` leaves it out."""
+        types = np.flatnonzero((self.tk == k) & (self.tl == el))
+        return int(types[0]) if len(types) else -1
+
     def bead_at(self, i0: int, i1: int, j0: int, j1: int) -> tuple[int, int, int, int, int, int]:
         """The span of a linked bead with its type and end cell; type -3 when not searchable."""
-        types = np.flatnonzero((self.tk == i1 - i0) & (self.tl == j1 - j0))
-        if len(types) == 0 or j1 > self.m or i1 > self.n:
+        t = self.type_index(i1 - i0, j1 - j0)
+        if t < 0 or j1 > self.m or i1 > self.n:
             return (i0, i1, j0, j1, -3, -1)
         c = int(cell(self.band.lo, self.band.hi, self.band.off, i1, j1))
-        if c < 0 or self.gains[int(types[0]), c] <= NEG:
+        if c < 0 or self.gains[t, c] <= NEG:
             return (i0, i1, j0, j1, -3, -1)
-        return (i0, i1, j0, j1, int(types[0]), c)
+        return (i0, i1, j0, j1, t, c)
 
     def absorbing_alternatives(self, spans: list) -> list[tuple[int, int, int, int, int, int]]:
         """Merges that would absorb an unaligned sentence into the bead before or after it.
@@ -502,20 +507,18 @@ class Problem:
         those near the margin cost two encoder calls each.
         """
         margin = self.params.cross_margin
-        single = np.flatnonzero((self.tk == 1) & (self.tl == 1))
-        double = np.flatnonzero((self.tk == 2) & (self.tl == 2))
-        if margin < 0 or len(double) == 0:
+        if margin < 0 or self.type_index(2, 2) < 0:
             return []
-        t11, t22 = int(single[0]), int(double[0])
+        t11 = self.type_index(1, 1)
         out = []
         for a, b in pairwise(spans):
             if a[4] != t11 or b[4] != t11:
                 continue
             bead = self.bead_at(a[0], b[1], a[2], b[3])
-            if bead[4] != t22 or (t22, bead[5]) in self.exact:
+            if bead[4] < 0 or bead[4:] in self.exact:
                 continue  # not searchable (a paragraph break, a marked sentence) or known
             apart = float(self.gains[t11, a[5]] + self.gains[t11, b[5]])
-            if float(self.gains[t22, bead[5]]) >= apart - margin:
+            if float(self.gains[bead[4], bead[5]]) >= apart - margin:
                 out.append(bead)
         return out
 
