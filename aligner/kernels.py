@@ -40,6 +40,7 @@ class GainWeights(NamedTuple):
     loose_drop: float
     loose_delta: float
     min_cosine: float
+    cut_overrun: float
 
 
 @njit(cache=True)
@@ -134,12 +135,61 @@ def gain_value(
 
 
 @njit(cache=True)
+def overruns_cut(
+    len_en: np.ndarray, len_ko: np.ndarray, i0: int, i1: int, j0: int, j1: int,
+    shown_en: float, shown_ko: float, rho: float, tolerance: float,
+) -> bool:  # fmt: skip
+    """Does the bead of English ``i0:i1`` and Korean ``j0:j1`` hold a sentence that
+    begins after the other side's cut?
+
+    A side cut short mid-sentence (``shown_en``/``shown_ko``: the length shown of its
+    last sentence, -1 when the side is whole) renders the other side only up to
+    somewhere in the other side's last sentence of a bead that holds the cut. Other
+    sentences of that side before it longer (through ``rho``) than ``tolerance`` times
+    what is shown mean one of them begins past the cut, where nothing is shown to
+    match it: a sentence on the same subject, which the gains would otherwise merge
+    in for its cosine, as leaving it out there is free (``Problem.tail_skips``)."""
+    if tolerance <= 0.0:
+        return False
+    ko_past = (
+        shown_ko >= 0.0
+        and j1 == len_ko.shape[0]
+        and i1 - i0 > 1
+        and _begins_past(len_en, i0, i1, 1.0, len_ko, j0, j1, rho, shown_ko, tolerance)
+    )
+    en_past = (
+        shown_en >= 0.0
+        and i1 == len_en.shape[0]
+        and j1 - j0 > 1
+        and _begins_past(len_ko, j0, j1, rho, len_en, i0, i1, 1.0, shown_en, tolerance)
+    )
+    return ko_past or en_past
+
+
+@njit(cache=True)
+def _begins_past(
+    whole: np.ndarray, w0: int, w1: int, w_scale: float,
+    cut: np.ndarray, c0: int, c1: int, c_scale: float, shown: float, tolerance: float,
+) -> bool:  # fmt: skip
+    """:func:`overruns_cut` for one direction: the whole side's sentences ``w0:w1``
+    but the last against the cut side's ``c0:c1``, whose last shows ``shown``, each
+    side's lengths times its scale (``rho`` on the Korean)."""
+    before = 0.0
+    for a in range(w0, w1 - 1):
+        before += whole[a]
+    for b in range(c0, c1 - 1):
+        shown += cut[b]
+    return before * w_scale + 8.0 > tolerance * (shown * c_scale + 8.0)
+
+
+@njit(cache=True)
 def all_gains(
     sims, lo, hi, off, n: int, m: int, tk, tl,
     self_en, self_ko, re, rk, len_en, len_ko, para_en, para_ko, num_en, num_ko,
-    w: GainWeights, best_en, best_ko,
+    w: GainWeights, best_en, best_ko, shown_en: float, shown_ko: float,
 ):  # fmt: skip
-    """Gain of every bead type ending at every cell, from summed single vectors."""
+    """Gain of every bead type ending at every cell, from summed single vectors.
+    ``shown_en``/``shown_ko``: see :func:`overruns_cut`."""
     ntypes = tk.shape[0]
     cells = off[n + 1]
     gains = np.full((ntypes, cells), NEG, dtype=np.float64)
@@ -154,6 +204,10 @@ def all_gains(
                 if para_en[i - k] != para_en[i - 1] or para_ko[j - el] != para_ko[j - 1]:
                     continue
                 if cell(lo, hi, off, i - k, j - el) < 0:
+                    continue
+                if overruns_cut(
+                    len_en, len_ko, i - k, i, j - el, j, shown_en, shown_ko, w.rho, w.cut_overrun
+                ):
                     continue
                 dot = 0.0
                 ok = True

@@ -71,6 +71,11 @@ class AlignParams:
     # 2-2s verified when their estimate is this close to two adjacent 1-1s' gain (see
     # ``Problem.crossing_alternatives``); .3 and .5 cost Text+Berg .002 strict F1.
     cross_margin: float = _sig(0.2, "x22")
+    # A bead holding a side's cut last sentence may not hold a sentence of the other
+    # side that begins after the cut, as lengths place it with this much slack (see
+    # ``kernels.overruns_cut``; 0 turns the rule off). 1.0 to 1.4 give the same
+    # real-news dev beads.
+    cut_overrun: float = _sig(1.2, "cut")
     full_cells: int = 250_000  # search budget: not in the signature
     max_rounds: int = 6  # search budget: not in the signature
 
@@ -190,6 +195,8 @@ class Problem:
         self.anchors = self._mutual_cells(rows, cols)
         self.cut_en, self.cut_ko = cut_en, cut_ko
         self.rho = self._length_ratio(rows, cols)
+        shown_en = float(self.len_en[-1]) if cut_en and self.n else -1.0
+        shown_ko = float(self.len_ko[-1]) if cut_ko and self.m else -1.0
         self._lengthen_cut_sentences()
         typical_adjusted, typical_cosine, best_cos = self._typical_best(rows, cols)
         # Leaving a sentence out costs in proportion to how well it matches its best partner.
@@ -258,13 +265,14 @@ class Problem:
             loose_drop=self.loose_drop,
             loose_delta=self.loose_delta,
             min_cosine=self.min_cosine,
+            cut_overrun=params.cut_overrun,
         )
         self.gains = all_gains(
             self.sims, band.lo, band.hi, band.off, self.n, self.m, self.tk, self.tl,
             _adjacent_cosines(en, span), _adjacent_cosines(ko, span),
             self.re, self.rk, self.len_en, self.len_ko,
             para_en.astype(np.int64), para_ko.astype(np.int64), num_en, num_ko, self.weights,
-            *(np.where(np.isfinite(b), b, -2.0) for b in best_cos),
+            *(np.where(np.isfinite(b), b, -2.0) for b in best_cos), shown_en, shown_ko,
         )  # fmt: skip
         self._reward_mutual_pairs()
         self._leave_out(rows, cols, foreign_en, foreign_ko)

@@ -975,6 +975,56 @@ def test_english_past_a_cut_korean_end_is_left_out() -> None:
     assert pairs(align(en, ko, en_cut=True, **kwargs)) == pairs(align(en, ko, **kwargs))
 
 
+def _english_running_on_past_a_cut_pair(w: float, seed: int = 5):
+    """Five pairs, then a Korean sentence cut short that shows as much as the English
+    renders in two sentences (40 and 60 characters against 30 Korean, at a length ratio
+    of 2), and a third English sentence on its subject (cosine ``w`` with it) that
+    begins past the cut."""
+    en, ko = _pairs_with_cosines([0.6] * 6, seed=seed)
+    rng = np.random.default_rng(seed)
+    extra = [unit(c * ko[-1] + np.sqrt(1 - c * c) * unit(rng.normal(size=64))) for c in (0.7, w)]
+    en = np.vstack([en, np.array(extra)]).astype(np.float32)
+
+    def embed_groups(side: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        vecs = en if side == "en" else ko
+        return np.array([unit(vecs[a:b].sum(axis=0)) for a, b in spans], dtype=np.float32)
+
+    lengths = {"en_lengths": [60] * 5 + [40, 60, 60], "ko_lengths": [30] * 6}
+    return en, ko, {**lengths, "embed_groups": embed_groups}
+
+
+@pytest.mark.parametrize("w", [0.4, 0.6])
+def test_a_sentence_that_begins_past_the_cut_is_not_merged_into_the_cut_pair(w: float) -> None:
+    """Leaving the third English sentence out is free past the cut, but its cosine
+    with the cut Korean sentence made merging it in pay: a 3-1. Its two predecessors
+    are already longer than what the Korean shows, so it begins past the cut."""
+    en, ko, kwargs = _english_running_on_past_a_cut_pair(w)
+    off = AlignParams(cut_overrun=0.0)
+    assert pairs(align(en, ko, ko_cut=True, params=off, **kwargs))[-1] == ((5, 6, 7), (5,))
+    assert pairs(align(en, ko, ko_cut=True, **kwargs))[-2:] == [((5, 6), (5,)), ((7,), ())]
+    # a document that is not cut keeps its beads whatever the setting
+    assert pairs(align(en, ko, **kwargs)) == pairs(align(en, ko, params=off, **kwargs))
+
+
+def test_overruns_cut_places_the_cut_by_length() -> None:
+    from aligner.kernels import overruns_cut
+
+    len_en = np.array([60.0, 40.0, 60.0, 60.0])
+    len_ko = np.array([30.0, 30.0])
+    # Korean cut, 30 characters shown (60 English at rho 2): [1, 2] begins at 40, fine;
+    # [1, 2, 3] has 100 before its last sentence, past 1.2 * (60 + 8) - 8
+    assert not overruns_cut(len_en, len_ko, 1, 3, 1, 2, -1.0, 30.0, 2.0, 1.2)
+    assert overruns_cut(len_en, len_ko, 1, 4, 1, 2, -1.0, 30.0, 2.0, 1.2)
+    assert not overruns_cut(len_en, len_ko, 1, 4, 1, 2, -1.0, 30.0, 2.0, 0.0)  # off
+    assert not overruns_cut(len_en, len_ko, 1, 4, 1, 2, -1.0, -1.0, 2.0, 1.2)  # not cut
+    assert not overruns_cut(len_en, len_ko, 1, 4, 0, 1, -1.0, 30.0, 2.0, 1.2)  # not its last
+    # a cut English side: the Korean before its last sentence against what English shows
+    assert overruns_cut(len_ko * 0 + 60, np.array([30.0, 40.0, 30.0]), 1, 2, 0, 3, 20.0, -1.0,
+                        2.0, 1.2)  # fmt: skip
+    assert not overruns_cut(len_ko * 0 + 60, np.array([30.0, 40.0, 30.0]), 1, 2, 0, 3, 150.0,
+                            -1.0, 2.0, 1.2)  # fmt: skip
+
+
 def test_a_cut_side_frees_the_other_sides_tail_but_not_its_own_last_sentence() -> None:
     from aligner.align import Problem
     from aligner.band import full_band
