@@ -30,8 +30,10 @@ How it works, in four steps:
    :func:`foreign_marks`) is never linked, nor counted in the statistics above (as a
    sentence's partner, or with a best cosine of its own). Where a side stops
    mid-sentence (a page excerpt cut short, :func:`cut_off`), the other side's sentences
-   past its end are left out for free and its cut last sentence counts as at least a
-   median sentence in the length terms. Mutual nearest neighbours earn a bonus. Two
+   past its end are left out for free, its cut last sentence counts as at least a
+   median sentence in the length terms, and the bead that holds that sentence takes no
+   sentence of the other side that begins past the cut by length
+   (:func:`aligner.kernels.overruns_cut`). Mutual nearest neighbours earn a bonus. Two
    terms keep unaligned sentences apart:
    leaving a sentence out costs in proportion to how well it matches its best partner
    (so a sentence with no good partner is cheap to leave as 1-0/0-1, one with a strong
