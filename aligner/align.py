@@ -307,7 +307,8 @@ def align_document(
     ``en_foreign``/``ko_foreign`` (:func:`foreign_marks`) are sentences in the other
     side's script, which are never linked. ``en_cut``/``ko_cut`` (:func:`cut_off`) say
     that a side stops mid-sentence: the other side's sentences past its end are left
-    out for free.
+    out for free, and the bead holding the cut sentence takes none that begins past
+    the cut (``AlignParams.cut_overrun``).
     ``embed_groups(side, spans)`` embeds runs of consecutive sentences (``side`` is
     ``"en"`` or ``"ko"``, spans are ``(start, end)``); without it, merged groups are
     scored from the summed sentence vectors. Beads cover both sides exactly once, in order.
