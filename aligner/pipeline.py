@@ -496,6 +496,7 @@ def summary_lines(done: RunSummary) -> list[str]:
         if c is not None and c.beads:
             out.append(f"aligned {c.n_en} {src} and {c.n_ko} {tgt} sentences into {c.beads} beads")
             out.append("beads by kind: " + ", ".join(f"{k} {n}" for k, n in c.kinds))
+            out.extend(_cut_lines(c, done.langs))
             if c.doubtful:
                 out.append(
                     f"{len(c.doubtful)} doubtful article pairs: "
@@ -542,6 +543,7 @@ def summary_lines(done: RunSummary) -> list[str]:
             f"removed {sum(n for _, n in done.removed)} lines of page furniture "
             f"({rules}); `aligner.corpus.read_removed` lists them"
         )
+    out.extend(_cut_lines(c, done.langs))
     if c.doubtful:
         worst = ", ".join(f"{pid} ({mean:.2f}, {share:.0%})" for pid, mean, share in c.doubtful[:3])
         rule = (
@@ -557,6 +559,22 @@ def summary_lines(done: RunSummary) -> list[str]:
     out.extend(_cache_lines(done))
     out.append(f"wrote {done.output} in {done.seconds:.1f} s")
     return out
+
+
+def _cut_lines(c: CorpusSummary, langs: tuple[str, str]) -> list[str]:
+    """The pairs with a side that stops mid-sentence (:func:`aligner.quality.cut_sides`)."""
+    from aligner.languages import language_name
+
+    if not c.cut:
+        return []
+    names = {"en": language_name(langs[0]), "ko": language_name(langs[1])}
+    names["both"] = f"{names['en']} and {names['ko']}"
+    shown = ", ".join(f"{pid} ({names[side]})" for pid, side in c.cut[:3])
+    more = f" and {len(c.cut) - 3} more" if len(c.cut) > 3 else ""
+    return [
+        f"{len(c.cut)} article pairs stop mid-sentence (a page cut short?): {shown}{more}; "
+        "the other side's sentences past the cut are left unaligned"
+    ]
 
 
 def _cache_lines(done: RunSummary) -> list[str]:

@@ -89,6 +89,9 @@ class CorpusSummary:
     # and the linked beads under LIKELY
     mean_prob: float | None = None
     unlikely: int = 0
+    # pairs with a side that stops mid-sentence, as the engine judged them: (pair id,
+    # "en", "ko" or "both"), in corpus order (see :func:`cut_sides`)
+    cut: tuple[tuple[str, str], ...] = ()
 
 
 def doubtful_pairs(pairs: pl.DataFrame, min_score: float) -> pl.DataFrame:
@@ -106,6 +109,33 @@ def doubtful_pairs(pairs: pl.DataFrame, min_score: float) -> pl.DataFrame:
     return pairs.filter(by_prob | by_score).sort(
         [prob.fill_null(mean), "linked_share"], maintain_order=True
     )
+
+
+def cut_sides(beads: pl.DataFrame) -> pl.DataFrame:
+    """The pairs of a corpus with a side that stops mid-sentence (a page cut short):
+    ``pair_id`` and ``side`` (``"en"``, ``"ko"`` or ``"both"``), in corpus order.
+
+    The test is the engine's own (:func:`aligner.align.cut_off`, on the text of the
+    bead that holds the side's last sentence, which ends with it): where it holds, the
+    other side's sentences past the cut were left unaligned at no cost, and no bead
+    took one in, so a user sees why a pair's tail has no links."""
+    from aligner.align import cut_off
+
+    cut: dict[str, list[str]] = {}
+    for side in ("en", "ko"):
+        last = (
+            beads.filter(pl.col(f"{side}_idx").list.len() > 0)
+            .with_columns(pl.col(f"{side}_idx").list.max().alias("_last"))
+            .sort("_last")
+            .group_by("pair_id", maintain_order=True)
+            .last()
+        )
+        for pair_id, text in last.select("pair_id", f"{side}_text").iter_rows():
+            if cut_off([text or ""]):
+                cut.setdefault(pair_id, []).append(side)
+    order = beads["pair_id"].unique(maintain_order=True).to_list()
+    rows = [(p, cut[p][0] if len(cut[p]) == 1 else "both") for p in order if p in cut]
+    return pl.DataFrame(rows, schema={"pair_id": pl.String, "side": pl.String}, orient="row")
 
 
 def summarize(beads: pl.DataFrame, documents: pl.DataFrame, min_score: float) -> CorpusSummary:
@@ -140,4 +170,5 @@ def summarize(beads: pl.DataFrame, documents: pl.DataFrame, min_score: float) ->
         doubtful=tuple(doubtful),
         mean_prob=float(probs.mean()) if len(probs) else None,  # type: ignore[arg-type]
         unlikely=int((probs < LIKELY).sum()),
+        cut=tuple(cut_sides(beads).iter_rows()),
     )

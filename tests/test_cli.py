@@ -445,6 +445,34 @@ def test_a_wrong_pairing_is_named_in_the_summary(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_a_page_cut_short_is_named_in_the_summary(tmp_path: Path) -> None:
+    """The Korean page stops mid-sentence, three paragraphs in: the summary names the
+    pair, and the English sentences past the cut are left unaligned."""
+    from aligner.corpus import read_corpus
+    from aligner.quality import cut_sides
+
+    en_dir, ko_dir = _seed_collections(tmp_path, "seed", "seed")
+    ko = KO.read_text(encoding="utf-8")
+    (en_dir / "cut.en.txt").write_bytes(EN.read_bytes())
+    (ko_dir / "cut.ko.txt").write_text(ko[: ko.index("지금까지") + 4], encoding="utf-8")
+    out = tmp_path / "c.parquet"
+    result = _run("align", en_dir, ko_dir, "-o", out)
+    assert result.exit_code == 0, result.output
+    lines = [x for x in result.stdout.splitlines() if "mid-sentence" in x]
+    assert lines == [
+        "1 article pairs stop mid-sentence (a page cut short?): cut (Korean); the other "
+        "side's sentences past the cut are left unaligned"
+    ]
+    beads = read_corpus(out).collect()
+    assert cut_sides(beads).rows() == [("cut", "ko")]
+    cut = beads.filter(pl.col("pair_id") == "cut").sort("bead")
+    linked = cut.filter(pl.col("ko_idx").list.len() > 0)
+    # the cut sentence is the last Korean one; no English after its bead is linked
+    after = cut.filter(pl.col("bead") > linked["bead"].max())
+    assert after.height > 3 and (after["ko_idx"].list.len() == 0).all()
+
+
+@pytest.mark.slow
 def test_resume_after_an_interruption(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from aligner import pipeline
 

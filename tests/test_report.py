@@ -279,3 +279,24 @@ def test_report_heatmap_takes_its_vectors_from_the_cache(tmp_path: Path) -> None
     assert counts[0][0] <= 2 * merged and counts[0][0] + counts[0][1] >= len(units) - 1
     assert counts[1][0] == 0
     assert (tmp_path / "one.html").read_text() == (tmp_path / "two.html").read_text()
+
+
+def test_cut_sides_reads_each_sides_last_sentence(make_pair, tmp_path: Path) -> None:
+    """A side is cut when its last sentence (in the bead that holds it, whatever beads
+    follow on the other side) ends mid-word; the pairs come in corpus order."""
+    from aligner.quality import cut_sides
+
+    path = tmp_path / "cut.parquet"
+    with CorpusWriter(path, metadata={"aligner.signature": "aligner:test|enc:x"}) as w:
+        w.add(make_pair("whole", ["One.", "Two."], ["하나.", "둘."],
+                        [Bead((0,), (0,), 0.9, 0.1), Bead((1,), (1,), 0.9, 0.1)]))  # fmt: skip
+        # the Korean stops after two syllables; the English runs on, unaligned
+        w.add(make_pair("ko-cut", ["One.", "Two.", "Three."], ["하나.", "둘"],
+                        [Bead((0,), (0,), 0.9, 0.1), Bead((1,), (1,), 0.9, 0.1),
+                         Bead((2,), ())]))  # fmt: skip
+        w.add(make_pair("both", ["One.", "Tw"], ["하나.", "둘"],
+                        [Bead((0,), (0,), 0.9, 0.1), Bead((1,), (1,), 0.9, 0.1)]))  # fmt: skip
+        w.add(make_pair("en-cut", ["One.", "Tw"], ["하나.", "“둘”"],
+                        [Bead((0,), (0,), 0.9, 0.1), Bead((1,), ()), Bead((), (1,))]))  # fmt: skip
+    got = cut_sides(read_corpus(path).collect())
+    assert got.rows() == [("ko-cut", "ko"), ("both", "both"), ("en-cut", "en")]
