@@ -75,6 +75,7 @@ from aligner.band import Band, band_around, full_band, halve_sums, halve_vectors
 from aligner.errors import AlignmentError
 from aligner.languages import DENSE_SCRIPTS, DENSE_WEIGHT, script_counts
 from aligner.problem import MAX_BEAD, MIN_BEAD, AlignParams, Problem, summed_cosine
+from aligner.segment import cut_off
 from aligner.types import Alignment, Bead
 
 __all__ = [
@@ -195,25 +196,6 @@ def foreign_marks(en: Sequence[str], ko: Sequence[str]) -> tuple[np.ndarray, np.
                 )
         out.append(marks)
     return out[0], out[1]
-
-
-# What a finished sentence (or a headline quoted whole) ends with.
-_TERMINAL = frozenset(".?!。？！…\"”’'»」』)]")
-
-
-def cut_off(texts: Sequence[str]) -> bool:
-    """Does the document stop in the middle of a sentence?
-
-    A page excerpt cut after so many bytes (a search tool's stored page, a paste that
-    stopped short) ends in the middle of a word or clause: ``"…지난 1일보다 80원,"``,
-    ``"Brokers are be"``. The Korean side of such a pair covers less than the English
-    one (a Hangul syllable takes three bytes), so the English runs on past the cut.
-    :class:`aligner.problem.Problem` then leaves what follows the cut out for free.
-    """
-    if not texts:
-        return False
-    last = texts[-1].rstrip()
-    return bool(last) and last[-1] not in _TERMINAL
 
 
 def _per_sentence(values, size: int, default: int, name: str) -> np.ndarray:

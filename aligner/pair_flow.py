@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aligner.align import AlignParams, align_document, cut_off, foreign_marks, number_marks
+from aligner.align import AlignParams, align_document, foreign_marks, number_marks
 from aligner.cache import CachedEncoder
 from aligner.calibrate import Calibrator, bead_probabilities, default_calibrator
 from aligner.clean import clean_text
@@ -34,7 +34,7 @@ from aligner.embed import Encoder, load_encoder
 from aligner.errors import AlignmentError
 from aligner.lexical import default_lexicon, evidence_marks, lexical_signature
 from aligner.pairing import ContentParams, mean_vectors, pair_documents
-from aligner.segment import presegmented, segment, segmenter_signature
+from aligner.segment import cut_off, presegmented, segment, segmenter_signature
 from aligner.types import (
     Alignment,
     Bead,

@@ -287,7 +287,7 @@ class Problem:
 
     def _lengthen_cut_sentences(self) -> None:
         """A side that stops mid-sentence (a page excerpt cut short,
-        :func:`aligner.align.cut_off`) shows only the beginning of its last sentence:
+        :func:`aligner.segment.cut_off`) shows only the beginning of its last sentence:
         the length terms count it at least as long as the side's median sentence, so
         its counterpart is not refused for being too long. (The length ratio ``rho`` is
         read before, without it.)"""

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from aligner.segment import cut_off
+
 __all__ = [
     "DOUBTFUL_PROB",
     "DOUBTFUL_SCORE",
@@ -115,12 +117,10 @@ def cut_sides(beads: pl.DataFrame) -> pl.DataFrame:
     """The pairs of a corpus with a side that stops mid-sentence (a page cut short):
     ``pair_id`` and ``side`` (``"en"``, ``"ko"`` or ``"both"``), in corpus order.
 
-    The test is the engine's own (:func:`aligner.align.cut_off`, on the text of the
+    The test is the engine's own (:func:`aligner.segment.cut_off`, on the text of the
     bead that holds the side's last sentence, which ends with it): where it holds, the
     other side's sentences past the cut were left unaligned at no cost, and no bead
     took one in, so a user sees why a pair's tail has no links."""
-    from aligner.align import cut_off
-
     cut: dict[str, list[str]] = {}
     for side in ("en", "ko"):
         last = (

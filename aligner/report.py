@@ -28,6 +28,7 @@ from aligner.errors import InputError
 from aligner.files import atomic_text_files, check_output
 from aligner.quality import (
     LIKELY,
+    cut_sides,
     has_probabilities,
     pair_table,
     summarize,
@@ -390,12 +391,24 @@ def link_beads(svg: str, prefix: str) -> str:
     return _BEAD_SHAPE.sub(lambda m: f"<a href='#{prefix}{m[3]}'>{m[1]}</a>", svg)
 
 
+# what the engine did with a side that stops mid-sentence (aligner.quality.cut_sides)
+_CUT_TEXT = {
+    "en": " The English side stops mid-sentence (a page cut short?): the Korean past the "
+    "cut is left unaligned.",
+    "ko": " The Korean side stops mid-sentence (a page cut short?): the English past the "
+    "cut is left unaligned.",
+    "both": " Both sides stop mid-sentence (pages cut short?): what one says past the "
+    "other's cut is left unaligned.",
+}
+
+
 def _pair_section(
     k: int,
     info: dict,
     beads: pl.DataFrame,
     min_score: float,
     vectors: Mapping[str, np.ndarray] | None = None,
+    cut: str | None = None,
 ) -> str:
     rows = "".join(
         _bead_row(r, min_score).replace("<td", f"<td id='p{k}-b{r['bead']}'", 1)
@@ -423,7 +436,7 @@ def _pair_section(
         f"boxes are linked beads coloured by {'probability' if by_prob else 'score'}, grey "
         "strokes unaligned sentences; "
         f"a click on a box goes to its bead's row."
-        f"{heat_text}</p></div>"
+        f"{heat_text}{_CUT_TEXT.get(cut or '', '')}</p></div>"
         "<table><tr><th>#</th><th>kind</th><th>score</th><th>margin</th><th>prob</th>"
         "<th>English</th>"
         f"<th>Korean</th></tr>{rows}</table>"
@@ -454,8 +467,16 @@ def render(
         texts = list(dict.fromkeys(en + ko))
         vectors = dict(zip(texts, encode(texts), strict=True)) if texts else {}
     groups = shown.partition_by("pair_id", as_dict=True, maintain_order=True)
+    cut = dict(cut_sides(shown).iter_rows())
     sections = [
-        _pair_section(k, info, groups[(info["pair_id"],)], options.min_score, vectors)
+        _pair_section(
+            k,
+            info,
+            groups[(info["pair_id"],)],
+            options.min_score,
+            vectors,
+            cut.get(info["pair_id"]),
+        )
         for k, info in enumerate(chosen.iter_rows(named=True))
     ]
     page = "\n".join(

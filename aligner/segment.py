@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from itertools import pairwise
 
@@ -69,6 +69,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "LANGUAGES",
     "check_language",
+    "cut_off",
     "language_fields",
     "presegmented",
     "segment",
@@ -393,3 +394,23 @@ def language_fields(src: str, tgt: str) -> dict[str, str]:
         return {}
     seg = "+".join(sorted({segmenter_signature(src), segmenter_signature(tgt)}))
     return {"seg": seg, "langs": f"{src}-{tgt}"}
+
+
+# What a finished sentence (or a headline quoted whole) ends with.
+_TERMINAL = frozenset(".?!。？！…\"”’'»」』)]")
+
+
+def cut_off(texts: Sequence[str]) -> bool:
+    """Does the document stop in the middle of a sentence?
+
+    A page excerpt cut after so many bytes (a search tool's stored page, a paste that
+    stopped short) ends in the middle of a word or clause: ``"…지난 1일보다 80원,"``,
+    ``"Brokers are be"``. The Korean side of such a pair covers less than the English
+    one (a Hangul syllable takes three bytes), so the English runs on past the cut.
+    :class:`aligner.problem.Problem` then leaves what follows the cut out for free, and
+    the align summary names the pair (:func:`aligner.quality.cut_sides`).
+    """
+    if not texts:
+        return False
+    last = texts[-1].rstrip()
+    return bool(last) and last[-1] not in _TERMINAL

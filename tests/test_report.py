@@ -300,3 +300,11 @@ def test_cut_sides_reads_each_sides_last_sentence(make_pair, tmp_path: Path) -> 
                         [Bead((0,), (0,), 0.9, 0.1), Bead((1,), ()), Bead((), (1,))]))  # fmt: skip
     got = cut_sides(read_corpus(path).collect())
     assert got.rows() == [("ko-cut", "ko"), ("both", "both"), ("en-cut", "en")]
+    # the report says so in each such pair's section, and only there
+    write_report(path, tmp_path / "r.html")
+    sections = (tmp_path / "r.html").read_text(encoding="utf-8").split("<h2 id=")[1:]
+    said = [
+        next((s for s in ("The English side", "The Korean side", "Both sides") if s in x), None)
+        for x in sections
+    ]
+    assert said == [None, "The Korean side", "Both sides", "The English side"]
