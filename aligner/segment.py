@@ -396,8 +396,9 @@ def language_fields(src: str, tgt: str) -> dict[str, str]:
     return {"seg": seg, "langs": f"{src}-{tgt}"}
 
 
-# What a finished sentence (or a headline quoted whole) ends with.
-_TERMINAL = frozenset(".?!。？！…\"”’'»」』)]")
+# What a finished sentence ends with, or a headline quoted whole, or a line closed by a
+# bracket (a copyright line "<저작권자 ...>", a title in 《》).
+_TERMINAL = frozenset(".?!。？！…\"”’'»」』)]>》〉】")
 
 
 def cut_off(texts: Sequence[str]) -> bool:

@@ -938,6 +938,11 @@ def test_verbatim_quotes_leave_the_documents_typical_cosine_alone() -> None:
         (["A sentence.", "He said, “It is over.”"], False),
         (["첫 문장이다.", "가격이 올랐다."], False),
         (["Is it over?"], False),
+        # a line closed by a bracket is whole: a copyright line kept with --no-clean, a
+        # title in Korean book-title brackets
+        (["첫 문장이다.", "<저작권자 ⓒ 데일리NK, 무단전재 및 재배포 금지>"], False),
+        (["《조선의 오늘》"], False),
+        (["〈사설〉 경제 【종합】"], False),
         ([], False),
     ],
 )
