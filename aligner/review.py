@@ -36,7 +36,7 @@ from aligner.corpus import read_corpus, read_metadata, write_frame
 from aligner.errors import InputError
 from aligner.evaluate import format_links
 from aligner.files import atomic_text_files, check_output
-from aligner.quality import has_probabilities
+from aligner.quality import cut_sides, has_probabilities
 from aligner.report import drawing_figure, heatmap_svg, path_svg
 from aligner.reviewdb import (
     PairState,
@@ -329,10 +329,13 @@ def pair_view(corpus: ReviewCorpus, pair_id: str, drawings: Drawings) -> dict[st
         )
         i, j, a, b = i + di, j + dj, a + bool(di), b + bool(dj)
     first = rows.row(0, named=True)
+    cut = dict(cut_sides(corpus.group(pair_id)).iter_rows())
     return {
         "pair_id": pair_id,
         "en_doc_id": first["en_doc_id"],
         "ko_doc_id": first["ko_doc_id"],
+        # "en", "ko" or "both" when a side stops mid-sentence (a page cut short)
+        "cut": cut.get(pair_id),
         "version": state.version,
         "beads": beads,
         "sizes": {"en": i, "ko": j, "en_units": a, "ko_units": b, "px": DRAWING_SIZE},

@@ -402,3 +402,21 @@ def test_report_and_review_share_the_drawing_and_boxes_link_to_rows(
     view = pair_view(ReviewCorpus(corpus), PAIR, open_app(corpus, reviewer="x").drawings)
     assert view["path"].startswith("<figure class='drawing path'>")
     assert "under review" in view["path"] and "English sentences →" in view["path"]
+
+
+def test_the_view_says_when_a_page_stops_mid_sentence(corpus: Path, tmp_path: Path) -> None:
+    """The seed pair ends whole (its Korean side with the copyright line, closed by
+    ">"); a pair whose Korean page stops mid-sentence says so, and which side."""
+    from aligner.types import Document
+
+    drawings = open_app(corpus, reviewer="x").drawings
+    assert pair_view(ReviewCorpus(corpus), PAIR, drawings)["cut"] is None
+    en_doc = Document("cut", "en", "The border is closed.\n\nTrade has stopped.\n\nPrices rose.\n")
+    ko_doc = Document("cut", "ko", "국경이 닫혔다.\n\n무역이 멈췄고 물가는")
+    en, ko = tuple(segment(en_doc.text, "en", "cut")), tuple(segment(ko_doc.text, "ko", "cut"))
+    beads = (Bead((0,), (0,), 0.7, 0.1), Bead((1,), (1,), 0.6, 0.1), Bead((2,), ()))
+    path = write_corpus(
+        tmp_path / "cut.parquet", [PairResult("cut", en_doc, ko_doc, en, ko, beads)], metadata={}
+    )
+    view = pair_view(ReviewCorpus(path), "cut", open_app(path, reviewer="x").drawings)
+    assert view["cut"] == "ko"
