@@ -496,7 +496,7 @@ def summary_lines(done: RunSummary) -> list[str]:
         if c is not None and c.beads:
             out.append(f"aligned {c.n_en} {src} and {c.n_ko} {tgt} sentences into {c.beads} beads")
             out.append("beads by kind: " + ", ".join(f"{k} {n}" for k, n in c.kinds))
-            out.extend(_cut_lines(c, done.langs))
+            out.extend(_cut_lines(c, src, tgt))
             if c.doubtful:
                 out.append(
                     f"{len(c.doubtful)} doubtful article pairs: "
@@ -543,7 +543,7 @@ def summary_lines(done: RunSummary) -> list[str]:
             f"removed {sum(n for _, n in done.removed)} lines of page furniture "
             f"({rules}); `aligner.corpus.read_removed` lists them"
         )
-    out.extend(_cut_lines(c, done.langs))
+    out.extend(_cut_lines(c, src, tgt))
     if c.doubtful:
         worst = ", ".join(f"{pid} ({mean:.2f}, {share:.0%})" for pid, mean, share in c.doubtful[:3])
         rule = (
@@ -561,14 +561,12 @@ def summary_lines(done: RunSummary) -> list[str]:
     return out
 
 
-def _cut_lines(c: CorpusSummary, langs: tuple[str, str]) -> list[str]:
-    """The pairs with a side that stops mid-sentence (:func:`aligner.quality.cut_sides`)."""
-    from aligner.languages import language_name
-
+def _cut_lines(c: CorpusSummary, src: str, tgt: str) -> list[str]:
+    """The pairs with a side that stops mid-sentence (:func:`aligner.quality.cut_sides`);
+    ``src``/``tgt``: the languages' names."""
     if not c.cut:
         return []
-    names = {"en": language_name(langs[0]), "ko": language_name(langs[1])}
-    names["both"] = f"{names['en']} and {names['ko']}"
+    names = {"en": src, "ko": tgt, "both": f"{src} and {tgt}"}
     shown = ", ".join(f"{pid} ({names[side]})" for pid, side in c.cut[:3])
     more = f" and {len(c.cut) - 3} more" if len(c.cut) > 3 else ""
     return [

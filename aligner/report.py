@@ -391,13 +391,14 @@ def link_beads(svg: str, prefix: str) -> str:
     return _BEAD_SHAPE.sub(lambda m: f"<a href='#{prefix}{m[3]}'>{m[1]}</a>", svg)
 
 
-# what the engine did with a side that stops mid-sentence (aligner.quality.cut_sides)
-_CUT_TEXT = {
-    "en": " The English side stops mid-sentence (a page cut short?): the Korean past the "
+# what the engine did with a side that stops mid-sentence (aligner.quality.cut_sides);
+# the review app shows the same note
+CUT_NOTES = {
+    "en": "The English side stops mid-sentence (a page cut short?): the Korean past the "
     "cut is left unaligned.",
-    "ko": " The Korean side stops mid-sentence (a page cut short?): the English past the "
+    "ko": "The Korean side stops mid-sentence (a page cut short?): the English past the "
     "cut is left unaligned.",
-    "both": " Both sides stop mid-sentence (pages cut short?): what one says past the "
+    "both": "Both sides stop mid-sentence (pages cut short?): what one says past the "
     "other's cut is left unaligned.",
 }
 
@@ -436,7 +437,7 @@ def _pair_section(
         f"boxes are linked beads coloured by {'probability' if by_prob else 'score'}, grey "
         "strokes unaligned sentences; "
         f"a click on a box goes to its bead's row."
-        f"{heat_text}{_CUT_TEXT.get(cut or '', '')}</p></div>"
+        f"{heat_text}{' ' + CUT_NOTES[cut] if cut else ''}</p></div>"
         "<table><tr><th>#</th><th>kind</th><th>score</th><th>margin</th><th>prob</th>"
         "<th>English</th>"
         f"<th>Korean</th></tr>{rows}</table>"

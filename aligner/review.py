@@ -37,7 +37,7 @@ from aligner.errors import InputError
 from aligner.evaluate import format_links
 from aligner.files import atomic_text_files, check_output
 from aligner.quality import cut_sides, has_probabilities
-from aligner.report import drawing_figure, heatmap_svg, path_svg
+from aligner.report import CUT_NOTES, drawing_figure, heatmap_svg, path_svg
 from aligner.reviewdb import (
     PairState,
     ReviewStore,
@@ -329,13 +329,15 @@ def pair_view(corpus: ReviewCorpus, pair_id: str, drawings: Drawings) -> dict[st
         )
         i, j, a, b = i + di, j + dj, a + bool(di), b + bool(dj)
     first = rows.row(0, named=True)
-    cut = dict(cut_sides(corpus.group(pair_id)).iter_rows())
+    cut = dict(cut_sides(corpus.group(pair_id)).iter_rows()).get(pair_id)
     return {
         "pair_id": pair_id,
         "en_doc_id": first["en_doc_id"],
         "ko_doc_id": first["ko_doc_id"],
-        # "en", "ko" or "both" when a side stops mid-sentence (a page cut short)
-        "cut": cut.get(pair_id),
+        # "en", "ko" or "both" when a side stops mid-sentence (a page cut short), and
+        # the report's note on it, which the page shows
+        "cut": cut,
+        "cut_note": CUT_NOTES[cut] if cut else None,
         "version": state.version,
         "beads": beads,
         "sizes": {"en": i, "ko": j, "en_units": a, "ko_units": b, "px": DRAWING_SIZE},

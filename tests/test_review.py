@@ -420,3 +420,5 @@ def test_the_view_says_when_a_page_stops_mid_sentence(corpus: Path, tmp_path: Pa
     )
     view = pair_view(ReviewCorpus(path), "cut", open_app(path, reviewer="x").drawings)
     assert view["cut"] == "ko"
+    # the page shows the report's note on it
+    assert view["cut_note"].startswith("The Korean side stops mid-sentence")

@@ -13,13 +13,6 @@ const state = {
   actions: 0, // actions answered (saved or refused), for tests and screen readers
 };
 
-// a side that stops mid-sentence: what the aligner left unaligned on purpose
-const CUT = {
-  en: "the English page stops mid-sentence: the Korean past the cut is left unaligned",
-  ko: "the Korean page stops mid-sentence: the English past the cut is left unaligned",
-  both: "both pages stop mid-sentence: what one says past the other's cut is left unaligned",
-};
-
 function esc(s) {
   return String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
@@ -153,7 +146,7 @@ function render() {
     `bead ${k} of ${view.beads.length}: <b>${esc(b.kind)}</b>, ${scores}` +
     (b.reviewed ? ` <span class="ok">✓ reviewed by ${esc(b.by)}</span>` : "") +
     (b.guessed ? ' <span class="guess">(sentence boundaries guessed)</span>' : "") +
-    (view.cut ? ` <span class="guess">(${CUT[view.cut]})</span>` : "");
+    (view.cut_note ? ` <span class="guess">${esc(view.cut_note)}</span>` : "");
   const rows = [];
   for (let q = Math.max(0, k - 2); q <= Math.min(view.beads.length - 1, k + 2); q++) {
     const x = view.beads[q];
